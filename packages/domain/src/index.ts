@@ -1,1 +1,3 @@
-export {};
+export * from './catalog/schema';
+export * from './config';
+export * from './entities';

@@ -1,0 +1,42 @@
+import { Account } from './account';
+import { AuthToken } from './auth-token';
+import { Balance } from './balance';
+import { LoginFailure } from './login-failure';
+import { Servicer } from './servicer';
+import { Session } from './session';
+import { Skill } from './skill';
+import { Step } from './step';
+import { SyncRun } from './sync-run';
+import { Transaction } from './transaction';
+import { User } from './user';
+import { UserSkill } from './user-skill';
+
+export * from './account';
+export * from './auth-token';
+export * from './balance';
+export * from './enums';
+export * from './login-failure';
+export * from './servicer';
+export * from './session';
+export * from './skill';
+export * from './step';
+export * from './sync-run';
+export * from './transaction';
+export * from './user';
+export * from './user-skill';
+
+/** Every entity, in dependency order: what the ORM is configured with. */
+export const entities = [
+  User,
+  AuthToken,
+  LoginFailure,
+  Servicer,
+  Skill,
+  UserSkill,
+  Account,
+  Balance,
+  Transaction,
+  Session,
+  Step,
+  SyncRun,
+];
