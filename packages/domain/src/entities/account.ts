@@ -34,5 +34,6 @@ export const Account = defineEntity({
       properties: ['userSkill', 'finqwareAccountId'],
     },
   ],
+  indexes: [{ name: 'accounts_user_id_index', properties: ['user'] }],
 });
 export type Account = InferEntity<typeof Account>;

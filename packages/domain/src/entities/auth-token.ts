@@ -17,5 +17,6 @@ export const AuthToken = defineEntity({
     createdAt: createdAtProperty(),
     updatedAt: updatedAtProperty(),
   },
+  indexes: [{ name: 'auth_tokens_user_id_index', properties: ['user'] }],
 });
 export type AuthToken = InferEntity<typeof AuthToken>;

@@ -23,5 +23,9 @@ export const Session = defineEntity({
     createdAt: createdAtProperty(),
     updatedAt: updatedAtProperty(),
   },
+  indexes: [
+    { name: 'sessions_user_id_index', properties: ['user'] },
+    { name: 'sessions_user_skill_id_index', properties: ['userSkill'] },
+  ],
 });
 export type Session = InferEntity<typeof Session>;

@@ -21,5 +21,6 @@ export const Skill = defineEntity({
     createdAt: createdAtProperty(),
     updatedAt: updatedAtProperty(),
   },
+  indexes: [{ name: 'skills_servicer_id_index', properties: ['servicer'] }],
 });
 export type Skill = InferEntity<typeof Skill>;

@@ -41,6 +41,7 @@ export const UserSkill = defineEntity({
     updatedAt: updatedAtProperty(),
   },
   indexes: [
+    { name: 'user_skills_skill_id_index', properties: ['skill'] },
     { name: 'user_skills_status_next_sync_at_index', properties: ['status', 'nextSyncAt'] },
     { name: 'user_skills_user_id_index', properties: ['user'] },
   ],

