@@ -1,1 +1,40 @@
-export {};
+export { nextIncrementalAfter, parseCursor, type SyncCursor, SyncCursorSchema } from './cursor';
+export {
+  classifyError,
+  type Disposition,
+  describeShape,
+  dispositionOf,
+  ERROR_CLASSES,
+  type ErrorClass,
+  SyncAbortedError,
+  SyncError,
+} from './errors';
+export type {
+  DataAuth,
+  FinqwarePort,
+  FqAccount,
+  FqBalance,
+  FqTransaction,
+  TransactionPage,
+} from './finqware';
+export {
+  type ConsentSecretsReader,
+  createSyncEngine,
+  type EngineLogger,
+  type SyncEngine,
+  type SyncEngineDeps,
+  type SyncEngineOptions,
+  type SyncRequest,
+  type SyncResult,
+} from './sync-consent';
+export type { RunCounts, RunOutcome } from './writers/consents';
+export { runSql } from './writers/sql';
+export {
+  dedupeRows,
+  type TransactionRow,
+  toPgPlaceholders,
+  toTransactionRow,
+  transactionColumns,
+  UPSERT_TRANSACTIONS_SQL,
+  upsertTransactions,
+} from './writers/transactions';

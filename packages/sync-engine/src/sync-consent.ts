@@ -1,0 +1,315 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { laterOf, nextIncrementalAfter, parseCursor, type SyncCursor } from './cursor';
+import { classifyError, type Disposition, SyncAbortedError, type SyncError } from './errors';
+import type { DataAuth, FinqwarePort, FqTransaction, TransactionPage } from './finqware';
+import { upsertAccounts, upsertBalances } from './writers/accounts';
+import {
+  finishRun,
+  loadConsent,
+  markReauthRequired,
+  type RunCounts,
+  type RunOutcome,
+  recordProgress,
+  saveCursor,
+  startRun,
+} from './writers/consents';
+import {
+  deletePendingRows,
+  listLocalPending,
+  type TransactionRow,
+  toTransactionRow,
+  upsertTransactions,
+} from './writers/transactions';
+
+/** pino-compatible, and optional. */
+export type EngineLogger = {
+  debug(obj: object, msg?: string): void;
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+};
+
+/** Reads a consent's Finqware credentials (the vault decrypts them; the engine never stores them). */
+export type ConsentSecretsReader = (
+  em: EntityManager,
+  consentId: string,
+) => Promise<{ credentialsId: string; accessToken: string }>;
+
+export type SyncEngineOptions = {
+  /** How far back each incremental walk starts before the previous one ended (SYNC_OVERLAP_MINUTES). */
+  overlapMinutes: number;
+  /** Rows per page the client's adaptive windows aim at; bounds the engine's memory. */
+  targetPageSize?: number;
+  now?: () => Date;
+  logger?: EngineLogger;
+  /** Called after each page is committed (benchmarks, progress). */
+  onPageCommitted?: (page: { rows: number; writeMs: number; phase: SyncCursor['phase'] }) => void;
+};
+
+export type SyncEngineDeps = {
+  finqware: FinqwarePort;
+  readSecrets: ConsentSecretsReader;
+  options: SyncEngineOptions;
+};
+
+export type SyncRequest = {
+  consentId: string;
+  reason: string;
+  jobId?: string | null;
+  /** Aborted when the job must stop (worker shutdown): the engine stops between pages. */
+  signal?: AbortSignal;
+  /** No retry follows a failure of this attempt: a retryable failure is recorded FAILED, not RETRYING. */
+  finalAttempt?: boolean;
+};
+
+export type SyncResult =
+  | { outcome: 'SKIPPED'; reason: 'not_found' | 'not_active'; status?: string }
+  | { outcome: 'SUCCEEDED'; runId: string; counts: RunCounts }
+  | {
+      outcome: Exclude<RunOutcome, 'SUCCEEDED'>;
+      runId: string;
+      counts: RunCounts;
+      error: SyncError;
+      disposition: Disposition;
+    };
+
+const txKey = (accountId: string, utxId: string) => `${accountId}\u0000${utxId}`;
+
+export type SyncEngine = { syncConsent(em: EntityManager, request: SyncRequest): Promise<SyncResult> };
+
+export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
+  const { finqware, readSecrets, options } = deps;
+  const overlapMs = options.overlapMinutes * 60_000;
+  const targetPageSize = options.targetPageSize ?? 2000;
+  const now = options.now ?? (() => new Date());
+  const log = options.logger;
+
+  async function syncConsent(em: EntityManager, request: SyncRequest): Promise<SyncResult> {
+    const consent = await loadConsent(em, request.consentId);
+    if (!consent) return { outcome: 'SKIPPED', reason: 'not_found' };
+    if (consent.status !== 'ACTIVE')
+      return { outcome: 'SKIPPED', reason: 'not_active', status: consent.status };
+
+    const runId = await startRun(em, {
+      consentId: consent.id,
+      jobId: request.jobId ?? null,
+      reason: request.reason,
+    });
+    const counts: RunCounts = { accountsSynced: 0, inserted: 0, updated: 0, removed: 0 };
+    const signal = request.signal;
+    const checkAbort = () => {
+      if (signal?.aborted) throw new SyncAbortedError();
+    };
+
+    try {
+      const secrets = await readSecrets(em, consent.id);
+      const auth: DataAuth = { ...secrets, tenantUserId: consent.tenantUserId };
+      const callOptions = signal ? { signal } : {};
+
+      checkAbort();
+      const accountIds = await upsertAccounts(em, consent, await finqware.accounts.list(auth, callOptions));
+      counts.accountsSynced = accountIds.size;
+      checkAbort();
+      const balances = await upsertBalances(
+        em,
+        accountIds,
+        await finqware.balances.list(auth, undefined, callOptions),
+      );
+      if (balances.skipped > 0)
+        log?.warn({ consentId: consent.id, skipped: balances.skipped }, 'balances of unknown accounts');
+
+      /** Maps, upserts and commits one page together with the cursor that follows it. */
+      const writePage = async (page: TransactionPage, cursor: SyncCursor) => {
+        const started = performance.now();
+        const rows: TransactionRow[] = [];
+        let unknown = 0;
+        for (const tx of page.items) {
+          const accountId = accountIds.get(tx.accountId);
+          if (accountId === undefined) unknown++;
+          else rows.push(toTransactionRow(tx, accountId, consent.userId));
+        }
+        if (unknown > 0)
+          log?.warn({ consentId: consent.id, unknown }, 'transactions of unknown accounts skipped');
+        await em.transactional(async (tem) => {
+          const written = await upsertTransactions(tem, rows);
+          counts.inserted += written.inserted;
+          counts.updated += written.updated;
+          await saveCursor(tem, consent.id, cursor);
+          await recordProgress(tem, runId, counts);
+        });
+        options.onPageCommitted?.({
+          rows: rows.length,
+          writeMs: performance.now() - started,
+          phase: cursor.phase,
+        });
+      };
+
+      let cursor = parseCursor(consent.syncCursor);
+      if (cursor === null || cursor.phase === 'backfill') {
+        cursor = await backfill(auth, cursor, writePage, checkAbort, signal);
+      } else {
+        cursor = await incremental(auth, cursor, writePage, checkAbort, signal);
+      }
+      counts.removed += await reconcilePending(
+        em,
+        consent.id,
+        auth,
+        accountIds,
+        cursor,
+        writePage,
+        checkAbort,
+        signal,
+      );
+
+      await finishRun(em, runId, consent.id, { outcome: 'SUCCEEDED', counts });
+      return { outcome: 'SUCCEEDED', runId, counts };
+    } catch (err) {
+      const error = classifyError(err);
+      const disposition = error.disposition;
+      let outcome: Exclude<RunOutcome, 'SUCCEEDED'>;
+      if (disposition.action === 'reauth') outcome = 'REAUTH_REQUIRED';
+      else if (disposition.action === 'dead_letter' || request.finalAttempt) outcome = 'FAILED';
+      else outcome = 'RETRYING';
+      try {
+        if (outcome === 'REAUTH_REQUIRED') await markReauthRequired(em, consent.id);
+        await finishRun(em, runId, consent.id, {
+          outcome,
+          counts,
+          errorClass: error.errorClass,
+          errorMessage: error.message,
+        });
+      } catch (recordError) {
+        // The database may be what failed; the job's retry will open a new run.
+        log?.warn(
+          { consentId: consent.id, err: classifyError(recordError).toJSON() },
+          'could not record sync run',
+        );
+      }
+      return { outcome, runId, counts, error, disposition };
+    }
+  }
+
+  /**
+   * First sync: booking-date windows from now back through the whole history Finqware holds. A
+   * crash resumes from the saved `before`. The client's last window is open-ended (`windowStart`
+   * null): its page commits together with the switch to incremental, so a crash right after it
+   * does not restart the walk.
+   */
+  async function backfill(
+    auth: DataAuth,
+    resumeFrom: Extract<SyncCursor, { phase: 'backfill' }> | null,
+    writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
+    checkAbort: () => void,
+    signal: AbortSignal | undefined,
+  ): Promise<SyncCursor> {
+    const startedAt = resumeFrom?.startedAt ?? now().toISOString();
+    let maxTimestamp = resumeFrom?.maxTimestamp ?? null;
+    let finished = false;
+    const pages = finqware.transactions.pages(auth, {
+      by: 'booking_date',
+      ...(resumeFrom?.before ? { before: resumeFrom.before } : {}),
+      targetPageSize,
+      ...(signal ? { signal } : {}),
+    });
+    for await (const page of pages) {
+      maxTimestamp = laterOf(maxTimestamp, newestTimestamp(page.items));
+      const last = page.windowStart === null || !page.resume.before;
+      const cursor: SyncCursor = last
+        ? { phase: 'incremental', after: nextIncrementalAfter(startedAt, maxTimestamp, overlapMs) }
+        : { phase: 'backfill', before: page.resume.before ?? null, startedAt, maxTimestamp };
+      await writePage(page, cursor);
+      if (last) {
+        finished = true;
+        break;
+      }
+      checkAbort();
+    }
+    const done: SyncCursor = {
+      phase: 'incremental',
+      after: nextIncrementalAfter(startedAt, maxTimestamp, overlapMs),
+    };
+    if (!finished) await writePage({ items: [], windowStart: null, windowEnd: startedAt, resume: {} }, done);
+    return done;
+  }
+
+  /** Later syncs: rows inserted since the cursor, forward to now. */
+  async function incremental(
+    auth: DataAuth,
+    from: Extract<SyncCursor, { phase: 'incremental' }>,
+    writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
+    checkAbort: () => void,
+    signal: AbortSignal | undefined,
+  ): Promise<SyncCursor> {
+    const walkStartedAt = now().toISOString();
+    let maxTimestamp: string | null = null;
+    let after = from.after;
+    const pages = finqware.transactions.pages(auth, {
+      by: 'timestamp',
+      after: from.after,
+      targetPageSize,
+      ...(signal ? { signal } : {}),
+    });
+    for await (const page of pages) {
+      maxTimestamp = laterOf(maxTimestamp, newestTimestamp(page.items));
+      // Mid-walk resume point: the next window, moved back by the overlap, never backwards.
+      if (page.resume.after) {
+        after = laterOf(after, new Date(Date.parse(page.resume.after) - overlapMs).toISOString()) ?? after;
+      }
+      await writePage(page, { phase: 'incremental', after });
+      checkAbort();
+    }
+    const done: SyncCursor = {
+      phase: 'incremental',
+      after: laterOf(from.after, nextIncrementalAfter(walkStartedAt, maxTimestamp, overlapMs)) ?? from.after,
+    };
+    await writePage({ items: [], windowStart: null, windowEnd: walkStartedAt, resume: {} }, done);
+    return done;
+  }
+
+  /**
+   * "Pending ones that vanish are removed": local pending rows that Finqware no longer lists as
+   * pending are deleted. Before deleting, one more incremental walk picks up any that were booked
+   * in place since the main walk (they are updated to booked, and so survive the delete).
+   */
+  async function reconcilePending(
+    em: EntityManager,
+    consentId: string,
+    auth: DataAuth,
+    accountIds: Map<string, string>,
+    cursor: SyncCursor,
+    writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
+    checkAbort: () => void,
+    signal: AbortSignal | undefined,
+  ): Promise<number> {
+    checkAbort();
+    const remote: FqTransaction[] = await finqware.transactions.list(
+      auth,
+      { status: 'pending' },
+      signal ? { signal } : {},
+    );
+    const keep = new Set<string>();
+    for (const tx of remote) {
+      const accountId = accountIds.get(tx.accountId);
+      if (accountId !== undefined) keep.add(txKey(accountId, tx.utxId || tx.id));
+    }
+    const local = await listLocalPending(em, consentId);
+    const vanished = local.filter((row) => !keep.has(txKey(row.accountId, row.utxId)));
+    if (vanished.length === 0) return 0;
+    if (cursor.phase === 'incremental') await incremental(auth, cursor, writePage, checkAbort, signal);
+    return deletePendingRows(em, consentId, vanished);
+  }
+
+  return { syncConsent };
+}
+
+function newestTimestamp(items: FqTransaction[]): string | null {
+  let newest: string | null = null;
+  let newestMs = Number.NEGATIVE_INFINITY;
+  for (const tx of items) {
+    const ms = Date.parse(tx.timestamp);
+    if (ms > newestMs) {
+      newestMs = ms;
+      newest = tx.timestamp;
+    }
+  }
+  return newest;
+}

@@ -1,0 +1,219 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { describeShape, SyncError } from '../errors';
+import type { FqTransaction } from '../finqware';
+import { runSql } from './sql';
+
+/**
+ * One transaction row as the upsert takes it: column arrays are built from these. `amount` is
+ * Finqware's positive decimal string; the statement signs it from the indicator, in numeric, so no
+ * JS number ever touches money.
+ */
+export type TransactionRow = {
+  accountId: string;
+  userId: string;
+  utxId: string;
+  finqwareId: string;
+  status: 'booked' | 'pending';
+  amount: string;
+  creditDebitIndicator: 'credit' | 'debit';
+  currency: string;
+  bookingDate: string;
+  balanceAfter: string | null;
+  description: string | null;
+  counterparty: string | null;
+  category: string | null;
+  finqwareTimestamp: string | null;
+  raw: string;
+};
+
+const DECIMAL = /^-?\d+(\.\d+)?$/;
+
+function textOrNull(value: unknown): string | null {
+  return typeof value === 'string' && value.length > 0 ? value : null;
+}
+
+function violation(field: string, tx: FqTransaction): SyncError {
+  return new SyncError('protocol', `transaction has an invalid ${field}`, {
+    detail: { endpoint: 'transactions.get', field, shape: describeShape(tx.raw ?? tx) },
+  });
+}
+
+/**
+ * Maps a Finqware transaction to its row. Missing `utx_id` (older API versions) falls back to the
+ * Finqware `id`: that id is stable for the consent, so re-reads still dedupe, but the same
+ * movement seen through another consent would be a separate row (README, "Identity").
+ */
+export function toTransactionRow(tx: FqTransaction, accountId: string, userId: string): TransactionRow {
+  if (tx.status !== 'booked' && tx.status !== 'pending') throw violation('status', tx);
+  if (tx.creditDebitIndicator !== 'credit' && tx.creditDebitIndicator !== 'debit') {
+    throw violation('credit_debit_indicator', tx);
+  }
+  if (typeof tx.amount !== 'string' || !DECIMAL.test(tx.amount)) throw violation('amount', tx);
+  const balance = tx.balance ?? null;
+  if (balance !== null && !DECIMAL.test(balance)) throw violation('balance', tx);
+  if (Number.isNaN(Date.parse(tx.bookingDateTime))) throw violation('booking_date_time', tx);
+  return {
+    accountId,
+    userId,
+    utxId: tx.utxId || tx.id,
+    finqwareId: tx.id,
+    status: tx.status,
+    amount: tx.amount,
+    creditDebitIndicator: tx.creditDebitIndicator,
+    currency: tx.currency,
+    bookingDate: tx.bookingDateTime,
+    balanceAfter: balance,
+    description: textOrNull(tx.info),
+    counterparty: textOrNull(tx.details?.merchant),
+    category: textOrNull(tx.details?.category),
+    finqwareTimestamp: tx.timestamp ?? null,
+    raw: JSON.stringify(tx.raw ?? null),
+  };
+}
+
+/**
+ * The hot path: a whole page in one statement. Column arrays are unnested into rows, the amount is
+ * signed (debit → negative), and the unique (account_id, utx_id) decides insert or update. The
+ * `WHERE … IS DISTINCT FROM` leaves unchanged rows alone (no dead tuple, not counted), so re-reading
+ * an overlap costs a read, not a write. `xmax = 0` is true only for freshly inserted rows.
+ *
+ * Placeholders are `?` (knex) — see writers/sql.ts. The benchmark runs this same text through `pg`
+ * after `toPgPlaceholders`.
+ */
+export const UPSERT_TRANSACTIONS_SQL = `
+INSERT INTO transactions AS t (
+  account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
+  booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw
+)
+SELECT
+  r.account_id, r.user_id, r.utx_id, r.finqware_id, r.status,
+  CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
+  r.credit_debit_indicator, r.currency, r.booking_date, r.balance_after, r.description,
+  r.counterparty, r.category, r.finqware_timestamp, r.raw
+FROM unnest(
+  ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::text[],
+  ?::timestamptz[], ?::numeric[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::jsonb[]
+) AS r(
+  account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
+  booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw
+)
+ON CONFLICT (account_id, utx_id) DO UPDATE SET
+  finqware_id = excluded.finqware_id,
+  status = excluded.status,
+  amount = excluded.amount,
+  credit_debit_indicator = excluded.credit_debit_indicator,
+  currency = excluded.currency,
+  booking_date = excluded.booking_date,
+  balance_after = excluded.balance_after,
+  description = excluded.description,
+  counterparty = excluded.counterparty,
+  category = excluded.category,
+  finqware_timestamp = excluded.finqware_timestamp,
+  raw = excluded.raw,
+  updated_at = now()
+WHERE (t.finqware_id, t.status, t.amount, t.credit_debit_indicator, t.currency, t.booking_date,
+       t.balance_after, t.description, t.counterparty, t.category, t.finqware_timestamp, t.raw)
+  IS DISTINCT FROM
+      (excluded.finqware_id, excluded.status, excluded.amount, excluded.credit_debit_indicator,
+       excluded.currency, excluded.booking_date, excluded.balance_after, excluded.description,
+       excluded.counterparty, excluded.category, excluded.finqware_timestamp, excluded.raw)
+RETURNING (xmax = 0) AS inserted`;
+
+/** `?` → `$1…$n`, for running the same statement through `pg` directly (benchmark baseline). */
+export function toPgPlaceholders(sql: string): string {
+  let n = 0;
+  return sql.replace(/\?/g, () => `$${++n}`);
+}
+
+/**
+ * Keeps one row per (account, utx_id): a statement cannot update the same row twice. The later
+ * occurrence wins, except that a booked row is never replaced by a pending one.
+ */
+export function dedupeRows(rows: TransactionRow[]): TransactionRow[] {
+  const byKey = new Map<string, TransactionRow>();
+  for (const row of rows) {
+    const key = `${row.accountId}\u0000${row.utxId}`;
+    const seen = byKey.get(key);
+    if (seen && seen.status === 'booked' && row.status === 'pending') continue;
+    byKey.set(key, row);
+  }
+  return byKey.size === rows.length ? rows : [...byKey.values()];
+}
+
+/** The 15 column arrays of UPSERT_TRANSACTIONS_SQL, in order. */
+export function transactionColumns(rows: TransactionRow[]): unknown[][] {
+  const n = rows.length;
+  const cols: unknown[][] = Array.from({ length: 15 }, () => new Array(n));
+  for (let i = 0; i < n; i++) {
+    const r = rows[i] as TransactionRow;
+    (cols[0] as unknown[])[i] = r.accountId;
+    (cols[1] as unknown[])[i] = r.userId;
+    (cols[2] as unknown[])[i] = r.utxId;
+    (cols[3] as unknown[])[i] = r.finqwareId;
+    (cols[4] as unknown[])[i] = r.status;
+    (cols[5] as unknown[])[i] = r.amount;
+    (cols[6] as unknown[])[i] = r.creditDebitIndicator;
+    (cols[7] as unknown[])[i] = r.currency;
+    (cols[8] as unknown[])[i] = r.bookingDate;
+    (cols[9] as unknown[])[i] = r.balanceAfter;
+    (cols[10] as unknown[])[i] = r.description;
+    (cols[11] as unknown[])[i] = r.counterparty;
+    (cols[12] as unknown[])[i] = r.category;
+    (cols[13] as unknown[])[i] = r.finqwareTimestamp;
+    (cols[14] as unknown[])[i] = r.raw;
+  }
+  return cols;
+}
+
+export type UpsertCounts = { inserted: number; updated: number };
+
+export async function upsertTransactions(em: EntityManager, rows: TransactionRow[]): Promise<UpsertCounts> {
+  if (rows.length === 0) return { inserted: 0, updated: 0 };
+  const result = await runSql<{ inserted: boolean }>(
+    em,
+    UPSERT_TRANSACTIONS_SQL,
+    transactionColumns(dedupeRows(rows)),
+  );
+  let inserted = 0;
+  for (const row of result) if (row.inserted) inserted++;
+  return { inserted, updated: result.length - inserted };
+}
+
+/**
+ * Deletes the given (account id, utx id) rows of a consent if they are still `pending`: the caller
+ * passes the local pending rows Finqware no longer returns. A candidate that was booked in place
+ * meanwhile has been updated to `booked` by a page and is kept.
+ */
+export async function deletePendingRows(
+  em: EntityManager,
+  userSkillId: string,
+  rows: { accountId: string; utxId: string }[],
+): Promise<number> {
+  if (rows.length === 0) return 0;
+  const deleted = await runSql<{ id: string }>(
+    em,
+    `DELETE FROM transactions t
+      USING accounts a, unnest(?::uuid[], ?::text[]) AS k(account_id, utx_id)
+      WHERE a.id = t.account_id
+        AND a.user_skill_id = ?
+        AND t.account_id = k.account_id AND t.utx_id = k.utx_id
+        AND t.status = 'pending'
+      RETURNING t.id`,
+    [rows.map((r) => r.accountId), rows.map((r) => r.utxId), userSkillId],
+  );
+  return deleted.length;
+}
+
+/** The consent's local pending rows, as (account id, utx id) pairs. */
+export async function listLocalPending(
+  em: EntityManager,
+  userSkillId: string,
+): Promise<{ accountId: string; utxId: string }[]> {
+  return runSql<{ accountId: string; utxId: string }>(
+    em,
+    `SELECT t.account_id AS "accountId", t.utx_id AS "utxId"
+       FROM transactions t JOIN accounts a ON a.id = t.account_id
+      WHERE a.user_skill_id = ? AND t.status = 'pending'`,
+    [userSkillId],
+  );
+}
