@@ -61,7 +61,7 @@ export async function startRun(
 export async function recordProgress(em: EntityManager, runId: string, counts: RunCounts): Promise<void> {
   await runSql(
     em,
-    'UPDATE sync_runs SET accounts_synced = ?, inserted = ?, updated = ?, removed = ? WHERE id = ?',
+    'UPDATE sync_runs SET accounts_synced = ?, inserted = ?, updated = ?, removed = ?, updated_at = now() WHERE id = ?',
     [counts.accountsSynced, counts.inserted, counts.updated, counts.removed, runId],
   );
 }
@@ -76,7 +76,7 @@ export async function finishRun(
   await runSql(
     em,
     `UPDATE sync_runs SET finished_at = now(), outcome = ?, error_class = ?, error_message = ?,
-            accounts_synced = ?, inserted = ?, updated = ?, removed = ?
+            accounts_synced = ?, inserted = ?, updated = ?, removed = ?, updated_at = now()
       WHERE id = ?`,
     [
       outcome,
@@ -92,7 +92,7 @@ export async function finishRun(
   await runSql(
     em,
     `UPDATE user_skills SET last_sync_outcome = ?,
-            last_synced_at = CASE WHEN ? THEN now() ELSE last_synced_at END, updated_at = now()
+            last_synced_at = CASE WHEN ?::boolean THEN now() ELSE last_synced_at END, updated_at = now()
       WHERE id = ?`,
     [outcome, outcome === 'SUCCEEDED', consentId],
   );

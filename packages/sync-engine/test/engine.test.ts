@@ -1,0 +1,153 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createSyncEngine } from '../src';
+import { runSql } from '../src/writers/sql';
+import { FakeFinqware } from './fake-finqware';
+import { insertConsent, localTransactions, syncRuns } from './fixtures';
+
+let db: TestDatabase;
+beforeAll(async () => {
+  db = await createTestDatabase();
+});
+afterAll(async () => {
+  await db?.drop();
+});
+
+function setup() {
+  const fq = new FakeFinqware();
+  const engine = createSyncEngine({
+    finqware: fq,
+    readSecrets: async () => ({ credentialsId: 'cred', accessToken: 'token' }),
+    options: { overlapMinutes: 5 },
+  });
+  const em = () => db.orm.em.fork() as unknown as EntityManager;
+  return { fq, engine, em };
+}
+
+function finqwareError(kind: string, extra: Record<string, unknown> = {}) {
+  return Object.assign(new Error(`transactions.get failed (${kind})`), {
+    name: 'FinqwareError',
+    kind,
+    endpoint: 'transactions.get',
+    ...extra,
+  });
+}
+
+describe('syncConsent (engine against an in-memory Finqware)', () => {
+  it('backfills every transaction, signs debits, and records the run', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    for (let i = 0; i < 7; i++) fq.addTransaction({ accountId: acc });
+    fq.addTransaction({ accountId: acc, creditDebitIndicator: 'credit', amount: '100.0001' });
+
+    const result = await engine.syncConsent(em(), { consentId, reason: 'initial' });
+    expect(result.outcome).toBe('SUCCEEDED');
+    const rows = await localTransactions(em(), consentId);
+    expect(rows).toHaveLength(8);
+    expect(rows.filter((r) => r.amount === '-10.5000')).toHaveLength(7);
+    expect(rows.filter((r) => r.amount === '100.0001')).toHaveLength(1);
+    expect(await syncRuns(em(), consentId)).toEqual([
+      { outcome: 'SUCCEEDED', errorClass: null, inserted: 8, updated: 0, removed: 0 },
+    ]);
+    const [cursor] = await runSql<{ c: { phase: string } }>(
+      em(),
+      'SELECT sync_cursor AS c FROM user_skills WHERE id = ?',
+      [consentId],
+    );
+    expect(cursor?.c.phase).toBe('incremental');
+  });
+
+  it('keeps identical twins, books pending in place, removes vanished pending', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    const twin = {
+      accountId: acc,
+      amount: '5.00',
+      info: 'coffee',
+      bookingDateTime: '2026-01-02T08:00:00.000Z',
+    };
+    fq.addTransaction({ ...twin, utxId: 'twin-a' });
+    fq.addTransaction({ ...twin, utxId: 'twin-b' });
+    const pending = fq.addTransaction({ accountId: acc, status: 'pending', utxId: 'p-booked' });
+    const vanishing = fq.addTransaction({ accountId: acc, status: 'pending', utxId: 'p-vanish' });
+    expect((await engine.syncConsent(em(), { consentId, reason: 'initial' })).outcome).toBe('SUCCEEDED');
+    expect(await localTransactions(em(), consentId)).toHaveLength(4);
+
+    // Booked in place (same ids, new insert time); the other vanishes and is replaced by a new row.
+    pending.status = 'booked';
+    pending.timestamp = new Date().toISOString();
+    fq.txs = fq.txs.filter((t) => t !== vanishing);
+    fq.addTransaction({ accountId: acc, utxId: 'replacement', timestamp: new Date().toISOString() });
+
+    const second = await engine.syncConsent(em(), { consentId, reason: 'scheduled' });
+    expect(second.outcome).toBe('SUCCEEDED');
+    const rows = await localTransactions(em(), consentId);
+    expect(rows.map((r) => [r.utxId, r.status])).toEqual([
+      ['p-booked', 'booked'],
+      ['replacement', 'booked'],
+      ['twin-a', 'booked'],
+      ['twin-b', 'booked'],
+    ]);
+    const runs = await syncRuns(em(), consentId);
+    expect(runs[1]).toMatchObject({ outcome: 'SUCCEEDED', inserted: 1, updated: 1, removed: 1 });
+  });
+
+  it('resumes a backfill that failed between pages without losing or doubling rows', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    for (let i = 0; i < 10; i++) fq.addTransaction({ accountId: acc });
+    fq.failOnPage = { index: 2, error: finqwareError('transient', { status: 503 }) };
+
+    const first = await engine.syncConsent(em(), { consentId, reason: 'initial' });
+    expect(first.outcome).toBe('RETRYING');
+    expect(first.outcome !== 'SKIPPED' && first.outcome !== 'SUCCEEDED' && first.disposition).toEqual({
+      action: 'retry',
+    });
+    expect(await localTransactions(em(), consentId)).toHaveLength(6);
+
+    const pagesBefore = fq.pagesFetched;
+    const second = await engine.syncConsent(em(), { consentId, reason: 'retry' });
+    expect(second.outcome).toBe('SUCCEEDED');
+    // Resumed from the saved cursor: only the remaining 4 rows (2 pages) were fetched again.
+    expect(fq.pagesFetched - pagesBefore).toBe(2);
+    const rows = await localTransactions(em(), consentId);
+    expect(new Set(rows.map((r) => r.utxId)).size).toBe(10);
+    expect(rows).toHaveLength(10);
+  });
+
+  it('classifies errors: consent → REAUTH_REQUIRED, 429 → retry after the delay, schema → dead letter', async () => {
+    const { fq, engine, em } = setup();
+    fq.addAccount();
+    const a = await insertConsent(em());
+    fq.failAccounts = finqwareError('consent', { status: 401, error: { code: 'expired_credentials' } });
+    const gone = await engine.syncConsent(em(), { consentId: a.consentId, reason: 'scheduled' });
+    expect(gone.outcome).toBe('REAUTH_REQUIRED');
+    const [status] = await runSql<{ status: string }>(em(), 'SELECT status FROM user_skills WHERE id = ?', [
+      a.consentId,
+    ]);
+    expect(status?.status).toBe('REAUTH_REQUIRED');
+    expect((await engine.syncConsent(em(), { consentId: a.consentId, reason: 'scheduled' })).outcome).toBe(
+      'SKIPPED',
+    );
+
+    const b = await insertConsent(em());
+    fq.failAccounts = finqwareError('rate_limit', { status: 429, retryAfterMs: 7000 });
+    const limited = await engine.syncConsent(em(), { consentId: b.consentId, reason: 'scheduled' });
+    expect(limited.outcome !== 'SKIPPED' && limited.outcome !== 'SUCCEEDED' && limited.disposition).toEqual({
+      action: 'retry_after',
+      delayMs: 7000,
+    });
+
+    fq.failAccounts = null;
+    fq.addTransaction({ accountId: 'acc-1', status: 'settled' });
+    const broken = await engine.syncConsent(em(), { consentId: b.consentId, reason: 'retry' });
+    expect(broken.outcome).toBe('FAILED');
+    expect(broken.outcome === 'FAILED' && broken.error.errorClass).toBe('protocol');
+    expect(broken.outcome === 'FAILED' && broken.disposition).toEqual({ action: 'dead_letter' });
+    expect((await syncRuns(em(), b.consentId)).map((r) => r.errorClass)).toEqual(['rate_limit', 'protocol']);
+  });
+});
