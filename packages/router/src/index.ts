@@ -1,1 +1,14 @@
-export {};
+export { hashBearerToken, hashPassword } from './auth/crypto';
+export {
+  type Context,
+  type ContextDeps,
+  createContext,
+  type ProcedureObservation,
+  type RequestMeta,
+} from './context';
+export { ErrorDetails } from './errors';
+export * from './ports';
+export type { AppRouter, RouterInputs, RouterOutputs } from './root';
+export { appRouter } from './root';
+export { type CallbackOutcome, completeFromCallback, type FlowDeps } from './services/connect-flow';
+export { createCallerFactory } from './trpc';

@@ -1,0 +1,113 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+
+/**
+ * What the router needs from the outside world, as narrow interfaces. The api (and the test
+ * harness) build them from @tenant/domain, pg-boss and @tenant/finqware-client, so the router's
+ * logic reads against a small surface and its tests use the real implementations.
+ */
+
+/** The subset of pino's API the router logs through. */
+export type Logger = {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+  debug(obj: object, msg?: string): void;
+};
+
+/** The Finqware calls the router makes (a structural subset of FinqwareClient). */
+export type FinqwarePort = {
+  sessions: {
+    create(input: {
+      tenantUserId: string;
+      skill: string;
+    }): Promise<{ sessionId: string; nonce: string; status: string }>;
+    submitStep(input: {
+      sessionId: string;
+      nonce: string;
+      skill: string;
+      step: string;
+      data: Record<string, unknown>;
+    }): Promise<{
+      status: string;
+      stepId?: string;
+      nonce?: string;
+      tempToken?: string;
+      redirect?: { url: string; method: string; headers: Record<string, string> };
+      data: Record<string, unknown>;
+    }>;
+  };
+  tokens: {
+    exchange(input: { tempToken: string }): Promise<{
+      credentialsId: string;
+      accessToken: string;
+      consentExp?: string;
+      maxDataRetention?: string;
+    }>;
+  };
+  consents: {
+    delete(input: { credentialsId: string; accessToken: string }): Promise<unknown>;
+  };
+};
+
+/** The consent written by a completed connect flow (secrets go only through the vault). */
+export type NewConsent = {
+  userId: string;
+  skillId: string;
+  credentialsId: string;
+  accessToken: string;
+  consentExp: Date | null;
+  maxDataRetention: Date | null;
+};
+
+/**
+ * The vault operations the router uses. Every `*_enc` column is read and written here and
+ * nowhere else in the router.
+ */
+export type VaultPort = {
+  sealSessionNonce(sessionId: string, nonce: string): string;
+  openSessionNonce(sessionId: string, sealed: string): string;
+  /** Inserts (or re-activates, for the same credentials) a user_skills row inside `em`'s transaction. */
+  storeConsent(em: EntityManager, consent: NewConsent): Promise<{ consentId: string }>;
+  readConsentSecrets(
+    em: EntityManager,
+    consentId: string,
+  ): Promise<{ credentialsId: string; accessToken: string }>;
+};
+
+/**
+ * Enqueues a consent sync. `em`, when given, is a transactional EntityManager: the job row is
+ * written on that transaction's connection, so it commits or rolls back with the caller's writes.
+ * Returns the job id, or null when the queue's singleton/throttle policy dropped the job.
+ */
+export type SyncJobsPort = {
+  enqueueConsentSync(
+    input: { consentId: string; reason: 'initial' | 'manual' },
+    em?: EntityManager,
+  ): Promise<string | null>;
+  /** When a manual sync of this consent was last enqueued (drives the refresh cooldown). */
+  lastManualSyncAt(consentId: string, em?: EntityManager): Promise<Date | undefined>;
+};
+
+export type RouterConfig = {
+  /** Public base URL of the api; `/connect/callback` is appended for redirect steps. */
+  apiPublicUrl: string;
+  /** Where /connect/callback sends the browser after a redirect step (front-end route). */
+  connectReturnUrl: string;
+  authTokenTtlSeconds: number;
+  loginThrottle: { windowSeconds: number; maxPerEmail: number; maxPerAddress: number };
+  syncRefreshCooldownSeconds: number;
+  /** When true, revoking a consent deletes its cached accounts, balances and transactions. */
+  consentRevokePurge: boolean;
+  /** Lifetime of a connect session (Finqware nonces live 30 minutes). */
+  connectSessionTtlSeconds: number;
+};
+
+export const defaultRouterConfig: RouterConfig = {
+  apiPublicUrl: 'http://127.0.0.1:3000',
+  connectReturnUrl: 'http://127.0.0.1:5173/connect/return',
+  authTokenTtlSeconds: 30 * 24 * 3600,
+  loginThrottle: { windowSeconds: 15 * 60, maxPerEmail: 5, maxPerAddress: 20 },
+  syncRefreshCooldownSeconds: 60,
+  consentRevokePurge: false,
+  connectSessionTtlSeconds: 30 * 60,
+};

@@ -1,0 +1,132 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { decodeCursor, encodeCursor } from '../cursor';
+import { sql } from '../db';
+
+export type TransactionFilter = {
+  accountId?: string;
+  from?: Date;
+  to?: Date;
+  status?: 'booked' | 'pending';
+  search?: string;
+  minAmount?: string;
+  maxAmount?: string;
+  cursor?: string;
+  limit: number;
+};
+
+export type TransactionItem = {
+  id: string;
+  accountId: string;
+  status: 'booked' | 'pending';
+  /** Signed decimal string: credits positive, debits negative. */
+  amount: string;
+  creditDebitIndicator: 'credit' | 'debit';
+  currency: string;
+  bookingDate: Date;
+  balanceAfter: string | null;
+  description: string | null;
+  counterparty: string | null;
+  category: string | null;
+};
+
+type Row = {
+  id: string;
+  account_id: string;
+  status: 'booked' | 'pending';
+  amount: string;
+  credit_debit_indicator: 'credit' | 'debit';
+  currency: string;
+  booking_date: Date;
+  booking_key: string;
+  balance_after: string | null;
+  description: string | null;
+  counterparty: string | null;
+  category: string | null;
+};
+
+/** `%` and `_` in a search are literal characters, not wildcards. */
+export function likePattern(search: string): string {
+  return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+}
+
+/**
+ * One keyset page of the user's transactions, newest booking date first, id breaking ties.
+ * `(booking_date, id) < (cursor)` walks the (user_id|account_id, booking_date desc, id desc)
+ * index, so a page costs the same at any depth and rows arriving meanwhile never shift the walk.
+ * Callers check that `accountId`, if given, is the user's (NOT_FOUND otherwise).
+ */
+export async function listTransactions(
+  em: EntityManager,
+  userId: string,
+  filter: TransactionFilter,
+): Promise<{ items: TransactionItem[]; nextCursor: string | null }> {
+  const where = ['t.user_id = ?'];
+  const params: unknown[] = [userId];
+  if (filter.accountId) {
+    where.push('t.account_id = ?');
+    params.push(filter.accountId);
+  }
+  if (filter.from) {
+    where.push('t.booking_date >= ?');
+    params.push(filter.from);
+  }
+  if (filter.to) {
+    where.push('t.booking_date < ?');
+    params.push(filter.to);
+  }
+  if (filter.status) {
+    where.push('t.status = ?');
+    params.push(filter.status);
+  }
+  if (filter.search) {
+    const pattern = likePattern(filter.search);
+    where.push(`(t.description ilike ? escape '\\' or t.counterparty ilike ? escape '\\')`);
+    params.push(pattern, pattern);
+  }
+  if (filter.minAmount) {
+    where.push('t.amount >= ?::numeric');
+    params.push(filter.minAmount);
+  }
+  if (filter.maxAmount) {
+    where.push('t.amount <= ?::numeric');
+    params.push(filter.maxAmount);
+  }
+  if (filter.cursor) {
+    const cursor = decodeCursor(filter.cursor);
+    where.push('(t.booking_date, t.id) < (?::timestamptz, ?::uuid)');
+    params.push(cursor.bookingDate, cursor.id);
+  }
+  params.push(filter.limit + 1);
+  const rows = await sql(em).all<Row>(
+    `select t.id, t.account_id, t.status, t.amount::text as amount, t.credit_debit_indicator, t.currency,
+            t.booking_date,
+            to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as booking_key,
+            t.balance_after::text as balance_after, t.description, t.counterparty, t.category
+       from transactions t
+      where ${where.join(' and ')}
+      order by t.booking_date desc, t.id desc
+      limit ?`,
+    params,
+  );
+  const page = rows.slice(0, filter.limit);
+  const last = page[page.length - 1];
+  return {
+    items: page.map((row) => ({
+      id: row.id,
+      accountId: row.account_id,
+      status: row.status,
+      amount: row.amount,
+      creditDebitIndicator: row.credit_debit_indicator,
+      currency: row.currency,
+      bookingDate: row.booking_date,
+      balanceAfter: row.balance_after,
+      description: row.description,
+      counterparty: row.counterparty,
+      category: row.category,
+    })),
+    nextCursor:
+      rows.length > filter.limit && last
+        ? encodeCursor({ bookingDate: last.booking_key, id: last.id })
+        : null,
+  };
+}

@@ -1,0 +1,88 @@
+import { randomUUID } from 'node:crypto';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { TRPCError } from '@trpc/server';
+import {
+  decoyPasswordHash,
+  hashBearerToken,
+  hashPassword,
+  newBearerToken,
+  verifyPassword,
+} from '../auth/crypto';
+import type { Context } from '../context';
+import { sql } from '../db';
+import { conflict, unauthorized } from '../errors';
+import { credentials, loginInput } from '../schemas';
+import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from '../services/login-throttle';
+import { authedProcedure, publicProcedure, router } from '../trpc';
+
+type UserRow = { id: string; email: string; password_hash: string; created_at: Date };
+
+export type PublicUser = { id: string; email: string; createdAt: Date };
+
+function publicUser(row: { id: string; email: string; created_at: Date }): PublicUser {
+  return { id: row.id, email: row.email, createdAt: row.created_at };
+}
+
+async function issueToken(em: EntityManager, ctx: Context, userId: string) {
+  const token = newBearerToken();
+  const now = ctx.clock();
+  const expiresAt = new Date(now.getTime() + ctx.config.authTokenTtlSeconds * 1000);
+  await sql(em).run(
+    `insert into auth_tokens (id, user_id, token_hash, expires_at, created_at, updated_at)
+     values (?, ?, ?, ?, ?, ?)`,
+    [randomUUID(), userId, hashBearerToken(token), expiresAt, now, now],
+  );
+  return { token, expiresAt };
+}
+
+export const authRouter = router({
+  register: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
+    const passwordHash = await hashPassword(input.password);
+    const now = ctx.clock();
+    const row = await sql(ctx.em).one<UserRow>(
+      `insert into users (id, email, password_hash, tenant_user_id, created_at, updated_at)
+       values (?, ?, ?, ?, ?, ?)
+       on conflict (email) do nothing
+       returning id, email, created_at`,
+      [randomUUID(), input.email, passwordHash, randomUUID(), now, now],
+    );
+    if (!row) throw conflict('An account with this email already exists', 'EMAIL_TAKEN');
+    const { token, expiresAt } = await issueToken(ctx.em, ctx, row.id);
+    return { token, expiresAt, user: publicUser(row) };
+  }),
+
+  login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
+    const key = { email: input.email, address: ctx.requestMeta.ip };
+    await assertLoginAllowed(ctx.em, ctx.config.loginThrottle, key, ctx.clock());
+    const row = await sql(ctx.em).one<UserRow>(
+      'select id, email, password_hash, created_at from users where email = ?',
+      [input.email],
+    );
+    const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyPasswordHash()));
+    if (!row || !valid) {
+      await recordLoginFailure(ctx.em, key, ctx.clock());
+      throw unauthorized('Email or password is incorrect');
+    }
+    await clearLoginFailures(ctx.em, input.email);
+    const { token, expiresAt } = await issueToken(ctx.em, ctx, row.id);
+    return { token, expiresAt, user: publicUser(row) };
+  }),
+
+  me: authedProcedure.query(async ({ ctx }) => {
+    const row = await sql(ctx.em).one<UserRow>('select id, email, created_at from users where id = ?', [
+      ctx.user.id,
+    ]);
+    if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+    return publicUser(row);
+  }),
+
+  /** Revokes the token this request was made with; other sessions of the user stay signed in. */
+  logout: authedProcedure.mutation(async ({ ctx }) => {
+    const now = ctx.clock();
+    await sql(ctx.em).run(
+      'update auth_tokens set revoked_at = ?, updated_at = ? where id = ? and revoked_at is null',
+      [now, now, ctx.tokenId],
+    );
+    return { ok: true as const };
+  }),
+});

@@ -1,0 +1,11 @@
+import { findOwnedAccount } from '../access';
+import { balanceHistory } from '../queries/accounts';
+import { balancesHistoryInput } from '../schemas';
+import { authedProcedure, router } from '../trpc';
+
+export const balancesRouter = router({
+  history: authedProcedure.input(balancesHistoryInput).query(async ({ ctx, input }) => {
+    const account = await findOwnedAccount(ctx.em, ctx.user.id, input.accountId);
+    return balanceHistory(ctx.em, account.id, input);
+  }),
+});

@@ -1,0 +1,16 @@
+import { listEnabledSkills } from '../access';
+import { authedProcedure, router } from '../trpc';
+
+export const catalogRouter = router({
+  /** The skills a user may connect, with their bank. Disabled skills are not listed. */
+  skills: authedProcedure.query(async ({ ctx }) => {
+    const rows = await listEnabledSkills(ctx.em);
+    return rows.map((row) => ({
+      id: row.id,
+      code: row.code,
+      name: row.name,
+      kind: row.kind,
+      servicer: { code: row.servicer_code, name: row.servicer_name, country: row.servicer_country },
+    }));
+  }),
+});

@@ -1,0 +1,12 @@
+import { cashflow, topCounterparties } from '../queries/insights';
+import { cashflowInput, topCounterpartiesInput } from '../schemas';
+import { authedProcedure, router } from '../trpc';
+
+export const insightsRouter = router({
+  cashflow: authedProcedure
+    .input(cashflowInput)
+    .query(({ ctx, input }) => cashflow(ctx.em, ctx.user.id, input)),
+  topCounterparties: authedProcedure
+    .input(topCounterpartiesInput)
+    .query(({ ctx, input }) => topCounterparties(ctx.em, ctx.user.id, input)),
+});

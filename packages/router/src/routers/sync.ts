@@ -1,0 +1,42 @@
+import { findOwnedConsent } from '../access';
+import { sql } from '../db';
+import { consentIdInput } from '../schemas';
+import { authedProcedure, router } from '../trpc';
+
+export const syncRouter = router({
+  /** The sync ledger of one consent, newest first (the last 100 runs). */
+  runs: authedProcedure.input(consentIdInput).query(async ({ ctx, input }) => {
+    const consent = await findOwnedConsent(ctx.em, ctx.user.id, input.consentId);
+    const rows = await sql(ctx.em).all<{
+      id: string;
+      reason: string;
+      started_at: Date;
+      finished_at: Date | null;
+      outcome: string;
+      error_class: string | null;
+      error_message: string | null;
+      accounts_synced: number;
+      inserted: number;
+      updated: number;
+      removed: number;
+    }>(
+      `select id, reason, started_at, finished_at, outcome, error_class, error_message, accounts_synced,
+              inserted, updated, removed
+         from sync_runs where user_skill_id = ? order by started_at desc, id desc limit 100`,
+      [consent.id],
+    );
+    return rows.map((row) => ({
+      id: row.id,
+      reason: row.reason,
+      startedAt: row.started_at,
+      finishedAt: row.finished_at,
+      outcome: row.outcome,
+      errorClass: row.error_class,
+      errorMessage: row.error_message,
+      accountsSynced: row.accounts_synced,
+      inserted: row.inserted,
+      updated: row.updated,
+      removed: row.removed,
+    }));
+  }),
+});

@@ -1,0 +1,11 @@
+import { findOwnedAccount } from '../access';
+import { listTransactions } from '../queries/transactions';
+import { transactionsListInput } from '../schemas';
+import { authedProcedure, router } from '../trpc';
+
+export const transactionsRouter = router({
+  list: authedProcedure.input(transactionsListInput).query(async ({ ctx, input }) => {
+    if (input.accountId) await findOwnedAccount(ctx.em, ctx.user.id, input.accountId);
+    return listTransactions(ctx.em, ctx.user.id, input);
+  }),
+});

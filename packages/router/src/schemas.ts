@@ -1,0 +1,83 @@
+import { z } from 'zod';
+
+/** Input schemas shared by the routers; each failure names its field through the error formatter. */
+
+export const id = z.uuid({ message: 'must be an id (uuid)' });
+
+export const email = z
+  .string()
+  .trim()
+  .max(254)
+  .pipe(z.email({ message: 'must be an email address' }))
+  .transform((value) => value.toLowerCase());
+
+export const newPassword = z
+  .string()
+  .min(10, { message: 'must be at least 10 characters' })
+  .max(200, { message: 'must be at most 200 characters' });
+
+export const credentials = z.object({ email, password: newPassword });
+export const loginInput = z.object({ email, password: z.string().min(1).max(200) });
+
+/** Dates arrive as Date (superjson) or ISO-8601 strings (plain JSON callers). */
+export const instant = z
+  .union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()])
+  .transform((value) => (value instanceof Date ? value : new Date(value)))
+  .refine((value) => !Number.isNaN(value.getTime()), { message: 'must be a valid date' });
+
+/** Exact decimal strings (numeric(20,4) range); compared as numeric in SQL, never as floats. */
+export const decimal = z
+  .string()
+  .regex(/^-?\d{1,16}(\.\d{1,4})?$/, {
+    message: 'must be a decimal string like "-12.50" (up to 4 decimals)',
+  });
+
+export const dateRange = z
+  .object({ from: instant.optional(), to: instant.optional() })
+  .refine((range) => !range.from || !range.to || range.from < range.to, {
+    message: 'must be after from',
+    path: ['to'],
+  });
+
+export const connectStartInput = z.object({ skillId: id });
+export const connectSessionInput = z.object({ sessionId: id });
+export const connectSubmitInput = z.object({
+  sessionId: id,
+  stepId: id,
+  values: z.record(z.string().max(64), z.string().max(500)).default({}),
+});
+
+export const consentIdInput = z.object({ consentId: id });
+export const accountsListInput = z.object({ consentId: id.optional() }).optional();
+
+export const balancesHistoryInput = z
+  .object({ accountId: id, from: instant.optional(), to: instant.optional() })
+  .refine((range) => !range.from || !range.to || range.from < range.to, {
+    message: 'must be after from',
+    path: ['to'],
+  });
+
+export const transactionsListInput = z
+  .object({
+    accountId: id.optional(),
+    from: instant.optional(),
+    to: instant.optional(),
+    status: z.enum(['booked', 'pending']).optional(),
+    search: z.string().trim().min(1).max(100).optional(),
+    minAmount: decimal.optional(),
+    maxAmount: decimal.optional(),
+    cursor: z.string().max(200).optional(),
+    limit: z.number().int().min(1).max(500).default(50),
+  })
+  .refine((range) => !range.from || !range.to || range.from < range.to, {
+    message: 'must be after from',
+    path: ['to'],
+  });
+
+export const cashflowInput = z
+  .object({ from: instant, to: instant, interval: z.enum(['month', 'week']) })
+  .refine((range) => range.from < range.to, { message: 'must be after from', path: ['to'] });
+
+export const topCounterpartiesInput = z
+  .object({ from: instant, to: instant, limit: z.number().int().min(1).max(100).default(10) })
+  .refine((range) => range.from < range.to, { message: 'must be after from', path: ['to'] });
