@@ -247,6 +247,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       endpoint,
       path,
       retry: mode,
+      carriesConsent: 'credentials_id' in body,
       schema,
       body,
       secrets,
@@ -287,7 +288,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
 
   return {
     sessions: {
-      create(input, callOptions) {
+      async create(input, callOptions) {
         const endpoint = 'sessions.create';
         const body = checked(endpoint, () => ({
           tenant_user_id: requireText(input?.tenantUserId, 'tenantUserId'),
@@ -305,7 +306,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
           callOptions,
         );
       },
-      submitStep(input, callOptions) {
+      async submitStep(input, callOptions) {
         const endpoint = 'sessions.submitStep';
         const { path, body } = checked(endpoint, () => {
           const sessionId = requireText(input?.sessionId, 'sessionId');
@@ -329,7 +330,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     tokens: {
-      exchange(input, callOptions) {
+      async exchange(input, callOptions) {
         const endpoint = 'tokens.exchange';
         const body = checked(endpoint, () => ({
           client_id: clientId,
@@ -348,7 +349,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     accounts: {
-      list(auth, callOptions) {
+      async list(auth, callOptions) {
         const endpoint = 'accounts.get';
         const body = dataBody(endpoint, auth);
         return call(
@@ -363,7 +364,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     balances: {
-      list(auth, filter, callOptions) {
+      async list(auth, filter, callOptions) {
         const endpoint = 'balances.get';
         const body: Record<string, unknown> = dataBody(endpoint, auth);
         if (filter) {
@@ -390,7 +391,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     transactions: {
-      list(auth, filter, callOptions) {
+      async list(auth, filter, callOptions) {
         const endpoint = 'transactions.get';
         const wire = filter ? checked(endpoint, () => transactionFilterToWire(filter)) : undefined;
         return listTransactions(endpoint, auth, wire, callOptions);
@@ -432,7 +433,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     consents: {
-      get(auth, callOptions) {
+      async get(auth, callOptions) {
         const endpoint = 'consents.get';
         const body = consentBody(endpoint, auth);
         return call(
@@ -445,7 +446,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
           callOptions,
         );
       },
-      delete(auth, callOptions) {
+      async delete(auth, callOptions) {
         const endpoint = 'consents.delete';
         const body: Record<string, unknown> = consentBody(endpoint, auth);
         if (auth.pcdDataRetention !== undefined) {
@@ -468,7 +469,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     payments: {
-      get(auth, callOptions) {
+      async get(auth, callOptions) {
         const endpoint = 'payments.get';
         const body = consentBody(endpoint, auth);
         return call(
@@ -483,7 +484,7 @@ export function createFinqwareClient(options: FinqwareClientOptions): FinqwareCl
       },
     },
     catalog: {
-      get(callOptions) {
+      async get(callOptions) {
         const endpoint = 'catalog.get';
         const body = { client_id: clientId, client_secret: clientSecret };
         return call(endpoint, PATHS.catalogGet, 'safe', catalogResponse, body, [], callOptions);

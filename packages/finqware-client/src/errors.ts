@@ -69,12 +69,20 @@ export function isFinqwareError(value: unknown): value is FinqwareError {
   return value instanceof FinqwareError;
 }
 
-/** Classify an HTTP error answer by `type`/`code` first (§3.11: "not by status alone"), then by status. */
-export function classifyHttpError(status: number, body: FinqwareErrorBody | undefined): FinqwareErrorKind {
+/**
+ * Classify an HTTP error answer by `type`/`code` first (§3.11: "not by status alone"), then by status.
+ * Consent codes only mean "re-authorise" on calls that carry a consent (credentials_id + access_token):
+ * elsewhere (e.g. a reused nonce answered with invalid_access_token) they mean our request was wrong.
+ */
+export function classifyHttpError(
+  status: number,
+  body: FinqwareErrorBody | undefined,
+  carriesConsent: boolean,
+): FinqwareErrorKind {
   const code = body?.code;
   const type = body?.type;
   if (status === 429 || (code !== undefined && RATE_LIMIT_ERROR_CODES.has(code))) return 'rate_limit';
-  if (code !== undefined && CONSENT_ERROR_CODES.has(code)) return 'consent';
+  if (code !== undefined && CONSENT_ERROR_CODES.has(code)) return carriesConsent ? 'consent' : 'client';
   if (code !== undefined && TRANSIENT_ERROR_CODES.has(code)) return 'transient';
   if (type !== undefined && TRANSIENT_ERROR_TYPES.has(type)) return 'transient';
   if (status >= 500 || status === 408) return 'transient';

@@ -51,6 +51,8 @@ export interface CallSpec<T> {
   path: string;
   body: Record<string, unknown>;
   retry: RetryMode;
+  /** The body carries credentials_id + access_token, so consent error codes mean "re-authorise". */
+  carriesConsent: boolean;
   schema: z.ZodType<T>;
   /** Per-call secrets (access_token, temp_token, nonce) redacted from anything we report. */
   secrets?: readonly (string | undefined)[];
@@ -171,7 +173,7 @@ export class Transport {
     if (res.status >= 200 && res.status < 300) return this.parseSuccess(spec, res.status, text);
 
     const errorBody = parseErrorBody(text, secrets);
-    const kind = classifyHttpError(res.status, errorBody);
+    const kind = classifyHttpError(res.status, errorBody, spec.carriesConsent);
     const retryAfterHeaderMs = parseRetryAfter(res.headers.get('retry-after'));
     const retryAfterMs =
       kind === 'rate_limit' ? (retryAfterHeaderMs ?? DEFAULT_RATE_LIMIT_RETRY_AFTER_MS) : retryAfterHeaderMs;
