@@ -16,7 +16,7 @@ export const Session = defineEntity({
     finqwareSessionId: p.text().unique('sessions_finqware_session_id_unique'),
     status: p.enum([...SESSION_STATUSES]).default('IN_PROGRESS'),
     /** The nonce for the next step, vault-encrypted: use sealSessionNonce / openSessionNonce. */
-    nonceEnc: p.text().nullable().hidden(),
+    nonceEnc: p.text().nullable(),
     /** The consent this session produced, once completed. */
     userSkill: p.manyToOne(UserSkill).ref().nullable().deleteRule('set null'),
     expiresAt: p.datetime(),

@@ -1,0 +1,2 @@
+export * from './rotate';
+export * from './vault';
