@@ -126,7 +126,7 @@ describe('schemas tolerate unknown fields and reject missing or mistyped require
     wire.data.new_nested = { x: 1 };
     const [parsed] = schemas.transactionsResponse.parse([wire]);
     expect(parsed?.amount).toBe('4.27');
-    expect((parsed?.raw as any).data.new_nested).toEqual({ x: 1 });
+    expect((parsed!.raw as any).data.new_nested).toEqual({ x: 1 });
   });
 
   it('a missing required field fails with its path', () => {
