@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/core';
 import type { ConsentStatus } from '../entities/enums';
-import { Session } from '../entities/session';
 import { Skill } from '../entities/skill';
 import { User } from '../entities/user';
 import { UserSkill } from '../entities/user-skill';
