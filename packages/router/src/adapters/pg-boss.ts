@@ -1,0 +1,46 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { fromKnex, type PgBoss, type SendOptions } from 'pg-boss';
+import { sql } from '../db';
+import type { SyncJobsPort } from '../ports';
+
+export type PgBossJobsOptions = {
+  boss: Pick<PgBoss, 'send'>;
+  /** The consent-sync queue name (from the domain job contract). */
+  queue: string;
+  /** The job payload and send options of the domain job contract. */
+  job(input: { consentId: string; reason: 'initial' | 'manual' }): { data: object; options: SendOptions };
+  /** pg-boss schema (default `pgboss`). */
+  schema?: string;
+};
+
+const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
+
+/**
+ * Enqueues consent syncs with pg-boss. Given a transactional EntityManager, the job row is
+ * inserted on that transaction's connection (pg-boss `send(..., { db })` over the knex
+ * transaction), so a consent and its first sync commit together or not at all.
+ */
+export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
+  const schema = options.schema ?? 'pgboss';
+  if (!IDENTIFIER.test(schema)) throw new Error('pg-boss schema must be a plain identifier');
+  return {
+    async enqueueConsentSync(input, em?: EntityManager) {
+      const { data, options: sendOptions } = options.job(input);
+      const trx = em?.getTransactionContext();
+      return options.boss.send(
+        options.queue,
+        data,
+        trx ? { ...sendOptions, db: fromKnex(trx) } : sendOptions,
+      );
+    },
+    async lastManualSyncAt(consentId, em?: EntityManager) {
+      if (!em) return undefined;
+      const row = await sql(em).one<{ last: Date | null }>(
+        `select max(created_on) as last from ${schema}.job
+          where name = ? and data->>'consentId' = ? and data->>'reason' = 'manual'`,
+        [options.queue, consentId],
+      );
+      return row?.last ?? undefined;
+    },
+  };
+}

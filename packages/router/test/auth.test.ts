@@ -1,0 +1,129 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { hashBearerToken } from '../src/auth/crypto';
+import { sql } from '../src/db';
+import { ErrorDetails } from '../src/errors';
+import { createHarness, type Harness, PASSWORD } from './harness';
+
+let h: Harness;
+let now = new Date('2026-01-10T10:00:00Z');
+
+beforeAll(async () => {
+  h = await createHarness({
+    clock: () => now,
+    config: {
+      loginThrottle: { windowSeconds: 900, maxPerEmail: 3, maxPerAddress: 6 },
+      authTokenTtlSeconds: 3600,
+    },
+  });
+});
+afterAll(() => h?.close());
+
+async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCError);
+  return err as TRPCError;
+}
+
+describe('auth', () => {
+  it('registers, stores only a scrypt hash and a token hash, and authenticates with the token', async () => {
+    const { token, user, api } = await h.signUp('Alice@Example.com');
+    expect(user.email).toBe('alice@example.com');
+    expect(token).toMatch(/^[A-Za-z0-9_-]{43}$/);
+    const me = await api.auth.me();
+    expect(me.id).toBe(user.id);
+
+    const row = await sql(h.em()).one<{ password_hash: string }>(
+      'select password_hash from users where id = ?',
+      [user.id],
+    );
+    expect(row?.password_hash).toMatch(/^scrypt\$/);
+    expect(row?.password_hash).not.toContain(PASSWORD);
+    const tokens = await sql(h.em()).all<{ token_hash: string }>(
+      'select token_hash from auth_tokens where user_id = ?',
+      [user.id],
+    );
+    expect(tokens.map((t) => t.token_hash)).toEqual([hashBearerToken(token)]);
+  });
+
+  it('refuses a second account with the same email (any case) with CONFLICT', async () => {
+    await h.signUp('bob@example.com');
+    const err = await rejection(h.caller().auth.register({ email: 'BOB@example.com', password: PASSWORD }));
+    expect(err.code).toBe('CONFLICT');
+  });
+
+  it('names the field of a bad input', async () => {
+    const err = await rejection(h.caller().auth.register({ email: 'not-an-email', password: 'short' }));
+    expect(err.code).toBe('BAD_REQUEST');
+  });
+
+  it('logs in with the right password and rejects a wrong one with UNAUTHORIZED', async () => {
+    await h.signUp('carol@example.com');
+    const ok = await h.caller().auth.login({ email: 'carol@example.com', password: PASSWORD });
+    expect((await h.caller(ok.token).auth.me()).email).toBe('carol@example.com');
+    const err = await rejection(
+      h.caller().auth.login({ email: 'carol@example.com', password: 'wrong password!' }),
+    );
+    expect(err.code).toBe('UNAUTHORIZED');
+    const unknown = await rejection(
+      h.caller().auth.login({ email: 'nobody@example.com', password: PASSWORD }),
+    );
+    expect(unknown.code).toBe('UNAUTHORIZED');
+    expect(unknown.message).toBe(err.message);
+  });
+
+  it('rejects missing, unknown, revoked and expired tokens', async () => {
+    expect((await rejection(h.caller().auth.me())).code).toBe('UNAUTHORIZED');
+    expect((await rejection(h.caller('x'.repeat(43)).auth.me())).code).toBe('UNAUTHORIZED');
+
+    const { token, api } = await h.signUp();
+    await api.auth.logout();
+    expect((await rejection(h.caller(token).auth.me())).code).toBe('UNAUTHORIZED');
+
+    const other = await h.signUp();
+    now = new Date(now.getTime() + 3601_000);
+    try {
+      expect((await rejection(other.api.auth.me())).code).toBe('UNAUTHORIZED');
+    } finally {
+      now = new Date(now.getTime() - 3601_000);
+    }
+  });
+
+  it('throttles repeated failures per email, even for the right password, until the window passes', async () => {
+    await h.signUp('dave@example.com');
+    const attempt = (password: string, ip?: string) =>
+      h.caller(undefined, ip).auth.login({ email: 'dave@example.com', password });
+    for (let i = 0; i < 3; i++)
+      expect((await rejection(attempt('wrong password!'))).code).toBe('UNAUTHORIZED');
+    const blocked = await rejection(attempt(PASSWORD, '198.51.100.9'));
+    expect(blocked.code).toBe('TOO_MANY_REQUESTS');
+    expect(blocked.cause).toBeInstanceOf(ErrorDetails);
+    expect((blocked.cause as ErrorDetails).retryAfterSeconds).toBe(900);
+
+    now = new Date(now.getTime() + 901_000);
+    const ok = await attempt(PASSWORD);
+    expect(ok.user.email).toBe('dave@example.com');
+  });
+
+  it('throttles one address spraying many accounts', async () => {
+    const ip = '192.0.2.77';
+    for (let i = 0; i < 6; i++) {
+      const err = await rejection(
+        h.caller(undefined, ip).auth.login({ email: `spray${i}@example.com`, password: 'guess-guess' }),
+      );
+      expect(err.code).toBe('UNAUTHORIZED');
+    }
+    const blocked = await rejection(
+      h.caller(undefined, ip).auth.login({ email: 'spray99@example.com', password: 'guess' }),
+    );
+    expect(blocked.code).toBe('TOO_MANY_REQUESTS');
+    // Another address is unaffected.
+    const other = await rejection(
+      h.caller(undefined, '192.0.2.78').auth.login({ email: 'spray99@example.com', password: 'guess' }),
+    );
+    expect(other.code).toBe('UNAUTHORIZED');
+  });
+});

@@ -1,0 +1,136 @@
+import { readFileSync } from 'node:fs';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createVault, DEVELOPMENT_VAULT_KEY } from '@tenant/domain';
+import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
+import { PgBoss } from 'pg-boss';
+import { domainVault } from '../src/adapters/domain';
+import { pgBossJobs } from '../src/adapters/pg-boss';
+import { type Context, createContext, type ProcedureObservation } from '../src/context';
+import { sql } from '../src/db';
+import { defaultRouterConfig, type FinqwarePort, type Logger, type RouterConfig } from '../src/ports';
+import { appRouter } from '../src/root';
+import { createCallerFactory } from '../src/trpc';
+
+export const CONSENT_SYNC_QUEUE = 'consent-sync';
+export const PASSWORD = 'correct horse battery staple';
+
+const catalogPath = new URL('../../finqware-sandbox/catalog.json', import.meta.url);
+
+type LogLine = { level: string; obj: object; msg?: string };
+
+export function captureLogger(lines: LogLine[]): Logger {
+  const at = (level: string) => (obj: object, msg?: string) => lines.push({ level, obj, msg });
+  return { info: at('info'), warn: at('warn'), error: at('error'), debug: at('debug') };
+}
+
+/** A Finqware that must not be called (tests of the read side). */
+const noFinqware: FinqwarePort = new Proxy({} as FinqwarePort, {
+  get() {
+    throw new Error('this test has no Finqware');
+  },
+});
+
+/** Loads catalog.json into servicers/skills the way the domain seed does. */
+export async function seedCatalogRows(em: EntityManager) {
+  const catalog = JSON.parse(readFileSync(catalogPath, 'utf8')) as {
+    servicers: { code: string; name: string; country: string }[];
+    skills: { code: string; servicer: string; name: string; kind: string; enabled: boolean; flow: unknown }[];
+  };
+  for (const s of catalog.servicers) {
+    await sql(em).run(
+      'insert into servicers (code, name, country) values (?, ?, ?) on conflict (code) do nothing',
+      [s.code, s.name, s.country],
+    );
+  }
+  for (const k of catalog.skills) {
+    await sql(em).run(
+      `insert into skills (servicer_id, code, name, kind, enabled, flow)
+       select id, ?, ?, ?, ?, ?::jsonb from servicers where code = ? on conflict (code) do nothing`,
+      [k.code, k.name, k.kind, k.enabled, JSON.stringify(k.flow), k.servicer],
+    );
+  }
+}
+
+export type Harness = Awaited<ReturnType<typeof createHarness>>;
+
+export async function createHarness(
+  options: { fq?: FinqwarePort; config?: Partial<RouterConfig>; clock?: () => Date } = {},
+) {
+  const db: TestDatabase = await createTestDatabase();
+  await seedCatalogRows(db.orm.em.fork());
+  const boss = new PgBoss({ connectionString: db.url, max: 2, schedule: false, supervise: false });
+  boss.on('error', () => undefined);
+  await boss.start();
+  await boss.createQueue(CONSENT_SYNC_QUEUE);
+  const jobs = pgBossJobs({
+    boss,
+    queue: CONSENT_SYNC_QUEUE,
+    job: (input) => ({ data: input, options: {} }),
+  });
+  const vault = createVault([DEVELOPMENT_VAULT_KEY]);
+  const logs: LogLine[] = [];
+  const observations: ProcedureObservation[] = [];
+  const config: RouterConfig = { ...defaultRouterConfig, ...options.config };
+  const createCaller = createCallerFactory(appRouter);
+
+  /** Context for one call: its own EntityManager fork, as the api does per request. */
+  function context(token?: string, ip = '203.0.113.7'): Context {
+    return createContext({
+      em: db.orm.em.fork() as EntityManager,
+      fq: options.fq ?? noFinqware,
+      jobs,
+      vault: domainVault(vault),
+      config,
+      logger: captureLogger(logs),
+      clock: options.clock,
+      observe: (o) => observations.push(o),
+      requestMeta: { ip, headers: token ? { authorization: `Bearer ${token}` } : {} },
+    });
+  }
+
+  function caller(token?: string, ip?: string) {
+    return createCaller(() => context(token, ip));
+  }
+
+  let users = 0;
+  async function signUp(email = `user${++users}-${Date.now()}@example.com`) {
+    const result = await caller().auth.register({ email, password: PASSWORD });
+    return { ...result, api: caller(result.token) };
+  }
+
+  const em = () => db.orm.em.fork() as EntityManager;
+
+  async function queuedSyncJobs(consentId?: string) {
+    const rows = await sql(em()).all<{ id: string; data: { consentId: string; reason: string } }>(
+      `select id, data from pgboss.job where name = ? order by created_on`,
+      [CONSENT_SYNC_QUEUE],
+    );
+    return consentId ? rows.filter((r) => r.data.consentId === consentId) : rows;
+  }
+
+  async function skillId(code: string) {
+    const row = await sql(em()).one<{ id: string }>('select id from skills where code = ?', [code]);
+    if (!row) throw new Error(`no skill ${code}`);
+    return row.id;
+  }
+
+  return {
+    db,
+    boss,
+    jobs,
+    vault,
+    config,
+    logs,
+    observations,
+    context,
+    caller,
+    signUp,
+    em,
+    queuedSyncJobs,
+    skillId,
+    async close() {
+      await boss.stop({ graceful: false }).catch(() => undefined);
+      await db.drop();
+    },
+  };
+}
