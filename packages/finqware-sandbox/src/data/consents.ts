@@ -1,0 +1,122 @@
+import { randomUUID } from 'node:crypto';
+import { type CatalogSkill, servicerOf } from '../catalog';
+import { MINUTE } from '../time';
+import { opaqueToken } from '../tokens';
+import {
+  type AccountFactoryContext,
+  accountsFor,
+  type ConsentAccount,
+  type HistoryOptions,
+} from './consent-accounts';
+
+export type ConsentStatus = 'ACTIVE' | 'DELETED' | 'EXPIRED';
+
+export interface PaymentRecord {
+  paymentId: string;
+  createdAt: number;
+  /** The payment_intent step data, echoed back (the spec's payment object is mostly unknown). */
+  data: Record<string, unknown>;
+}
+
+export interface Consent {
+  credentialsId: string;
+  accessToken: string;
+  tenantUserId: string;
+  skill: CatalogSkill;
+  createdAt: number;
+  updatedAt: number;
+  consentExp: number;
+  maxDataRetention: number;
+  status: ConsentStatus;
+  history: HistoryOptions;
+  payment?: PaymentRecord;
+  /** Built on first use. */
+  accounts?: ConsentAccount[];
+}
+
+export interface ConsentTiming {
+  consentDurationMinutes: number;
+  cacheMaxDataRetentionMinutes: number;
+}
+
+export class ConsentStore {
+  private readonly byId = new Map<string, Consent>();
+
+  constructor(
+    private readonly ctx: AccountFactoryContext,
+    private readonly timing: ConsentTiming,
+  ) {}
+
+  create(input: {
+    now: number;
+    tenantUserId: string;
+    skill: CatalogSkill;
+    history: HistoryOptions;
+    payment?: Omit<PaymentRecord, 'paymentId' | 'createdAt'>;
+  }): Consent {
+    // Random on purpose: a restarted sandbox must never hand out a credentials id that a tenant
+    // database already holds. Bank data (IBANs, amounts, utx_id) is what the seed makes deterministic.
+    const credentialsId = randomUUID();
+    const consent: Consent = {
+      credentialsId,
+      accessToken: opaqueToken('credentials'),
+      tenantUserId: input.tenantUserId,
+      skill: input.skill,
+      createdAt: input.now,
+      updatedAt: input.now,
+      consentExp: input.now + this.timing.consentDurationMinutes * MINUTE,
+      maxDataRetention: input.now + this.timing.cacheMaxDataRetentionMinutes * MINUTE,
+      status: 'ACTIVE',
+      history: input.history,
+    };
+    if (input.payment) {
+      consent.payment = { paymentId: randomUUID(), createdAt: input.now, ...input.payment };
+    }
+    this.byId.set(credentialsId, consent);
+    return consent;
+  }
+
+  get(credentialsId: string): Consent | undefined {
+    return this.byId.get(credentialsId);
+  }
+
+  all(): Consent[] {
+    return [...this.byId.values()];
+  }
+
+  /** Expires every ACTIVE consent whose consent_exp has passed (the real job runs every 2 h). */
+  expireDue(now: number): Consent[] {
+    const expired: Consent[] = [];
+    for (const c of this.byId.values()) {
+      if (c.status === 'ACTIVE' && now >= c.consentExp) {
+        c.status = 'EXPIRED';
+        c.updatedAt = Math.max(c.updatedAt, c.consentExp);
+        expired.push(c);
+      }
+    }
+    return expired;
+  }
+
+  forceExpire(c: Consent, now: number): void {
+    if (c.status !== 'ACTIVE') return;
+    c.status = 'EXPIRED';
+    c.consentExp = Math.min(c.consentExp, now);
+    c.updatedAt = now;
+  }
+
+  accountsOf(c: Consent): ConsentAccount[] {
+    c.accounts ??= accountsFor(
+      this.ctx,
+      c.credentialsId,
+      c.tenantUserId,
+      c.skill,
+      servicerOf(c.skill),
+      c.history,
+    );
+    return c.accounts;
+  }
+
+  clear(): void {
+    this.byId.clear();
+  }
+}

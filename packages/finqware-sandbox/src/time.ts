@@ -1,0 +1,36 @@
+export const MINUTE = 60_000;
+export const DAY = 86_400_000;
+
+/** `2021-02-01T13:14:52Z`: the format of the spec's examples (whole seconds). */
+export function isoSeconds(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 19)}Z`;
+}
+
+/** `2020-01-29T07:31:51.689168`: the naive microsecond format of the balances example. */
+export function isoNaiveMicros(ms: number): string {
+  return `${new Date(ms).toISOString().slice(0, 23)}000`;
+}
+
+export function isoDate(ms: number): string {
+  return new Date(ms).toISOString().slice(0, 10);
+}
+
+export function startOfUtcDay(ms: number): number {
+  return Math.floor(ms / DAY) * DAY;
+}
+
+const DATE_ONLY = /^\d{4}-\d{2}-\d{2}$/;
+const DATE_TIME = /^\d{4}-\d{2}-\d{2}[T ]\d{2}:\d{2}(:\d{2}(\.\d+)?)?(Z|[+-]\d{2}:?\d{2})?$/;
+
+/** Parses a utc_datetime; naive values (no zone) are UTC. Returns undefined when unparseable. */
+export function parseUtc(value: unknown): { ms: number; dateOnly: boolean } | undefined {
+  if (typeof value !== 'string') return undefined;
+  if (DATE_ONLY.test(value)) {
+    const ms = Date.parse(`${value}T00:00:00Z`);
+    return Number.isNaN(ms) ? undefined : { ms, dateOnly: true };
+  }
+  if (!DATE_TIME.test(value)) return undefined;
+  const hasZone = /(Z|[+-]\d{2}:?\d{2})$/.test(value);
+  const ms = Date.parse(hasZone ? value.replace(' ', 'T') : `${value.replace(' ', 'T')}Z`);
+  return Number.isNaN(ms) ? undefined : { ms, dateOnly: false };
+}
