@@ -4,6 +4,7 @@ export * from './config';
 export { createDatabaseIfMissing, dropDatabase, withDatabase } from './db/admin';
 export { createOrm, MIGRATIONS_TABLE, migrate, type OrmOptions, ormConfig } from './db/orm';
 export * from './entities';
+export * from './jobs';
 export { migrationsList } from './migrations';
 export * from './paths';
 export * from './services/consent-secrets';
