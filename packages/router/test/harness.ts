@@ -1,7 +1,17 @@
 import { readFileSync } from 'node:fs';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createVault, DEVELOPMENT_VAULT_KEY } from '@tenant/domain';
+import {
+  consentSyncJob,
+  consentSyncSendOptions,
+  createQueues,
+  createVault,
+  DEVELOPMENT_VAULT_KEY,
+  QUEUES,
+  SANDBOX_TENANT_APP,
+} from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
+import { createFinqwareClient } from '@tenant/finqware-client';
+import { type RunningSandbox, type SandboxOptions, startSandbox } from '@tenant/finqware-sandbox';
 import { PgBoss } from 'pg-boss';
 import { domainVault } from '../src/adapters/domain';
 import { pgBossJobs } from '../src/adapters/pg-boss';
@@ -11,7 +21,7 @@ import { defaultRouterConfig, type FinqwarePort, type Logger, type RouterConfig 
 import { appRouter } from '../src/root';
 import { createCallerFactory } from '../src/trpc';
 
-export const CONSENT_SYNC_QUEUE = 'consent-sync';
+export const CONSENT_SYNC_QUEUE = QUEUES.consentSync;
 export const PASSWORD = 'correct horse battery staple';
 
 const catalogPath = new URL('../../finqware-sandbox/catalog.json', import.meta.url);
@@ -54,18 +64,29 @@ export async function seedCatalogRows(em: EntityManager) {
 export type Harness = Awaited<ReturnType<typeof createHarness>>;
 
 export async function createHarness(
-  options: { fq?: FinqwarePort; config?: Partial<RouterConfig>; clock?: () => Date } = {},
+  options: {
+    /** Start a Finqware sandbox and talk to it with the real client (default: no Finqware). */
+    sandbox?: boolean | SandboxOptions;
+    config?: Partial<RouterConfig>;
+    clock?: () => Date;
+  } = {},
 ) {
   const db: TestDatabase = await createTestDatabase();
+  const sandbox: RunningSandbox | undefined = options.sandbox
+    ? await startSandbox(options.sandbox === true ? {} : options.sandbox)
+    : undefined;
+  const fq: FinqwarePort = sandbox
+    ? createFinqwareClient({ baseUrl: sandbox.apiUrl, ...SANDBOX_TENANT_APP, retry: false, timeoutMs: 5_000 })
+    : noFinqware;
   await seedCatalogRows(db.orm.em.fork());
   const boss = new PgBoss({ connectionString: db.url, max: 2, schedule: false, supervise: false });
   boss.on('error', () => undefined);
   await boss.start();
-  await boss.createQueue(CONSENT_SYNC_QUEUE);
+  await createQueues(boss);
   const jobs = pgBossJobs({
     boss,
     queue: CONSENT_SYNC_QUEUE,
-    job: (input) => ({ data: input, options: {} }),
+    job: (input) => ({ data: consentSyncJob(input), options: consentSyncSendOptions(input.consentId) }),
   });
   const vault = createVault([DEVELOPMENT_VAULT_KEY]);
   const logs: LogLine[] = [];
@@ -77,7 +98,7 @@ export async function createHarness(
   function context(token?: string, ip = '203.0.113.7'): Context {
     return createContext({
       em: db.orm.em.fork() as EntityManager,
-      fq: options.fq ?? noFinqware,
+      fq,
       jobs,
       vault: domainVault(vault),
       config,
@@ -116,6 +137,8 @@ export async function createHarness(
 
   return {
     db,
+    sandbox,
+    fq,
     boss,
     jobs,
     vault,
@@ -130,6 +153,7 @@ export async function createHarness(
     skillId,
     async close() {
       await boss.stop({ graceful: false }).catch(() => undefined);
+      await sandbox?.close();
       await db.drop();
     },
   };
