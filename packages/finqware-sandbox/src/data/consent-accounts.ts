@@ -104,6 +104,17 @@ export class ConsentAccount {
     };
   }
 
+  /** Number of rows visible now (no row is materialised). */
+  visibleCount(now: number): number {
+    const h = this.history;
+    const end = h.countUpTo(now);
+    let count = end;
+    for (let i = 0; i < end; i++) {
+      if (h.pendable(i) && h.fate(i) === 'vanish' && h.settleTime(i) <= now) count -= 1;
+    }
+    return count;
+  }
+
   /** Index range [lo, hi) of rows that may have an insert timestamp within [min, max). */
   timestampCandidates(clock: SandboxClock, createdAt: number, min: number, max: number): [number, number] {
     const h = this.history;
