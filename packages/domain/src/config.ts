@@ -47,6 +47,8 @@ export interface Config {
     /** Where the embedded PostgreSQL keeps its data; unset means `<repo root>/.data`. */
     dataDir: string | undefined;
   };
+  /** Catalog JSON seeded by `pnpm db:migrate`; unset means the sandbox's catalog. */
+  catalogFile: string | undefined;
   finqware: {
     baseUrl: string;
     clientId: string;
@@ -215,12 +217,10 @@ const hmacKey = () =>
     return key ?? fail(ctx, '32 random bytes in base64 (e.g. `openssl rand -base64 32`)');
   });
 
-const filePath = () =>
+const filePathOf = (expected: string) =>
   optionalString().transform((v, ctx) => {
     if (v === undefined) return undefined;
-    return existsSync(v)
-      ? v
-      : fail(ctx, 'the path of an existing file (service-account JSON or PEM private key)');
+    return existsSync(v) ? v : fail(ctx, expected);
   });
 
 const origins = (def: string) =>
@@ -250,11 +250,16 @@ const envSchema = z.object({
   DATABASE_URL: postgresUrl(),
   DATABASE_POOL_MAX: int(10, 1, 1_000),
   TENANT_DATA_DIR: optionalString(),
+  CATALOG_FILE: filePathOf(
+    'the path of an existing catalog JSON file (shape of packages/finqware-sandbox/catalog.json)',
+  ),
   FINQWARE_BASE_URL: httpUrl('http://127.0.0.1:3010/v1'),
   FINQWARE_CLIENT_ID: optionalString(),
   FINQWARE_CLIENT_SECRET: optionalString(),
   FINQWARE_CLIENT_APP_KEY: optionalString(),
-  FINQWARE_SIGNING_KEY_FILE: filePath(),
+  FINQWARE_SIGNING_KEY_FILE: filePathOf(
+    'the path of an existing file (service-account JSON or PEM private key)',
+  ),
   FINQWARE_SIGNING_KEY_ID: optionalString(),
   FINQWARE_SERVICE_ACCOUNT_EMAIL: optionalString(),
   FINQWARE_TIMEOUT_MS: int(15_000, 100, 600_000),
@@ -352,6 +357,7 @@ export function loadConfig(
     nodeEnv: e.NODE_ENV,
     logLevel: e.LOG_LEVEL,
     database: { url: e.DATABASE_URL, poolMax: e.DATABASE_POOL_MAX, dataDir: e.TENANT_DATA_DIR },
+    catalogFile: e.CATALOG_FILE,
     finqware: {
       baseUrl: e.FINQWARE_BASE_URL as string,
       clientId,

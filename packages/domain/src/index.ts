@@ -2,6 +2,8 @@ export * from './catalog/schema';
 export * from './catalog/seed';
 export * from './config';
 export { createDatabaseIfMissing, dropDatabase, withDatabase } from './db/admin';
+export * from './db/bootstrap';
+export { type EmbeddedServer, freePort, startEmbeddedPostgres, temporaryDataDir } from './db/embedded';
 export { createOrm, MIGRATIONS_TABLE, migrate, type OrmOptions, ormConfig } from './db/orm';
 export * from './entities';
 export * from './jobs';
