@@ -84,8 +84,11 @@ export type SyncJobsPort = {
     input: { consentId: string; reason: 'initial' | 'manual' },
     em?: EntityManager,
   ): Promise<string | null>;
-  /** When a manual sync of this consent was last enqueued (drives the refresh cooldown). */
-  lastManualSyncAt(consentId: string, em?: EntityManager): Promise<Date | undefined>;
+  /**
+   * Seconds until a manual sync of this consent may be enqueued again, measured from the last
+   * one enqueued (0 when allowed). Measured on the database clock, shared by every api instance.
+   */
+  manualSyncCooldown(consentId: string, cooldownSeconds: number, em: EntityManager): Promise<number>;
 };
 
 export type RouterConfig = {

@@ -33,14 +33,14 @@ export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
         trx ? { ...sendOptions, db: fromKnex(trx) } : sendOptions,
       );
     },
-    async lastManualSyncAt(consentId, em?: EntityManager) {
-      if (!em) return undefined;
-      const row = await sql(em).one<{ last: Date | null }>(
-        `select max(created_on) as last from ${schema}.job
+    async manualSyncCooldown(consentId, cooldownSeconds, em: EntityManager) {
+      const row = await sql(em).one<{ remaining: string | null }>(
+        `select extract(epoch from max(created_on) + make_interval(secs => ?) - now())::text as remaining
+           from ${schema}.job
           where name = ? and data->>'consentId' = ? and data->>'reason' = 'manual'`,
-        [options.queue, consentId],
+        [cooldownSeconds, options.queue, consentId],
       );
-      return row?.last ?? undefined;
+      return Math.max(0, Number(row?.remaining ?? 0));
     },
   };
 }

@@ -86,15 +86,8 @@ export const consentsRouter = router({
       if (consent.skill_kind !== 'aisp') {
         throw preconditionFailed('Only account-information consents have data to sync', 'NOT_SYNCABLE');
       }
-      const now = ctx.clock();
-      const last = await ctx.jobs.lastManualSyncAt(consent.id, em);
-      const cooldownMs = ctx.config.syncRefreshCooldownSeconds * 1000;
-      if (last && now.getTime() - last.getTime() < cooldownMs) {
-        throw tooManyRequests(
-          'This consent was refreshed recently',
-          (last.getTime() + cooldownMs - now.getTime()) / 1000,
-        );
-      }
+      const wait = await ctx.jobs.manualSyncCooldown(consent.id, ctx.config.syncRefreshCooldownSeconds, em);
+      if (wait > 0) throw tooManyRequests('This consent was refreshed recently', wait);
       const jobId = await ctx.jobs.enqueueConsentSync({ consentId: consent.id, reason: 'manual' }, em);
       return { consentId: consent.id, queued: jobId !== null };
     });

@@ -1,0 +1,162 @@
+import { TRPCError } from '@trpc/server';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { sql } from '../src/db';
+import type { ErrorDetails } from '../src/errors';
+import { createAccount, createConsent, insertTransactions } from './fixtures';
+import { createHarness, type Harness } from './harness';
+
+let h: Harness;
+
+beforeAll(async () => {
+  h = await createHarness({ sandbox: true, config: { syncRefreshCooldownSeconds: 300 } });
+});
+afterAll(() => h?.close());
+
+async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCError);
+  return err as TRPCError;
+}
+
+/** A consent made through the sandbox (implicit SCA), so Finqware knows it. */
+async function connectIng(api: Awaited<ReturnType<Harness['signUp']>>['api']) {
+  const started = await api.connect.start({ skillId: await h.skillId('ing_ro_aisp_sbx_#2.0') });
+  if (started.status !== 'IN_PROGRESS') throw new Error('no step');
+  const done = await api.connect.submit({
+    sessionId: started.sessionId,
+    stepId: started.step.id,
+    values: {},
+  });
+  if (done.status !== 'COMPLETED') throw new Error('not completed');
+  return done.consentId;
+}
+
+describe('consents', () => {
+  it('lists skill, servicer, status, expiry and the last sync outcome', async () => {
+    const user = await h.signUp();
+    const consentId = await createConsent(h, user.user.id);
+    await sql(h.em()).run(
+      `insert into sync_runs (user_skill_id, reason, outcome, error_class, started_at, finished_at)
+       values (?, 'initial', 'FAILED', 'transient', now() - interval '1 hour', now() - interval '59 minutes'),
+              (?, 'retry', 'SUCCEEDED', null, now(), now())`,
+      [consentId, consentId],
+    );
+    await sql(h.em()).run(
+      `update user_skills set last_synced_at = now(), last_sync_outcome = 'SUCCEEDED', expires_soon = true where id = ?`,
+      [consentId],
+    );
+    const [consent] = await user.api.consents.list();
+    expect(consent).toMatchObject({
+      id: consentId,
+      status: 'ACTIVE',
+      skill: { code: 'bt_ro_aisp_sbx_#2.0', kind: 'aisp' },
+      servicer: { code: 'bt_ro', name: 'Banca Transilvania', country: 'Romania' },
+      expiresSoon: true,
+      lastSyncOutcome: 'SUCCEEDED',
+      lastSync: { outcome: 'SUCCEEDED', errorClass: null },
+    });
+    expect(consent?.consentExp).toEqual(new Date('2030-01-01T00:00:00Z'));
+    const runs = await user.api.sync.runs({ consentId });
+    expect(runs.map((r) => [r.reason, r.outcome, r.errorClass])).toEqual([
+      ['retry', 'SUCCEEDED', null],
+      ['initial', 'FAILED', 'transient'],
+    ]);
+  });
+
+  it('refresh enqueues a manual sync, then throttles the consent until the cooldown passes', async () => {
+    const user = await h.signUp();
+    const consentId = await createConsent(h, user.user.id);
+    expect(await user.api.consents.refresh({ consentId })).toEqual({ consentId, queued: true });
+    expect((await h.queuedSyncJobs(consentId)).map((j) => j.data)).toEqual([{ consentId, reason: 'manual' }]);
+
+    const throttled = await rejection(user.api.consents.refresh({ consentId }));
+    expect(throttled.code).toBe('TOO_MANY_REQUESTS');
+    const retry = (throttled.cause as ErrorDetails).retryAfterSeconds ?? 0;
+    expect(retry).toBeGreaterThan(200);
+    expect(retry).toBeLessThanOrEqual(300);
+
+    // Another consent is not affected.
+    const other = await createConsent(h, user.user.id);
+    expect((await user.api.consents.refresh({ consentId: other })).queued).toBe(true);
+
+    // Once the cooldown has passed (the first job is older), and that job has run, refresh works again.
+    await sql(h.em()).run(
+      `update pgboss.job set created_on = created_on - interval '301 seconds', state = 'completed' where data->>'consentId' = ?`,
+      [consentId],
+    );
+    expect(await user.api.consents.refresh({ consentId })).toEqual({ consentId, queued: true });
+  });
+
+  it('refuses to refresh a consent that needs re-authorisation, has expired or was revoked', async () => {
+    const user = await h.signUp();
+    for (const [status, reason] of [
+      ['REAUTH_REQUIRED', 'REAUTH_REQUIRED'],
+      ['EXPIRED', 'REAUTH_REQUIRED'],
+      ['DELETED', 'CONSENT_DELETED'],
+    ] as const) {
+      const consentId = await createConsent(h, user.user.id, 'bt_ro_aisp_sbx_#2.0', status);
+      const err = await rejection(user.api.consents.refresh({ consentId }));
+      expect(err.code).toBe('PRECONDITION_FAILED');
+      expect((err.cause as ErrorDetails).reason).toBe(reason);
+      expect(await h.queuedSyncJobs(consentId)).toEqual([]);
+    }
+  });
+
+  it('a consent needing re-auth is reported as such, and connecting the bank again yields a new ACTIVE consent', async () => {
+    const user = await h.signUp();
+    const first = await connectIng(user.api);
+    await sql(h.em()).run(`update user_skills set status = 'REAUTH_REQUIRED' where id = ?`, [first]);
+    expect((await user.api.consents.list()).map((c) => c.status)).toEqual(['REAUTH_REQUIRED']);
+    const second = await connectIng(user.api);
+    expect(second).not.toBe(first);
+    const statuses = Object.fromEntries((await user.api.consents.list()).map((c) => [c.id, c.status]));
+    expect(statuses).toEqual({ [first]: 'REAUTH_REQUIRED', [second]: 'ACTIVE' });
+  });
+
+  it('revoke deletes the consent at Finqware, marks it DELETED and keeps cached data unless purging', async () => {
+    const user = await h.signUp();
+    const consentId = await connectIng(user.api);
+    const account = await createAccount(h, user.user.id, consentId);
+    await insertTransactions(h, user.user.id, account, [
+      { amount: '1.00', bookingDate: '2025-01-01T00:00:00Z' },
+    ]);
+    const secrets = await h.context().vault.readConsentSecrets(h.em(), consentId);
+
+    expect(await user.api.consents.revoke({ consentId })).toEqual({
+      consentId,
+      status: 'DELETED',
+      dataPurged: false,
+    });
+    expect(h.sandbox?.control.truth({ credentialsId: secrets.credentialsId }).consents?.[0]?.status).toBe(
+      'DELETED',
+    );
+    const [listed] = await user.api.consents.list();
+    expect(listed?.status).toBe('DELETED');
+    expect(listed?.revokedAt).toBeInstanceOf(Date);
+    expect(await user.api.accounts.list()).toHaveLength(1);
+    // Idempotent.
+    expect((await user.api.consents.revoke({ consentId })).status).toBe('DELETED');
+    expect((await rejection(user.api.consents.refresh({ consentId }))).code).toBe('PRECONDITION_FAILED');
+
+    h.config.consentRevokePurge = true;
+    try {
+      const purged = await connectIng(user.api);
+      await createAccount(h, user.user.id, purged);
+      expect((await user.api.consents.revoke({ consentId: purged })).dataPurged).toBe(true);
+      expect((await user.api.accounts.list()).map((a) => a.consentId)).toEqual([consentId]);
+    } finally {
+      h.config.consentRevokePurge = false;
+    }
+  });
+
+  it('revokes locally a consent Finqware already expired', async () => {
+    const user = await h.signUp();
+    const consentId = await connectIng(user.api);
+    const secrets = await h.context().vault.readConsentSecrets(h.em(), consentId);
+    h.sandbox?.control.expireConsent({ credentialsId: secrets.credentialsId });
+    expect((await user.api.consents.revoke({ consentId })).status).toBe('DELETED');
+  });
+});
