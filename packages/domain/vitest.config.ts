@@ -6,6 +6,8 @@ export default defineConfig({
   ssr: { resolve: { conditions: ['@tenant/source'] } },
   test: {
     include: ['test/**/*.test.ts'],
+    // One embedded PostgreSQL for the whole run when DATABASE_URL is unset.
+    globalSetup: ['./src/testing/global-setup.ts'],
     testTimeout: 30_000,
     hookTimeout: 120_000,
   },
