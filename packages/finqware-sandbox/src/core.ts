@@ -196,7 +196,12 @@ export class SandboxCore {
             ? []
             : this.consents.accountsOf(c).map((acc) => {
                 if (input.summary) {
-                  return { accountId: acc.id, iban: acc.iban, currency: acc.currency, transactionCount: acc.visibleCount(now) };
+                  return {
+                    accountId: acc.id,
+                    iban: acc.iban,
+                    currency: acc.currency,
+                    transactionCount: acc.visibleCount(now),
+                  };
                 }
                 const transactions: TruthTransaction[] = [];
                 let count = 0;

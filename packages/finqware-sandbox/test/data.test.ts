@@ -1,12 +1,16 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { type RunningSandbox, startSandbox } from '../src/index';
-import { consentAuth, dataAuth, expectError, mint, post, transactions, type ConsentPair } from './helpers';
+import { type ConsentPair, consentAuth, dataAuth, expectError, mint, post, transactions } from './helpers';
 
 let sb: RunningSandbox;
 let pair: ConsentPair;
 let all: any[];
 beforeAll(async () => {
-  sb = await startSandbox({ seed: 'data', clock: { now: '2025-06-01T12:00:00Z' }, history: { transactionsPerAccount: 1500, days: 365 } });
+  sb = await startSandbox({
+    seed: 'data',
+    clock: { now: '2025-06-01T12:00:00Z' },
+    history: { transactionsPerAccount: 1500, days: 365 },
+  });
   pair = await mint(sb, 'user-data');
   all = (await transactions(sb, pair)).body;
 });
@@ -37,14 +41,23 @@ describe('accounts and balances', () => {
     expect([...types].sort()).toEqual(['ClosingBooked', 'Expected', 'InterimAvailable', 'InterimBooked']);
     for (const b of r.body) expect(b.data.amount).toMatch(/^\d+\.\d{2}$/);
     const accountId = r.body[0].account_id;
-    const f = await post(sb.apiUrl, '/balances/get', { ...dataAuth(pair), filter: { type: 'Expected', account_id: accountId } });
+    const f = await post(sb.apiUrl, '/balances/get', {
+      ...dataAuth(pair),
+      filter: { type: 'Expected', account_id: accountId },
+    });
     expect(f.body).toHaveLength(1);
     expect(f.body[0].data.type).toBe('Expected');
-    expectError(await post(sb.apiUrl, '/balances/get', { ...dataAuth(pair), filter: { typo: 1 } }), 400, 'invalid_field');
+    expectError(
+      await post(sb.apiUrl, '/balances/get', { ...dataAuth(pair), filter: { typo: 1 } }),
+      400,
+      'invalid_field',
+    );
   });
 
   it('the InterimBooked balance equals the running balance of the last booked transaction', async () => {
-    const balances = (await post(sb.apiUrl, '/balances/get', { ...dataAuth(pair), filter: { type: 'InterimBooked' } })).body;
+    const balances = (
+      await post(sb.apiUrl, '/balances/get', { ...dataAuth(pair), filter: { type: 'InterimBooked' } })
+    ).body;
     for (const b of balances) {
       const booked = all.filter((t) => t.account_id === b.account_id && t.data.status === 'booked');
       const last = booked[booked.length - 1];
@@ -71,7 +84,8 @@ describe('transactions', () => {
   });
 
   it('include identical twins (same content, same day) with distinct id and utx_id, and pending rows', () => {
-    const key = (t: any) => `${t.account_id}|${t.data.booking_date_time}|${t.data.amount}|${t.data.info}|${t.data.details.merchant}`;
+    const key = (t: any) =>
+      `${t.account_id}|${t.data.booking_date_time}|${t.data.amount}|${t.data.info}|${t.data.details.merchant}`;
     const seen = new Map<string, number>();
     for (const t of all) seen.set(key(t), (seen.get(key(t)) ?? 0) + 1);
     expect([...seen.values()].filter((n) => n >= 2).length).toBeGreaterThan(0);
@@ -88,7 +102,8 @@ describe('transactions', () => {
       let prev: number | undefined;
       for (const t of rows.filter((r) => r.data.status === 'booked')) {
         const bal = cents(t.data.balance);
-        const signed = t.data.credit_debit_indicator === 'debit' ? -cents(t.data.amount) : cents(t.data.amount);
+        const signed =
+          t.data.credit_debit_indicator === 'debit' ? -cents(t.data.amount) : cents(t.data.amount);
         if (prev !== undefined) expect(bal - prev).toBe(signed);
         prev = bal;
       }
@@ -97,15 +112,33 @@ describe('transactions', () => {
 
   const cases: [string, Record<string, unknown>, (t: any) => boolean][] = [
     ['status', { status: 'pending' }, (t) => t.data.status === 'pending'],
-    ['credit_debit_indicator', { credit_debit_indicator: 'credit' }, (t) => t.data.credit_debit_indicator === 'credit'],
+    [
+      'credit_debit_indicator',
+      { credit_debit_indicator: 'credit' },
+      (t) => t.data.credit_debit_indicator === 'credit',
+    ],
     ['category', { category: 'groceries' }, (t) => t.data.details.category === 'groceries'],
     ['gte', { gte: 100.5 }, (t) => cents(t.data.amount) >= 10050],
     ['gt', { gt: 100.5 }, (t) => cents(t.data.amount) > 10050],
     ['lte', { lte: 20 }, (t) => cents(t.data.amount) <= 2000],
     ['lt', { lt: 20.001 }, (t) => cents(t.data.amount) <= 2000],
-    ['booking_date_gte/_lt', { booking_date_gte: '2025-03-01T00:00:00Z', booking_date_lt: '2025-04-01T00:00:00Z' }, (t) => t.data.booking_date_time >= '2025-03-01' && t.data.booking_date_time < '2025-04-01'],
-    ['booking_date_gt/_lte (naive)', { booking_date_gt: '2025-03-01T00:00:00', booking_date_lte: '2025-03-02T00:00:00Z' }, (t) => t.data.booking_date_time > '2025-03-01T00:00:00Z' && t.data.booking_date_time <= '2025-03-02T00:00:00Z'],
-    ['booking_date_eq (date only = whole day)', { booking_date_eq: '2025-03-05' }, (t) => t.data.booking_date_time.startsWith('2025-03-05')],
+    [
+      'booking_date_gte/_lt',
+      { booking_date_gte: '2025-03-01T00:00:00Z', booking_date_lt: '2025-04-01T00:00:00Z' },
+      (t) => t.data.booking_date_time >= '2025-03-01' && t.data.booking_date_time < '2025-04-01',
+    ],
+    [
+      'booking_date_gt/_lte (naive)',
+      { booking_date_gt: '2025-03-01T00:00:00', booking_date_lte: '2025-03-02T00:00:00Z' },
+      (t) =>
+        t.data.booking_date_time > '2025-03-01T00:00:00Z' &&
+        t.data.booking_date_time <= '2025-03-02T00:00:00Z',
+    ],
+    [
+      'booking_date_eq (date only = whole day)',
+      { booking_date_eq: '2025-03-05' },
+      (t) => t.data.booking_date_time.startsWith('2025-03-05'),
+    ],
     ['timestamp_gte', { timestamp_gte: '2025-06-01T12:00:00Z' }, () => true],
     ['timestamp_gt', { timestamp_gt: '2025-06-01T12:00:00Z' }, () => false],
     ['timestamp_lt', { timestamp_lt: '2025-06-01T12:00:00Z' }, () => false],
@@ -121,16 +154,31 @@ describe('transactions', () => {
 
   it('filter eq compares exactly as decimals, and filters AND-combine', async () => {
     const sample = all.find((t) => t.data.status === 'booked')!;
-    const eq = await transactions(sb, pair, { eq: Number(sample.data.amount), account_id: sample.account_id });
+    const eq = await transactions(sb, pair, {
+      eq: Number(sample.data.amount),
+      account_id: sample.account_id,
+    });
     expect(eq.body.map((t: any) => t.id)).toEqual(
-      all.filter((t) => t.data.amount === sample.data.amount && t.account_id === sample.account_id).map((t) => t.id),
+      all
+        .filter((t) => t.data.amount === sample.data.amount && t.account_id === sample.account_id)
+        .map((t) => t.id),
     );
     expect((await transactions(sb, pair, { eq: Number(sample.data.amount) + 0.001 })).body).toEqual([]);
     const acc = all[0].account_id;
     const cur = all[0].data.currency;
-    const combined = await transactions(sb, pair, { account_id: acc, currency: cur, credit_debit_indicator: 'debit', gte: 10 });
+    const combined = await transactions(sb, pair, {
+      account_id: acc,
+      currency: cur,
+      credit_debit_indicator: 'debit',
+      gte: 10,
+    });
     expect(combined.body.map((t: any) => t.id)).toEqual(
-      all.filter((t) => t.account_id === acc && t.data.credit_debit_indicator === 'debit' && cents(t.data.amount) >= 1000).map((t) => t.id),
+      all
+        .filter(
+          (t) =>
+            t.account_id === acc && t.data.credit_debit_indicator === 'debit' && cents(t.data.amount) >= 1000,
+        )
+        .map((t) => t.id),
     );
   });
 
@@ -145,23 +193,50 @@ describe('transactions', () => {
 
 describe('consent errors', () => {
   it('answers the documented 400/401 codes', async () => {
-    expectError(await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), client_id: 'x' }), 400, 'invalid_client_id');
-    expectError(await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), client_secret: 'x' }), 401, 'invalid_client_secret');
-    expectError(await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), access_token: 'x' }), 401, 'invalid_access_token');
     expectError(
-      await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), credentials_id: '00000000-0000-4000-8000-000000000000' }),
+      await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), client_id: 'x' }),
+      400,
+      'invalid_client_id',
+    );
+    expectError(
+      await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), client_secret: 'x' }),
+      401,
+      'invalid_client_secret',
+    );
+    expectError(
+      await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), access_token: 'x' }),
+      401,
+      'invalid_access_token',
+    );
+    expectError(
+      await post(sb.apiUrl, '/accounts/get', {
+        ...dataAuth(pair),
+        credentials_id: '00000000-0000-4000-8000-000000000000',
+      }),
       401,
       'invalid_credentials_id',
     );
-    expectError(await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), tenant_user_id: 'someone-else' }), 401, 'invalid_credentials_id');
+    expectError(
+      await post(sb.apiUrl, '/accounts/get', { ...dataAuth(pair), tenant_user_id: 'someone-else' }),
+      401,
+      'invalid_credentials_id',
+    );
     expectError(await post(sb.apiUrl, '/accounts/get', consentAuth(pair)), 400, 'missing_fields');
   });
 
   it('delete is idempotent and makes data calls answer 401 inactive_credentials', async () => {
     const c = await mint(sb, 'user-delete');
-    expectError(await post(sb.apiUrl, '/consents/delete', { ...consentAuth(c), pcd_data_retention: -1 }), 400, 'invalid_pcd_data_retention');
+    expectError(
+      await post(sb.apiUrl, '/consents/delete', { ...consentAuth(c), pcd_data_retention: -1 }),
+      400,
+      'invalid_pcd_data_retention',
+    );
     const del = await post(sb.apiUrl, '/consents/delete', { ...consentAuth(c), pcd_data_retention: 0 });
-    expect(del.body).toMatchObject({ code: 'credentials_deleted', op_type: 'delete', result: { credentials_id: c.credentialsId, status: 'DELETED' } });
+    expect(del.body).toMatchObject({
+      code: 'credentials_deleted',
+      op_type: 'delete',
+      result: { credentials_id: c.credentialsId, status: 'DELETED' },
+    });
     expect((await post(sb.apiUrl, '/consents/delete', consentAuth(c))).status).toBe(200);
     expect((await post(sb.apiUrl, '/consents/get', consentAuth(c))).body.result.status).toBe('DELETED');
     for (const path of ['/accounts/get', '/balances/get', '/transactions/get']) {
@@ -175,7 +250,14 @@ describe('truth', () => {
     const truth = sb.control.truth({ credentialsId: pair.credentialsId });
     expect(truth.consents).toHaveLength(1);
     const fromTruth = truth.consents[0]!.accounts.flatMap((a) =>
-      a.transactions!.map((t) => ({ id: t.id, account: a.accountId, status: t.status, amount: t.amount, currency: t.currency, bookingDate: t.bookingDate })),
+      a.transactions!.map((t) => ({
+        id: t.id,
+        account: a.accountId,
+        status: t.status,
+        amount: t.amount,
+        currency: t.currency,
+        bookingDate: t.bookingDate,
+      })),
     );
     const fromApi = all.map((t) => ({
       id: t.id,
@@ -186,14 +268,22 @@ describe('truth', () => {
       bookingDate: t.data.booking_date_time,
     }));
     expect(fromTruth).toEqual(fromApi);
-    const http: any = await fetch(`${sb.url}/_sandbox/truth?credentialsId=${pair.credentialsId}&summary=1`).then((r) => r.json());
-    expect(http.consents[0].accounts.reduce((n: number, a: any) => n + a.transactionCount, 0)).toBe(all.length);
+    const http: any = await fetch(
+      `${sb.url}/_sandbox/truth?credentialsId=${pair.credentialsId}&summary=1`,
+    ).then((r) => r.json());
+    expect(http.consents[0].accounts.reduce((n: number, a: any) => n + a.transactionCount, 0)).toBe(
+      all.length,
+    );
   });
 });
 
 describe('determinism and sharing', () => {
   it('the same seed gives the same bank data; two consents of one user share utx_id but not id', async () => {
-    const other = await startSandbox({ seed: 'data', clock: { now: '2025-06-01T12:00:00Z' }, history: { transactionsPerAccount: 1500, days: 365 } });
+    const other = await startSandbox({
+      seed: 'data',
+      clock: { now: '2025-06-01T12:00:00Z' },
+      history: { transactionsPerAccount: 1500, days: 365 },
+    });
     try {
       const again = await mint(other, 'user-data');
       const rows = (await transactions(other, again)).body;
@@ -223,9 +313,13 @@ describe('1M transactions per consent', () => {
     try {
       const heapBefore = process.memoryUsage().heapUsed;
       const c = await mint(big, 'user-big', { transactionsPerAccount: 1_000_000 });
-      const r = await transactions(big, c, { booking_date_gte: '2025-01-10T00:00:00Z', booking_date_lt: '2025-01-10T06:00:00Z' });
+      const r = await transactions(big, c, {
+        booking_date_gte: '2025-01-10T00:00:00Z',
+        booking_date_lt: '2025-01-10T06:00:00Z',
+      });
       expect(r.status).toBe(200);
-      const accounts = big.control.truth({ credentialsId: c.credentialsId, summary: true }).consents[0]!.accounts;
+      const accounts = big.control.truth({ credentialsId: c.credentialsId, summary: true }).consents[0]!
+        .accounts;
       // ~1M/365 rows per day per account, a quarter of a day.
       expect(r.body.length).toBeGreaterThan(accounts.length * 500);
       expect(r.body.length).toBeLessThan(accounts.length * 1000);

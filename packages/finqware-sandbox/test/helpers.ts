@@ -8,7 +8,12 @@ export interface Reply<T = any> {
   headers: Headers;
 }
 
-export async function post<T = any>(base: string, path: string, body: unknown, headers: Record<string, string> = {}): Promise<Reply<T>> {
+export async function post<T = any>(
+  base: string,
+  path: string,
+  body: unknown,
+  headers: Record<string, string> = {},
+): Promise<Reply<T>> {
   const res = await fetch(`${base}${path}`, {
     method: 'POST',
     headers: { 'content-type': 'application/json', ...headers },
@@ -32,7 +37,11 @@ export function createSession(sb: RunningSandbox, skill: string, tenantUserId = 
   });
 }
 
-export function submitStep(sb: RunningSandbox, sessionId: string, body: { nonce: string; skill: string; step: string; data: unknown }) {
+export function submitStep(
+  sb: RunningSandbox,
+  sessionId: string,
+  body: { nonce: string; skill: string; step: string; data: unknown },
+) {
   return post(sb.apiUrl, `/sessions/${sessionId}/steps`, { client_id: APP.clientId, ...body });
 }
 
@@ -57,7 +66,11 @@ export function validValue(field: { name: string; type: string; options?: string
 export const REDIRECT = 'https://tenant.example/connect/callback?flow=1';
 
 /** Runs a catalog skill's whole flow the way a front-end would and returns the temp_token. */
-export async function runFlow(sb: RunningSandbox, skillCode: string, tenantUserId = 'user-1'): Promise<string> {
+export async function runFlow(
+  sb: RunningSandbox,
+  skillCode: string,
+  tenantUserId = 'user-1',
+): Promise<string> {
   const skill = CATALOG.skills.find((s) => s.code === skillCode)!;
   const created = await createSession(sb, skillCode, tenantUserId);
   if (created.status !== 200) throw new Error(`create session: ${JSON.stringify(created.body)}`);
@@ -66,7 +79,12 @@ export async function runFlow(sb: RunningSandbox, skillCode: string, tenantUserI
     const data: Record<string, string> = {};
     for (const f of step.fields) data[f.name] = validValue(f);
     if (step.kind === 'sca' || step.kind === 'payment_intent') data.psu_redirect_link = REDIRECT;
-    const r = await submitStep(sb, created.body.session_id, { nonce, skill: skillCode, step: step.step, data });
+    const r = await submitStep(sb, created.body.session_id, {
+      nonce,
+      skill: skillCode,
+      step: step.step,
+      data,
+    });
     if (r.status !== 200) throw new Error(`step ${step.step}: ${JSON.stringify(r.body)}`);
     if (r.body.temp_token) return r.body.temp_token;
     if (r.body.data?.url) {
@@ -80,7 +98,11 @@ export async function runFlow(sb: RunningSandbox, skillCode: string, tenantUserI
 }
 
 export async function exchange(sb: RunningSandbox, tempToken: string) {
-  return post(sb.apiUrl, '/tokens', { client_id: APP.clientId, client_secret: APP.clientSecret, temp_token: tempToken });
+  return post(sb.apiUrl, '/tokens', {
+    client_id: APP.clientId,
+    client_secret: APP.clientSecret,
+    temp_token: tempToken,
+  });
 }
 
 export interface ConsentPair {
@@ -104,8 +126,16 @@ export function consentAuth(c: ConsentPair) {
   return rest;
 }
 
-export async function mint(sb: RunningSandbox, tenantUserId: string, opts: { skill?: string; transactionsPerAccount?: number } = {}): Promise<ConsentPair> {
-  const r = sb.control.createConsent({ tenantUserId, skill: opts.skill ?? 'rzb_ro_aisp_sbx_#1.0', ...(opts.transactionsPerAccount ? { transactionsPerAccount: opts.transactionsPerAccount } : {}) });
+export async function mint(
+  sb: RunningSandbox,
+  tenantUserId: string,
+  opts: { skill?: string; transactionsPerAccount?: number } = {},
+): Promise<ConsentPair> {
+  const r = sb.control.createConsent({
+    tenantUserId,
+    skill: opts.skill ?? 'rzb_ro_aisp_sbx_#1.0',
+    ...(opts.transactionsPerAccount ? { transactionsPerAccount: opts.transactionsPerAccount } : {}),
+  });
   return { credentialsId: r.credentialsId, accessToken: r.accessToken, tenantUserId };
 }
 
@@ -114,7 +144,12 @@ export async function transactions(sb: RunningSandbox, c: ConsentPair, filter?: 
 }
 
 export function expectError(r: Reply, status: number, code: string) {
-  if (r.status !== status || r.body?.code !== code || r.body?.http !== status || typeof r.body?.id !== 'string') {
+  if (
+    r.status !== status ||
+    r.body?.code !== code ||
+    r.body?.http !== status ||
+    typeof r.body?.id !== 'string'
+  ) {
     throw new Error(`expected ${status} ${code}, got ${r.status} ${JSON.stringify(r.body)}`);
   }
 }
