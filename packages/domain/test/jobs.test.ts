@@ -50,8 +50,8 @@ describe('job contracts (pg-boss)', () => {
     ).toEqual(expect.any(String));
 
     const [active] = await boss.fetch(QUEUES.consentSync, { batchSize: 1 });
-    expect(active).toBeDefined();
-    const activeKey = (active?.data as { consentId: string }).consentId;
+    if (!active) throw new Error('expected a job to fetch');
+    const activeKey = (active.data as { consentId: string }).consentId;
     // While it runs, one follow-up may queue, a second may not…
     expect(
       await boss.send(
