@@ -2,8 +2,9 @@ import { CATALOG, servicerOf } from './catalog';
 import type { SandboxCore } from './core';
 import type { Consent } from './data/consents';
 import { parseBalanceFilter, parseTxFilter } from './data/filters';
-import { accountJson, balancesJson, scanAccount, transactionJson } from './data/views';
+import { accountJson, balancesJson, scanAccount, transactionJsonText } from './data/views';
 import { ApiError, badRequest, unauthorized } from './errors';
+import { RawJson } from './http/raw-json';
 import { checkClientAppKey, checkClientId, checkClientSecret, validateBody } from './http/validate';
 import { SPEC_CHOICES } from './spec-choices';
 import { TENANT_APP } from './tenant-app';
@@ -165,11 +166,11 @@ export const API_ROUTES: { pattern: RegExp; name: string; handler: ApiHandler }[
       );
       const consent = authorizeConsent(core, body, true);
       const q = parseTxFilter(body.filter);
-      const out: unknown[] = [];
+      const out: string[] = [];
       for (const acc of core.consents.accountsOf(consent)) {
-        scanAccount(acc, core.clock, consent.createdAt, q, (row) => out.push(transactionJson(acc, row)));
+        scanAccount(acc, core.clock, consent.createdAt, q, (row) => out.push(transactionJsonText(acc, row)));
       }
-      return out;
+      return new RawJson(`[${out.join(',')}]`);
     },
   },
   {

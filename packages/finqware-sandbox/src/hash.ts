@@ -29,14 +29,19 @@ export function seedWords(...parts: (string | number)[]): number[] {
   return words;
 }
 
+const HEX = Array.from({ length: 256 }, (_, i) => i.toString(16).padStart(2, '0'));
+
 function hex8(n: number): string {
-  return (n >>> 0).toString(16).padStart(8, '0');
+  return HEX[(n >>> 24) & 255]! + HEX[(n >>> 16) & 255]! + HEX[(n >>> 8) & 255]! + HEX[n & 255]!;
 }
 
 /** UUID-shaped (version 4 bits set) string from four uint32 words. */
 export function uuidFromWords(a: number, b: number, c: number, d: number): string {
-  const h = hex8(a) + hex8((b & 0xffff0fff) | 0x4000) + hex8((c & 0x3fffffff) | 0x80000000) + hex8(d);
-  return `${h.slice(0, 8)}-${h.slice(8, 12)}-${h.slice(12, 16)}-${h.slice(16, 20)}-${h.slice(20, 32)}`;
+  const b2 = (b & 0xffff0fff) | 0x4000;
+  const c2 = (c & 0x3fffffff) | 0x80000000;
+  const bh = hex8(b2);
+  const ch = hex8(c2);
+  return `${hex8(a)}-${bh.slice(0, 4)}-${bh.slice(4)}-${ch.slice(0, 4)}-${ch.slice(4)}${hex8(d)}`;
 }
 
 export function uuidFrom(...parts: (string | number)[]): string {

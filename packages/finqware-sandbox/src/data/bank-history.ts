@@ -1,4 +1,5 @@
-import { hash32, sha256Base64, unit } from '../hash';
+import { hash as oneShotHash } from 'node:crypto';
+import { hash32, unit } from '../hash';
 import { DAY, isoSeconds } from '../time';
 import {
   CURRENCY_SCALE,
@@ -22,6 +23,65 @@ const S_TWIN = 6;
 const S_PEND = 7;
 const S_FATE = 8;
 const S_SETTLE = 9;
+
+interface Text {
+  info: string;
+  category: string;
+  /** null = the bank itself. */
+  counterparty: string | null;
+  location: string | null;
+}
+
+/** Every description a row can carry, built once: rows pick one by hash instead of formatting strings. */
+const TEXTS: Record<TxKind, Text[]> = {
+  card: MERCHANTS.map((m) => ({
+    info: `POS ${m.name} ${m.city}`,
+    category: m.category,
+    counterparty: m.name,
+    location: m.city,
+  })),
+  refund: MERCHANTS.map((m) => ({
+    info: `Refund ${m.name}`,
+    category: m.category,
+    counterparty: m.name,
+    location: m.city,
+  })),
+  transfer_out: PEOPLE.flatMap((p) =>
+    TRANSFER_REFS.map((r) => ({
+      info: `Transfer to ${p} - ${r}`,
+      category: 'transfers',
+      counterparty: p,
+      location: null,
+    })),
+  ),
+  transfer_in: PEOPLE.flatMap((p) =>
+    TRANSFER_REFS.map((r) => ({
+      info: `Transfer from ${p} - ${r}`,
+      category: 'transfers',
+      counterparty: p,
+      location: null,
+    })),
+  ),
+  utility: UTILITIES.map((u) => ({
+    info: `Direct debit ${u}`,
+    category: 'utilities',
+    counterparty: u,
+    location: null,
+  })),
+  atm: MERCHANTS.map((m) => ({
+    info: `ATM withdrawal ${m.city}`,
+    category: 'cash',
+    counterparty: null,
+    location: m.city,
+  })),
+  fee: [{ info: 'Monthly account maintenance fee', category: 'fees', counterparty: null, location: null }],
+  salary: EMPLOYERS.map((e) => ({
+    info: `Salary ${e}`,
+    category: 'income',
+    counterparty: e,
+    location: null,
+  })),
+};
 
 /** Share of odd rows that repeat the previous row exactly (same day, amount, text, counterparty). */
 const TWIN_RATE = 0.06;
@@ -149,80 +209,24 @@ export class BankHistory {
     const spec = this.kindOf(k);
     const cents = this.cents(k, spec);
     const who = hash32(this.p.seed, k, S_WHO);
-    const ref = TRANSFER_REFS[hash32(this.p.seed, k, S_REF) % TRANSFER_REFS.length]!;
-    const merchant = MERCHANTS[who % MERCHANTS.length]!;
-    const person = PEOPLE[who % PEOPLE.length]!;
-    const base = { kind: spec.kind, direction: spec.direction, cents };
-    switch (spec.kind) {
-      case 'card':
-        return {
-          ...base,
-          info: `POS ${merchant.name} ${merchant.city}`,
-          category: merchant.category,
-          counterparty: merchant.name,
-          location: merchant.city,
-        };
-      case 'refund':
-        return {
-          ...base,
-          info: `Refund ${merchant.name}`,
-          category: merchant.category,
-          counterparty: merchant.name,
-          location: merchant.city,
-        };
-      case 'transfer_out':
-        return {
-          ...base,
-          info: `Transfer to ${person} - ${ref}`,
-          category: 'transfers',
-          counterparty: person,
-          location: null,
-        };
-      case 'transfer_in':
-        return {
-          ...base,
-          info: `Transfer from ${person} - ${ref}`,
-          category: 'transfers',
-          counterparty: person,
-          location: null,
-        };
-      case 'utility': {
-        const utility = UTILITIES[who % UTILITIES.length]!;
-        return {
-          ...base,
-          info: `Direct debit ${utility}`,
-          category: 'utilities',
-          counterparty: utility,
-          location: null,
-        };
-      }
-      case 'atm':
-        return {
-          ...base,
-          info: `ATM withdrawal ${merchant.city}`,
-          category: 'cash',
-          counterparty: this.p.bankName,
-          location: merchant.city,
-        };
-      case 'fee':
-        return {
-          ...base,
-          info: 'Monthly account maintenance fee',
-          category: 'fees',
-          counterparty: this.p.bankName,
-          location: null,
-        };
-      case 'salary': {
-        const employer = EMPLOYERS[who % EMPLOYERS.length]!;
-        return {
-          ...base,
-          info: `Salary ${employer}`,
-          category: 'income',
-          counterparty: employer,
-          location: null,
-        };
-      }
-    }
+    const t = TEXTS[spec.kind];
+    const text =
+      t.length === 1
+        ? t[0]!
+        : t[
+            (spec.kind === 'transfer_out' || spec.kind === 'transfer_in'
+              ? who + 7 * hash32(this.p.seed, k, S_REF)
+              : who) % t.length
+          ]!;
+    return {
+      kind: spec.kind,
+      direction: spec.direction,
+      cents,
+      info: text.info,
+      category: text.category,
+      counterparty: text.counterparty ?? this.p.bankName,
+      location: text.location,
+    };
   }
 
   /**
@@ -231,8 +235,10 @@ export class BankHistory {
    */
   utxId(i: number, content: TxContent, replacement: boolean): string {
     const occurrence = this.isTwin(i) ? 1 : 0;
-    return sha256Base64(
+    return oneShotHash(
+      'sha256',
       `${this.p.iban}|${isoSeconds(this.time(i))}|${content.cents}|${content.direction}|${content.info}|${occurrence}${replacement ? '|r' : ''}`,
+      'base64',
     );
   }
 

@@ -4,6 +4,7 @@ import type { SandboxCore } from '../core';
 import { ApiError, badRequest, notFound } from '../errors';
 import type { FaultKind } from '../faults';
 import { controlRoute } from './control';
+import { RawJson, toJsonText } from './raw-json';
 
 const MAX_BODY_BYTES = 5 * 1024 * 1024;
 
@@ -50,7 +51,7 @@ export function sendJson(
   body: unknown,
   headers: Record<string, string> = {},
 ): void {
-  const text = JSON.stringify(body);
+  const text = toJsonText(body);
   res.writeHead(status, {
     'content-type': 'application/json; charset=utf-8',
     'content-length': Buffer.byteLength(text),
@@ -168,6 +169,7 @@ async function handleApi(
   await sleep(ctx, core.faults.current.baseLatencyMs);
 
   let result: { status: number; body: unknown };
+  const started = performance.now();
   try {
     if (!route) throw notFound(`no route ${req.method} /${prefix}${path}`);
     if (prefix === 'v1s') {
@@ -194,7 +196,7 @@ async function handleApi(
   status = result.status;
 
   if (fault === 'truncated' || fault === 'malformed') {
-    const text = JSON.stringify(result.body);
+    const text = toJsonText(result.body);
     if (fault === 'malformed') {
       // Complete transfer, broken JSON: the closing bracket is gone.
       const broken = text.slice(0, -1);
@@ -214,7 +216,11 @@ async function handleApi(
     res.write(bytes.subarray(0, Math.floor(bytes.length / 2)), () => res.socket?.destroy());
     return;
   }
-  sendJson(res, result.status, result.body);
+  const text = toJsonText(result.body);
+  // Server-Timing lets benchmarks separate the sandbox's own work from transport and parsing.
+  sendJson(res, result.status, new RawJson(text), {
+    'server-timing': `app;dur=${(performance.now() - started).toFixed(3)}`,
+  });
 }
 
 function handleBank(ctx: HttpContext, res: ServerResponse, url: URL) {
