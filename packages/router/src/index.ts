@@ -1,3 +1,5 @@
+export { domainVault, routerConfigFrom } from './adapters/domain';
+export { type PgBossJobsOptions, pgBossJobs } from './adapters/pg-boss';
 export { hashBearerToken, hashPassword } from './auth/crypto';
 export {
   type Context,

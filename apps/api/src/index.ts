@@ -1,0 +1,3 @@
+export { createLogger, REDACT_PATHS } from './logger';
+export { createMetrics, type Metrics } from './metrics';
+export { type ApiDeps, type ApiServer, createApiServer } from './server';

@@ -1,0 +1,62 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
+
+type TarnPool = { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number };
+
+/** Prometheus metrics of one api process, on their own registry (tests create several). */
+export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolean } = {}) {
+  const registry = new Registry();
+  if (options.defaultMetrics ?? true) collectDefaultMetrics({ register: registry });
+
+  const requests = new Counter({
+    name: 'trpc_requests_total',
+    help: 'tRPC procedure calls by procedure and result code (OK or the tRPC error code)',
+    labelNames: ['procedure', 'code'] as const,
+    registers: [registry],
+  });
+  const duration = new Histogram({
+    name: 'trpc_request_duration_seconds',
+    help: 'tRPC procedure latency in seconds',
+    labelNames: ['procedure'] as const,
+    buckets: [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10],
+    registers: [registry],
+  });
+  const http = new Counter({
+    name: 'http_requests_total',
+    help: 'HTTP requests by route and status',
+    labelNames: ['route', 'status'] as const,
+    registers: [registry],
+  });
+
+  const pool = (): TarnPool | undefined =>
+    (options.orm?.em.getConnection().getKnex().client as { pool?: TarnPool } | undefined)?.pool;
+  const poolGauge = (name: string, help: string, read: (p: TarnPool) => number) =>
+    new Gauge({
+      name,
+      help,
+      registers: [registry],
+      collect() {
+        const p = pool();
+        if (p) this.set(read(p));
+      },
+    });
+  poolGauge('db_pool_connections_used', 'Database connections checked out', (p) => p.numUsed());
+  poolGauge('db_pool_connections_free', 'Idle database connections in the pool', (p) => p.numFree());
+  poolGauge('db_pool_pending_acquires', 'Requests waiting for a database connection', (p) =>
+    p.numPendingAcquires(),
+  );
+  poolGauge('db_pool_connections_max', 'Pool size limit', (p) => p.max);
+
+  return {
+    registry,
+    observeProcedure(o: { path: string; code: string; durationMs: number }) {
+      requests.inc({ procedure: o.path, code: o.code });
+      duration.observe({ procedure: o.path }, o.durationMs / 1000);
+    },
+    observeHttp(route: string, status: number) {
+      http.inc({ route, status: String(status) });
+    },
+  };
+}
+
+export type Metrics = ReturnType<typeof createMetrics>;

@@ -1,0 +1,244 @@
+import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import {
+  appRouter,
+  completeFromCallback,
+  createContext,
+  type FinqwarePort,
+  type RouterConfig,
+  type SyncJobsPort,
+  type VaultPort,
+} from '@tenant/router';
+import { createHTTPHandler } from '@trpc/server/adapters/standalone';
+import type { Logger } from './logger';
+import type { Metrics } from './metrics';
+
+export type ApiDeps = {
+  orm: MikroORM;
+  fq: FinqwarePort;
+  jobs: SyncJobsPort;
+  vault: VaultPort;
+  routerConfig: RouterConfig;
+  /** Allowed browser origins ('*' allows any). */
+  corsOrigins: string[];
+  logger: Logger;
+  metrics: Metrics;
+  /** How long close() waits for in-flight requests before cutting connections. */
+  drainTimeoutMs?: number;
+};
+
+const CORS_HEADERS = 'authorization, content-type, trpc-accept, x-trpc-source';
+
+/** The client address; proxies are not trusted (put the api behind one that sets the socket peer, or extend here). */
+function clientAddress(req: IncomingMessage): string {
+  return req.socket.remoteAddress ?? 'unknown';
+}
+
+function json(res: ServerResponse, status: number, body: unknown) {
+  res.writeHead(status, { 'content-type': 'application/json' });
+  res.end(JSON.stringify(body));
+}
+
+/**
+ * The api's HTTP surface: tRPC at /trpc, the bank callback, health, readiness and metrics.
+ * Each tRPC request gets its own EntityManager fork (MikroORM's identity map is per request).
+ */
+export function createApiServer(deps: ApiDeps) {
+  const { logger, metrics } = deps;
+  const allowAny = deps.corsOrigins.includes('*');
+  const allowed = new Set(deps.corsOrigins);
+
+  const trpc = createHTTPHandler({
+    router: appRouter,
+    basePath: '/trpc/',
+    maxBodySize: 1_000_000,
+    createContext: ({ req }) =>
+      createContext({
+        em: deps.orm.em.fork() as EntityManager,
+        fq: deps.fq,
+        jobs: deps.jobs,
+        vault: deps.vault,
+        config: deps.routerConfig,
+        logger,
+        observe: (o) => metrics.observeProcedure(o),
+        requestMeta: { ip: clientAddress(req), headers: req.headers },
+      }),
+    onError({ error, path }) {
+      // Procedure failures are logged by the router; this catches what fails around them (bad JSON, unknown path).
+      if (!path || error.code === 'NOT_FOUND' || error.code === 'PARSE_ERROR') {
+        logger.debug({ path, code: error.code }, 'trpc request rejected');
+      }
+    },
+  });
+
+  function cors(req: IncomingMessage, res: ServerResponse): boolean {
+    const origin = req.headers.origin;
+    if (!origin) return true;
+    const ok = allowAny || allowed.has(origin);
+    if (ok) {
+      res.setHeader('access-control-allow-origin', allowAny ? '*' : origin);
+      res.setHeader('vary', 'Origin');
+    }
+    if (req.method === 'OPTIONS') {
+      if (ok) {
+        res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
+        res.setHeader('access-control-allow-headers', CORS_HEADERS);
+        res.setHeader('access-control-max-age', '600');
+      }
+      res.writeHead(ok ? 204 : 403);
+      res.end();
+      return false;
+    }
+    return true;
+  }
+
+  async function ready(): Promise<{ ok: boolean; database: string; pendingMigrations?: number }> {
+    try {
+      await deps.orm.em.getConnection().execute('select 1');
+    } catch {
+      return { ok: false, database: 'unreachable' };
+    }
+    try {
+      const pending = await deps.orm.getMigrator().getPendingMigrations();
+      return { ok: pending.length === 0, database: 'reachable', pendingMigrations: pending.length };
+    } catch {
+      return { ok: false, database: 'reachable', pendingMigrations: -1 };
+    }
+  }
+
+  async function callback(url: URL, res: ServerResponse) {
+    const sessionId = url.searchParams.get('session') ?? '';
+    const target = new URL(deps.routerConfig.connectReturnUrl);
+    target.searchParams.set('session', sessionId);
+    try {
+      if (!/^[0-9a-f-]{36}$/.test(sessionId))
+        throw Object.assign(new Error('bad session'), { reason: 'unknown_session' });
+      const outcome = await completeFromCallback(
+        {
+          em: deps.orm.em.fork() as EntityManager,
+          fq: deps.fq,
+          vault: deps.vault,
+          jobs: deps.jobs,
+          config: deps.routerConfig,
+          clock: () => new Date(),
+          logger,
+        },
+        {
+          sessionId,
+          tempToken: url.searchParams.get('temp_token') ?? undefined,
+          error: url.searchParams.get('error') ?? undefined,
+        },
+      );
+      target.searchParams.set('status', outcome.status);
+      if (outcome.reason) target.searchParams.set('reason', outcome.reason);
+    } catch (err) {
+      const reason = (err as { reason?: string }).reason ?? 'completion_failed';
+      if (reason === 'completion_failed') {
+        logger.error(
+          { sessionId, err: { name: (err as Error).name, message: (err as Error).message } },
+          'connect callback failed',
+        );
+      }
+      target.searchParams.set('status', 'failed');
+      target.searchParams.set('reason', reason);
+    }
+    res.writeHead(302, { location: target.toString(), 'cache-control': 'no-store' });
+    res.end();
+  }
+
+  async function handle(req: IncomingMessage, res: ServerResponse, setRoute: (route: string) => void) {
+    const url = new URL(req.url ?? '/', 'http://api.invalid');
+    if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
+      setRoute('trpc');
+      if (cors(req, res)) await trpc(req, res);
+      return;
+    }
+    if (req.method !== 'GET' && req.method !== 'HEAD') {
+      json(res, 405, { error: 'method not allowed' });
+      return;
+    }
+    switch (url.pathname) {
+      case '/healthz':
+        setRoute('healthz');
+        json(res, 200, { status: 'ok' });
+        return;
+      case '/readyz': {
+        setRoute('readyz');
+        const state = await ready();
+        json(res, state.ok ? 200 : 503, { status: state.ok ? 'ready' : 'not ready', ...state });
+        return;
+      }
+      case '/metrics':
+        setRoute('metrics');
+        res.writeHead(200, { 'content-type': metrics.registry.contentType });
+        res.end(await metrics.registry.metrics());
+        return;
+      case '/connect/callback':
+        setRoute('callback');
+        await callback(url, res);
+        return;
+      default:
+        json(res, 404, { error: 'not found' });
+    }
+  }
+
+  let closing: Promise<void> | undefined;
+  const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
+    const started = performance.now();
+    let route = 'other';
+    res.once('finish', () => {
+      // While draining, a keep-alive socket is closed as soon as its last response is out.
+      if (closing) setImmediate(() => server.closeIdleConnections());
+      metrics.observeHttp(route, res.statusCode);
+      // Only the path is logged: query strings carry temp_tokens (callback) and inputs (tRPC GET).
+      logger.info(
+        {
+          method: req.method,
+          path: new URL(req.url ?? '/', 'http://api.invalid').pathname,
+          status: res.statusCode,
+          ms: Math.round(performance.now() - started),
+        },
+        'request',
+      );
+    });
+    handle(req, res, (r) => {
+      route = r;
+    }).catch((err: Error) => {
+      logger.error({ err: { name: err.name, message: err.message } }, 'request handler failed');
+      if (!res.headersSent) json(res, 500, { error: 'internal error' });
+      else res.end();
+    });
+  });
+
+  return {
+    server,
+    listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
+      return new Promise((resolve, reject) => {
+        server.once('error', reject);
+        server.listen(port, host, () => {
+          server.off('error', reject);
+          resolve(server.address() as AddressInfo);
+        });
+      });
+    },
+    /**
+     * Stops accepting connections, lets in-flight requests finish (closing idle keep-alive
+     * sockets at once), and cuts what is left after the drain timeout. The caller closes the pool.
+     */
+    close(): Promise<void> {
+      closing ??= new Promise<void>((resolve) => {
+        const timer = setTimeout(() => server.closeAllConnections(), deps.drainTimeoutMs ?? 10_000);
+        timer.unref();
+        server.close(() => {
+          clearTimeout(timer);
+          resolve();
+        });
+        server.closeIdleConnections();
+      });
+      return closing;
+    },
+  };
+}
+
+export type ApiServer = ReturnType<typeof createApiServer>;

@@ -1,0 +1,287 @@
+import { Writable } from 'node:stream';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import {
+  consentSyncJob,
+  consentSyncSendOptions,
+  createQueues,
+  createVault,
+  DEVELOPMENT_VAULT_KEY,
+  parseCatalog,
+  QUEUES,
+  SANDBOX_TENANT_APP,
+  seedCatalog,
+} from '@tenant/domain';
+import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
+import { createFinqwareClient } from '@tenant/finqware-client';
+import { CATALOG, type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
+import { defaultRouterConfig, domainVault, pgBossJobs, type RouterConfig } from '@tenant/router';
+import { createTenantClient } from '@tenant/router/client';
+import pg from 'pg';
+import { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics';
+import { type ApiServer, createApiServer } from '../src/server';
+
+const PASSWORD = 'correct horse battery staple';
+const APP_ORIGIN = 'http://app.example.test';
+
+let db: TestDatabase;
+let sandbox: RunningSandbox;
+let boss: PgBoss;
+let api: ApiServer;
+let base: string;
+const logLines: string[] = [];
+const routerConfig: RouterConfig = { ...defaultRouterConfig, connectReturnUrl: `${APP_ORIGIN}/connected` };
+
+beforeAll(async () => {
+  db = await createTestDatabase();
+  await seedCatalog(db.orm.em.fork(), parseCatalog(CATALOG));
+  sandbox = await startSandbox();
+  boss = new PgBoss({ connectionString: db.url, max: 2, schedule: false, supervise: false });
+  boss.on('error', () => undefined);
+  await boss.start();
+  await createQueues(boss);
+  const capture = new Writable({
+    write(chunk, _encoding, done) {
+      logLines.push(...String(chunk).split('\n').filter(Boolean));
+      done();
+    },
+  });
+  api = createApiServer({
+    orm: db.orm,
+    fq: createFinqwareClient({ baseUrl: sandbox.apiUrl, ...SANDBOX_TENANT_APP, retry: false }),
+    jobs: pgBossJobs({
+      boss,
+      queue: QUEUES.consentSync,
+      job: (input) => ({ data: consentSyncJob(input), options: consentSyncSendOptions(input.consentId) }),
+    }),
+    vault: domainVault(createVault([DEVELOPMENT_VAULT_KEY])),
+    routerConfig,
+    corsOrigins: [APP_ORIGIN],
+    logger: createLogger({ level: 'debug', destination: capture }),
+    metrics: createMetrics({ orm: db.orm, defaultMetrics: false }),
+  });
+  const address = await api.listen(0, '127.0.0.1');
+  base = `http://127.0.0.1:${address.port}`;
+  // The bank sends the browser back to this very server.
+  routerConfig.apiPublicUrl = base;
+});
+
+afterAll(async () => {
+  await api?.close();
+  await boss?.stop({ graceful: false }).catch(() => undefined);
+  await sandbox?.close();
+  await db?.drop();
+});
+
+const client = (token?: string) => createTenantClient({ url: `${base}/trpc`, token });
+
+/** Everything secret this test run created, to look for in logs and responses. */
+const secrets = new Set<string>([PASSWORD]);
+
+describe('api over HTTP', () => {
+  it('answers /healthz and /readyz', async () => {
+    expect((await fetch(`${base}/healthz`)).status).toBe(200);
+    const ready = await fetch(`${base}/readyz`);
+    expect(ready.status).toBe(200);
+    expect(await ready.json()).toMatchObject({ status: 'ready', pendingMigrations: 0 });
+  });
+
+  it('reports not ready while migrations are pending', async () => {
+    const bare = await createTestDatabase({ migrate: false });
+    const other = createApiServer({
+      orm: bare.orm,
+      fq: createFinqwareClient({ baseUrl: sandbox.apiUrl, ...SANDBOX_TENANT_APP }),
+      jobs: { enqueueConsentSync: async () => null, manualSyncCooldown: async () => 0 },
+      vault: domainVault(createVault([DEVELOPMENT_VAULT_KEY])),
+      routerConfig,
+      corsOrigins: [],
+      logger: createLogger({ level: 'silent' }),
+      metrics: createMetrics({ defaultMetrics: false }),
+    });
+    try {
+      const { port } = await other.listen(0, '127.0.0.1');
+      const res = await fetch(`http://127.0.0.1:${port}/readyz`);
+      expect(res.status).toBe(503);
+      expect(((await res.json()) as { pendingMigrations: number }).pendingMigrations).toBeGreaterThan(0);
+    } finally {
+      await other.close();
+      await bare.drop();
+    }
+  });
+
+  it('connects a redirect (sca) skill end to end through GET /connect/callback', async () => {
+    const { token } = await client().auth.register.mutate({ email: 'http@example.com', password: PASSWORD });
+    secrets.add(token);
+    const me = client(token);
+    const skill = (await me.catalog.skills.query()).find((s) => s.code === 'rzb_ro_aisp_sbx_#1.0');
+    const started = await me.connect.start.mutate({ skillId: skill?.id ?? '' });
+    if (started.status !== 'IN_PROGRESS' || !started.step.redirectUrl)
+      throw new Error('expected a redirect step');
+
+    const bank = await fetch(started.step.redirectUrl, { redirect: 'manual' });
+    const toCallback = new URL(bank.headers.get('location') ?? '');
+    expect(toCallback.origin + toCallback.pathname).toBe(`${base}/connect/callback`);
+    const tempToken = toCallback.searchParams.get('temp_token');
+    expect(tempToken).toBeTruthy();
+    secrets.add(tempToken ?? '');
+
+    const back = await fetch(toCallback, { redirect: 'manual' });
+    expect(back.status).toBe(302);
+    const toApp = new URL(back.headers.get('location') ?? '');
+    expect(toApp.origin + toApp.pathname).toBe(`${APP_ORIGIN}/connected`);
+    expect(Object.fromEntries(toApp.searchParams)).toEqual({ session: started.sessionId, status: 'done' });
+
+    const state = await me.connect.get.query({ sessionId: started.sessionId });
+    expect(state.status).toBe('COMPLETED');
+    if (state.status === 'COMPLETED') {
+      const pair = await domainVault(createVault([DEVELOPMENT_VAULT_KEY])).readConsentSecrets(
+        db.orm.em.fork() as EntityManager,
+        state.consentId,
+      );
+      secrets.add(pair.accessToken);
+      secrets.add(pair.credentialsId);
+    }
+
+    // Replaying the callback (browser reload) is harmless.
+    const replay = await fetch(toCallback, { redirect: 'manual' });
+    expect(new URL(replay.headers.get('location') ?? '').searchParams.get('status')).toBe('done');
+    expect(await me.consents.list.query()).toHaveLength(1);
+  });
+
+  it('maps errors to tRPC codes with field issues and no stack, SQL or secrets', async () => {
+    const raw = await fetch(`${base}/trpc/auth.register`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { email: 'nope', password: 'short' } }),
+    });
+    expect(raw.status).toBe(400);
+    const body = (await raw.json()) as {
+      error: { json: { message: string; data: Record<string, unknown> } };
+    };
+    expect(body.error.json.data.code).toBe('BAD_REQUEST');
+    expect((body.error.json.data.issues as { path: string }[]).map((i) => i.path).sort()).toEqual([
+      'email',
+      'password',
+    ]);
+    expect(JSON.stringify(body)).not.toContain('stack');
+
+    // An unexpected database failure reaches the client as a bare INTERNAL_SERVER_ERROR.
+    const { token } = await client().auth.login.mutate({ email: 'http@example.com', password: PASSWORD });
+    secrets.add(token);
+    await db.orm.em.getConnection().execute('alter table servicers rename to servicers_gone');
+    try {
+      const res = await fetch(`${base}/trpc/catalog.skills`, {
+        headers: { authorization: `Bearer ${token}` },
+      });
+      expect(res.status).toBe(500);
+      const text = await res.text();
+      expect(text).toContain('Internal server error');
+      expect(text).not.toMatch(/servicers|relation|select|stack|at \//i);
+    } finally {
+      await db.orm.em.getConnection().execute('alter table servicers_gone rename to servicers');
+    }
+    expect(
+      logLines.some((line) => line.includes('procedure failed') && line.includes('catalog.skills')),
+    ).toBe(true);
+  });
+
+  it('allows configured CORS origins only', async () => {
+    const preflight = (origin: string) =>
+      fetch(`${base}/trpc/auth.me`, {
+        method: 'OPTIONS',
+        headers: {
+          origin,
+          'access-control-request-method': 'GET',
+          'access-control-request-headers': 'authorization',
+        },
+      });
+    const ok = await preflight(APP_ORIGIN);
+    expect(ok.status).toBe(204);
+    expect(ok.headers.get('access-control-allow-origin')).toBe(APP_ORIGIN);
+    expect(ok.headers.get('access-control-allow-headers')).toContain('authorization');
+    const denied = await preflight('http://evil.example.test');
+    expect(denied.status).toBe(403);
+    expect(denied.headers.get('access-control-allow-origin')).toBeNull();
+  });
+
+  it('exposes Prometheus metrics per procedure and for the pool', async () => {
+    const text = await (await fetch(`${base}/metrics`)).text();
+    expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="OK"\} \d+/);
+    expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="BAD_REQUEST"\} 1/);
+    expect(text).toMatch(/trpc_request_duration_seconds_bucket\{le="[\d.]+",procedure="connect.start"\} \d+/);
+    expect(text).toMatch(/db_pool_connections_used \d+/);
+    expect(text).toMatch(/db_pool_connections_max \d+/);
+  });
+
+  it('never writes a password, token, temp_token or access token to the logs', async () => {
+    expect(logLines.length).toBeGreaterThan(10);
+    expect(logLines.some((line) => line.includes('/connect/callback'))).toBe(true);
+    for (const secret of secrets) {
+      expect(secret.length).toBeGreaterThan(8);
+      expect(logLines.filter((line) => line.includes(secret))).toEqual([]);
+    }
+    for (const line of logLines) expect(() => JSON.parse(line)).not.toThrow();
+  });
+
+  it('redacts secrets passed to the logger by key', () => {
+    const lines: string[] = [];
+    const logger = createLogger({
+      destination: new Writable({
+        write(chunk, _e, done) {
+          lines.push(String(chunk));
+          done();
+        },
+      }),
+    });
+    logger.info(
+      {
+        headers: { authorization: 'Bearer abcdefghijklmnop' },
+        password: 'hunter2hunter2',
+        body: { temp_token: 'tt-123456789', nested: { access_token: 'at-123456789' } },
+        token: 'tok-123456789',
+      },
+      'test',
+    );
+    const out = lines.join('');
+    for (const secret of [
+      'abcdefghijklmnop',
+      'hunter2hunter2',
+      'tt-123456789',
+      'at-123456789',
+      'tok-123456789',
+    ]) {
+      expect(out).not.toContain(secret);
+    }
+    expect(out).toContain('[redacted]');
+  });
+
+  it('drains on close: finishes the in-flight request, refuses new connections', async () => {
+    await client().auth.register.mutate({ email: 'drain@example.com', password: PASSWORD });
+    const blocker = new pg.Client({ connectionString: db.url });
+    await blocker.connect();
+    await blocker.query('begin');
+    await blocker.query('lock table users in access exclusive mode');
+    const inFlight = fetch(`${base}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { email: 'drain@example.com', password: PASSWORD } }),
+    });
+    // Wait until the request is blocked on the lock, i.e. truly in flight.
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await blocker.query(
+        `select count(*)::int as n from pg_locks where relation = 'users'::regclass and not granted`,
+      );
+      if (rows[0].n > 0) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    const closed = api.close();
+    await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    await blocker.query('rollback');
+    await blocker.end();
+    const res = await inFlight;
+    expect(res.status).toBe(200);
+    await closed;
+  });
+});
