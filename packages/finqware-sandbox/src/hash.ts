@@ -49,10 +49,6 @@ export function uuidFrom(...parts: (string | number)[]): string {
   return uuidFromWords(w[0]!, w[1]!, w[2]!, w[3]!);
 }
 
-export function sha256Base64(text: string): string {
-  return createHash('sha256').update(text).digest('base64');
-}
-
 /** Small seeded PRNG (mulberry32) for decisions that follow request order, e.g. faults. */
 export function mulberry32(seed: number): () => number {
   let a = seed >>> 0;
