@@ -1,0 +1,65 @@
+/**
+ * Operator commands (pnpm --filter @tenant/sync-worker dlq …):
+ *   dlq list [limit]      dead-lettered consent syncs with their error class and payload shape
+ *   dlq retry <id…>       move the given dead letters back to consent-sync
+ *   dlq retry-all         move every dead letter back
+ *   fanout                enqueue a sync of every ACTIVE consent now (same as the cron)
+ */
+import { ConfigError, createOrm, loadConfig } from '@tenant/domain';
+import { PgBoss } from 'pg-boss';
+import { resolveWorkerDatabase } from './database';
+import { listDeadLetters, redriveDeadLetters } from './dlq';
+import { fanOut } from './fanout';
+import { createQueues } from './jobs';
+
+const USAGE = 'usage: dlq list [limit] | dlq retry <job-id…> | dlq retry-all | fanout';
+
+async function main(argv: string[]) {
+  const [group, command, ...rest] = argv[0] === 'dlq' ? argv : ['', ...argv];
+  const config = loadConfig();
+  const database = await resolveWorkerDatabase(config);
+  // A short-lived instance: no maintenance, no cron, no instance registry entry.
+  const boss = new PgBoss({
+    connectionString: database.url,
+    supervise: false,
+    schedule: false,
+    registerInstance: false,
+    max: 2,
+  });
+  boss.on('error', (err) => console.error('pg-boss:', err.message));
+  await boss.start();
+  try {
+    await createQueues(boss);
+    if (group === 'dlq' && command === 'list') {
+      const letters = await listDeadLetters(boss, Number(rest[0] ?? 100));
+      if (letters.length === 0) console.log('no dead letters');
+      for (const letter of letters) console.log(JSON.stringify(letter));
+    } else if (group === 'dlq' && command === 'retry' && rest.length > 0) {
+      console.log(`re-driven: ${await redriveDeadLetters(boss, rest)}`);
+    } else if (group === 'dlq' && command === 'retry-all') {
+      console.log(`re-driven: ${await redriveDeadLetters(boss)}`);
+    } else if (command === 'fanout') {
+      const orm = await createOrm({ clientUrl: database.url, pool: 2 });
+      try {
+        console.log(
+          JSON.stringify(await fanOut(orm.em.fork(), boss, { spreadSeconds: config.sync.spreadSeconds })),
+        );
+      } finally {
+        await orm.close();
+      }
+    } else {
+      console.error(USAGE);
+      process.exitCode = 2;
+    }
+  } finally {
+    await boss.stop({ graceful: false, close: true });
+    await database.stop();
+  }
+}
+
+main(process.argv.slice(2)).catch((err) => {
+  console.error(
+    err instanceof ConfigError ? err.message : `failed: ${err instanceof Error ? err.message : err}`,
+  );
+  process.exit(1);
+});

@@ -1,0 +1,120 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { SyncEngine } from '@tenant/sync-engine';
+import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
+import { ConsentSyncJob, JOB } from './jobs';
+import type { Logger } from './logger';
+
+/**
+ * The consent-sync handler: one job → one engine run on a fresh EntityManager fork, then the
+ * run's error class becomes the job's disposition:
+ *
+ * | engine disposition | job                                                                  |
+ * |--------------------|----------------------------------------------------------------------|
+ * | success / skipped  | completed                                                            |
+ * | reauth             | completed (the consent is REAUTH_REQUIRED and no longer fanned out)  |
+ * | retry              | failed → pg-boss retries with the queue's backoff + jitter           |
+ * | retry_after        | failed and its retry moved to now + the server's delay (same tx)     |
+ * | dead_letter        | straight to consent-sync-dlq, output = error class + payload shape   |
+ */
+export function createConsentSyncHandler(deps: {
+  orm: MikroORM;
+  boss: PgBoss;
+  engine: SyncEngine;
+  log: Logger;
+}) {
+  const { orm, boss, engine, log } = deps;
+
+  async function runOne(job: JobWithMetadata<unknown>): Promise<JobResult> {
+    const parsed = ConsentSyncJob.safeParse(job.data);
+    if (!parsed.success) {
+      const output = {
+        errorClass: 'client',
+        message: 'invalid consent-sync payload',
+        issues: parsed.error.issues,
+      };
+      log.error(
+        { jobId: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) },
+        'invalid job payload',
+      );
+      return { id: job.id, status: 'deadletter', output };
+    }
+    const { consentId, reason } = parsed.data;
+    const em = orm.em.fork();
+    const result = await engine.syncConsent(em, {
+      consentId,
+      reason,
+      jobId: job.id,
+      signal: job.signal,
+      finalAttempt: job.retryCount >= job.retryLimit,
+    });
+    const context = { jobId: job.id, consentId, attempt: job.retryCount };
+    if (result.outcome === 'SKIPPED') {
+      log.info({ ...context, why: result.reason, status: result.status }, 'consent sync skipped');
+      return { id: job.id, status: 'completed', output: result };
+    }
+    if (result.outcome === 'SUCCEEDED') {
+      log.info({ ...context, runId: result.runId, ...result.counts }, 'consent synced');
+      return { id: job.id, status: 'completed', output: { runId: result.runId, ...result.counts } };
+    }
+    const output = { runId: result.runId, ...result.error.toJSON() };
+    const { disposition } = result;
+    log.warn({ ...context, outcome: result.outcome, ...output }, 'consent sync failed');
+    switch (disposition.action) {
+      case 'reauth':
+        return { id: job.id, status: 'completed', output };
+      case 'retry':
+        return { id: job.id, status: 'failed', output };
+      case 'dead_letter':
+        return { id: job.id, status: 'deadletter', output };
+      case 'retry_after':
+        await failWithDelay(boss, job, disposition.delayMs, output);
+        // Already settled above; pg-boss's own completion is fenced to active jobs and does nothing.
+        return { id: job.id, status: 'completed', output };
+    }
+  }
+
+  return async function handle(jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> {
+    const results: JobResult[] = [];
+    for (const job of jobs) {
+      try {
+        results.push(await runOne(job));
+      } catch (err) {
+        // The engine records its own failures; reaching here means the database itself failed.
+        log.error(
+          { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
+          'consent sync crashed',
+        );
+        results.push({ id: job.id, status: 'failed', output: { errorClass: 'internal' } });
+      }
+    }
+    return results;
+  };
+}
+
+/**
+ * Honours a server-given delay (429 Retry-After): fails the attempt (so it counts against the
+ * retry limit and dead-letters when exhausted) and, in the same transaction, moves the retry's
+ * start to now + delay. pg-boss's own backoff would otherwise pick a delay that ignores the server.
+ */
+export async function failWithDelay(
+  boss: PgBoss,
+  job: { id: string; retryCount: number },
+  delayMs: number,
+  output: object,
+): Promise<void> {
+  const db = boss.getDb();
+  if (!db.beginTransaction) throw new Error('pg-boss database adapter cannot open transactions');
+  const tx = await db.beginTransaction();
+  try {
+    await boss.fail(JOB.consentSync, { id: job.id, retryCount: job.retryCount }, output, { db: tx.db });
+    await boss.update(JOB.consentSync, undefined, {
+      id: job.id,
+      startAfter: new Date(Date.now() + delayMs),
+      db: tx.db,
+    });
+    await tx.commit();
+  } catch (err) {
+    await tx.rollback();
+    throw err;
+  }
+}

@@ -1,0 +1,42 @@
+import type { PgBoss } from 'pg-boss';
+import { JOB } from './jobs';
+
+export type DeadLetter = {
+  id: string;
+  consentId: string | null;
+  reason: string | null;
+  failedAt: Date;
+  retries: number | null;
+  /** The failed attempt's output: error class, message and (for a schema violation) the payload's shape. */
+  error: object | null;
+};
+
+/** Dead-lettered consent syncs, oldest first. */
+export async function listDeadLetters(boss: PgBoss, limit = 100): Promise<DeadLetter[]> {
+  const jobs = await boss.findJobs<{ consentId?: string; reason?: string }>(JOB.consentSyncDlq, {
+    queued: true,
+    limit,
+  });
+  return jobs.map((job) => ({
+    id: job.id,
+    consentId: job.data?.consentId ?? null,
+    reason: job.data?.reason ?? null,
+    failedAt: job.createdOn,
+    retries: job.sourceRetryCount,
+    error: job.sourceOutput,
+  }));
+}
+
+/**
+ * Moves dead letters back to consent-sync (their source queue), all or the given ids. A consent
+ * that already has a sync queued keeps that one: the exclusive policy drops the duplicate.
+ */
+export async function redriveDeadLetters(boss: PgBoss, ids?: string[]): Promise<number> {
+  if (ids) return boss.redrive(JOB.consentSyncDlq, { ids, limit: Math.max(1, ids.length) });
+  let moved = 0;
+  for (;;) {
+    const n = await boss.redrive(JOB.consentSyncDlq, { limit: 1000 });
+    moved += n;
+    if (n < 1000) return moved;
+  }
+}

@@ -1,0 +1,16 @@
+import { readConsentSecrets, type Vault } from '@tenant/domain';
+import { type ConsentSecretsReader, runSql } from '@tenant/sync-engine';
+
+/** Decrypts a consent's credentials through the domain vault, for one Finqware call sequence. */
+export function vaultSecretsReader(vault: Vault): ConsentSecretsReader {
+  return async (em, consentId) => {
+    const [row] = await runSql<{ id: string; credentialsIdEnc: string; accessTokenEnc: string }>(
+      em,
+      `SELECT id, credentials_id_enc AS "credentialsIdEnc", access_token_enc AS "accessTokenEnc"
+         FROM user_skills WHERE id = ?`,
+      [consentId],
+    );
+    if (!row) throw new Error(`consent ${consentId} not found`);
+    return readConsentSecrets(vault, row);
+  };
+}

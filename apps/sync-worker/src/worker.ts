@@ -1,0 +1,104 @@
+import type { MikroORM } from '@mikro-orm/postgresql';
+import type { Config } from '@tenant/domain';
+import { type ConsentSecretsReader, createSyncEngine, type FinqwarePort } from '@tenant/sync-engine';
+import { PgBoss } from 'pg-boss';
+import { type ConsentStatusPort, checkConsents } from './consent-check';
+import { createConsentSyncHandler } from './consent-sync';
+import { fanOut } from './fanout';
+import { createQueues, JOB } from './jobs';
+import type { Logger } from './logger';
+
+/** Daily, early morning in SYNC_TIMEZONE: Finqware's expiry job runs every two hours (§4.3). */
+export const CONSENT_CHECK_CRON = '17 4 * * *';
+
+export type WorkerDeps = {
+  databaseUrl: string;
+  orm: MikroORM;
+  config: Pick<Config, 'sync' | 'database'>;
+  finqware: FinqwarePort & ConsentStatusPort;
+  readSecrets: ConsentSecretsReader;
+  log: Logger;
+  /** Register the cron schedules (default true). */
+  schedule?: boolean;
+  /** Poll interval of the consent-sync workers, seconds (default 1). */
+  pollingIntervalSeconds?: number;
+};
+
+export type Worker = {
+  boss: PgBoss;
+  /** Stop fetching, let running syncs finish for up to `timeoutMs`, then abandon them for retry. */
+  stop(timeoutMs?: number): Promise<void>;
+};
+
+export async function startWorker(deps: WorkerDeps): Promise<Worker> {
+  const { orm, config, log } = deps;
+  const boss = new PgBoss({
+    connectionString: deps.databaseUrl,
+    application_name: 'tenant-sync-worker',
+    max: Math.max(4, Math.min(config.sync.concurrency + 2, config.database.poolMax)),
+  });
+  boss.on('error', (err) => log.error({ err: err.message }, 'pg-boss error'));
+  await boss.start();
+  await createQueues(boss);
+
+  const engine = createSyncEngine({
+    finqware: deps.finqware,
+    readSecrets: deps.readSecrets,
+    options: { overlapMinutes: config.sync.overlapMinutes, logger: log },
+  });
+
+  await boss.work(
+    JOB.consentSync,
+    {
+      batchSize: 1,
+      localConcurrency: config.sync.concurrency,
+      includeMetadata: true,
+      perJobResults: true,
+      pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1,
+    },
+    createConsentSyncHandler({ orm, boss, engine, log }),
+  );
+
+  await boss.work(
+    JOB.syncFanout,
+    { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
+    async ([job]) => {
+      const started = Date.now();
+      const result = await fanOut(orm.em.fork(), boss, { spreadSeconds: config.sync.spreadSeconds });
+      log.info({ jobId: job?.id, ...result, ms: Date.now() - started }, 'sync fan-out enqueued');
+      return result;
+    },
+  );
+
+  await boss.work(
+    JOB.consentCheck,
+    { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
+    async () => {
+      const result = await checkConsents({
+        orm,
+        finqware: deps.finqware,
+        readSecrets: deps.readSecrets,
+        warningDays: config.sync.expiryWarningDays,
+        log,
+      });
+      log.info(result, 'consent check done');
+      return result;
+    },
+  );
+
+  if (deps.schedule ?? true) {
+    await boss.schedule(JOB.syncFanout, config.sync.cron, {}, { tz: config.sync.timezone });
+    await boss.schedule(JOB.consentCheck, CONSENT_CHECK_CRON, {}, { tz: config.sync.timezone });
+  }
+  log.info(
+    { concurrency: config.sync.concurrency, cron: config.sync.cron, tz: config.sync.timezone },
+    'sync worker started',
+  );
+
+  return {
+    boss,
+    async stop(timeoutMs = 30_000) {
+      await boss.stop({ graceful: true, timeout: timeoutMs });
+    },
+  };
+}
