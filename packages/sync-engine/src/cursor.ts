@@ -6,21 +6,36 @@ import { z } from 'zod';
  * (or behind) the rows that are committed.
  *
  * - `{}` (or anything unparsable): nothing synced yet, start a backfill.
- * - `backfill`: walking booking-date windows backwards; `before` is the next window's upper bound.
- *   `startedAt` is when the backfill began and `maxTimestamp` the newest insert time seen so far.
- * - `incremental`: ask for rows inserted at or after `after` (already moved back by the overlap).
+ * - `backfill`: walking booking-date windows backwards; `before` is the next window's upper bound,
+ *   `maxTimestamp` the newest insert time seen so far.
+ * - `incremental`: ask for rows inserted at or after `after` (null: no bound yet, ask for all).
+ *   `maxTimestamp` is the newest insert time seen, `readAt` (our clock) when it was first seen.
+ *
+ * Every bound compared with Finqware's insert times is itself a Finqware insert time: our clock
+ * and Finqware's may disagree (the sandbox's clock even stands still until advanced), so our clock
+ * is only used to measure how long ago something was read.
  */
+const iso = z.string().refine((v) => !Number.isNaN(Date.parse(v)), 'an ISO instant');
+
+export const IncrementalCursorSchema = z.object({
+  phase: z.literal('incremental'),
+  after: iso.nullable(),
+  maxTimestamp: iso.nullable(),
+  readAt: iso.nullable(),
+});
+export type IncrementalCursor = z.infer<typeof IncrementalCursorSchema>;
+
+export const BackfillCursorSchema = z.object({
+  phase: z.literal('backfill'),
+  before: iso.nullable(),
+  startedAt: iso,
+  maxTimestamp: iso.nullable(),
+});
+export type BackfillCursor = z.infer<typeof BackfillCursorSchema>;
+
 export const SyncCursorSchema = z.discriminatedUnion('phase', [
-  z.object({
-    phase: z.literal('backfill'),
-    before: z.string().nullable(),
-    startedAt: z.string(),
-    maxTimestamp: z.string().nullable(),
-  }),
-  z.object({
-    phase: z.literal('incremental'),
-    after: z.string(),
-  }),
+  BackfillCursorSchema,
+  IncrementalCursorSchema,
 ]);
 export type SyncCursor = z.infer<typeof SyncCursorSchema>;
 
@@ -35,17 +50,62 @@ export function laterOf(a: string | null, b: string | null): string | null {
   return Date.parse(a) >= Date.parse(b) ? a : b;
 }
 
-/**
- * The next incremental cursor after a walk that started at `walkStartedAt` (our clock) and saw
- * rows inserted up to `maxTimestamp` (Finqware's clock): the later of the two, moved back by the
- * overlap. The overlap absorbs rows that become visible after rows with a later insert time, and
- * clock skew between Finqware and us up to its length; rows it re-reads are no-ops for the upsert.
- */
-export function nextIncrementalAfter(
-  walkStartedAt: string,
-  maxTimestamp: string | null,
+const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
+
+/** The incremental cursor a finished backfill hands over to. */
+export function afterBackfill(
+  backfill: { startedAt: string; maxTimestamp: string | null },
   overlapMs: number,
-): string {
-  const base = laterOf(walkStartedAt, maxTimestamp) ?? walkStartedAt;
-  return new Date(Date.parse(base) - overlapMs).toISOString();
+) {
+  const { maxTimestamp } = backfill;
+  return {
+    phase: 'incremental',
+    after: maxTimestamp === null ? null : shift(maxTimestamp, -overlapMs),
+    maxTimestamp,
+    readAt: backfill.startedAt,
+  } satisfies IncrementalCursor;
+}
+
+/** Mid-walk resume point: everything up to the newest row seen minus the overlap is committed. */
+export function duringWalk(
+  from: IncrementalCursor,
+  maxSeen: string | null,
+  overlapMs: number,
+): IncrementalCursor {
+  if (maxSeen === null) return from;
+  return { ...from, after: laterOf(from.after, shift(maxSeen, -overlapMs)) };
+}
+
+/**
+ * The cursor after a complete incremental walk that started at `walkStartedAt` (our clock) and
+ * saw rows inserted up to `maxSeen`.
+ *
+ * - Newer rows arrived: the next walk starts `overlap` before the newest one, so a row that
+ *   becomes visible after rows with later insert times (a slower concurrent commit) is still read.
+ * - Nothing newer, and the newest row was first read at least `overlap` ago (measured on our
+ *   clock): every row up to it was visible during this walk and has been read, so the next walk
+ *   starts just after it. Without this an idle consent would re-read its last hour forever (and its
+ *   whole history, which Finqware stamps with the consent's creation time).
+ * - Otherwise: unchanged.
+ * The lower bound never moves backwards.
+ */
+export function afterWalk(
+  from: IncrementalCursor,
+  walk: { startedAt: string; maxSeen: string | null },
+  overlapMs: number,
+): IncrementalCursor {
+  const newest = laterOf(from.maxTimestamp, walk.maxSeen);
+  if (newest === null) return from;
+  const grew = from.maxTimestamp === null || Date.parse(newest) > Date.parse(from.maxTimestamp);
+  if (grew) {
+    return {
+      phase: 'incremental',
+      after: laterOf(from.after, shift(newest, -overlapMs)),
+      maxTimestamp: newest,
+      readAt: walk.startedAt,
+    };
+  }
+  const settled = from.readAt !== null && Date.parse(walk.startedAt) - Date.parse(from.readAt) >= overlapMs;
+  if (settled) return { ...from, after: laterOf(from.after, shift(newest, 1)) };
+  return from;
 }

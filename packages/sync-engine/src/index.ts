@@ -1,4 +1,11 @@
-export { nextIncrementalAfter, parseCursor, type SyncCursor, SyncCursorSchema } from './cursor';
+export {
+  afterBackfill,
+  afterWalk,
+  type IncrementalCursor,
+  parseCursor,
+  type SyncCursor,
+  SyncCursorSchema,
+} from './cursor';
 export {
   classifyError,
   type Disposition,

@@ -1,5 +1,14 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { laterOf, nextIncrementalAfter, parseCursor, type SyncCursor } from './cursor';
+import {
+  afterBackfill,
+  afterWalk,
+  type BackfillCursor,
+  duringWalk,
+  type IncrementalCursor,
+  laterOf,
+  parseCursor,
+  type SyncCursor,
+} from './cursor';
 import { classifyError, type Disposition, SyncAbortedError, type SyncError } from './errors';
 import type { DataAuth, FinqwarePort, FqTransaction, TransactionPage } from './finqware';
 import { upsertAccounts, upsertBalances } from './writers/accounts';
@@ -143,12 +152,11 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         });
       };
 
-      let cursor = parseCursor(consent.syncCursor);
-      if (cursor === null || cursor.phase === 'backfill') {
-        cursor = await backfill(auth, cursor, writePage, checkAbort, signal);
-      } else {
-        cursor = await incremental(auth, cursor, writePage, checkAbort, signal);
-      }
+      const saved = parseCursor(consent.syncCursor);
+      const cursor =
+        saved === null || saved.phase === 'backfill'
+          ? await backfill(auth, saved, writePage, checkAbort, signal)
+          : await incremental(auth, saved, writePage, checkAbort, signal);
       counts.removed += await reconcilePending(
         em,
         consent.id,
@@ -196,14 +204,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
    */
   async function backfill(
     auth: DataAuth,
-    resumeFrom: Extract<SyncCursor, { phase: 'backfill' }> | null,
+    resumeFrom: BackfillCursor | null,
     writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
     checkAbort: () => void,
     signal: AbortSignal | undefined,
-  ): Promise<SyncCursor> {
+  ): Promise<IncrementalCursor> {
     const startedAt = resumeFrom?.startedAt ?? now().toISOString();
     let maxTimestamp = resumeFrom?.maxTimestamp ?? null;
-    let finished = false;
     const pages = finqware.transactions.pages(auth, {
       by: 'booking_date',
       ...(resumeFrom?.before ? { before: resumeFrom.before } : {}),
@@ -213,55 +220,48 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     for await (const page of pages) {
       maxTimestamp = laterOf(maxTimestamp, newestTimestamp(page.items));
       const last = page.windowStart === null || !page.resume.before;
-      const cursor: SyncCursor = last
-        ? { phase: 'incremental', after: nextIncrementalAfter(startedAt, maxTimestamp, overlapMs) }
-        : { phase: 'backfill', before: page.resume.before ?? null, startedAt, maxTimestamp };
-      await writePage(page, cursor);
       if (last) {
-        finished = true;
-        break;
+        const done = afterBackfill({ startedAt, maxTimestamp }, overlapMs);
+        await writePage(page, done);
+        return done;
       }
+      await writePage(page, {
+        phase: 'backfill',
+        before: page.resume.before ?? null,
+        startedAt,
+        maxTimestamp,
+      });
       checkAbort();
     }
-    const done: SyncCursor = {
-      phase: 'incremental',
-      after: nextIncrementalAfter(startedAt, maxTimestamp, overlapMs),
-    };
-    if (!finished) await writePage({ items: [], windowStart: null, windowEnd: startedAt, resume: {} }, done);
+    // The walk ended without an open-ended page (an empty history): switch over on its own.
+    const done = afterBackfill({ startedAt, maxTimestamp }, overlapMs);
+    await writePage(emptyPage(startedAt), done);
     return done;
   }
 
-  /** Later syncs: rows inserted since the cursor, forward to now. */
+  /** Later syncs: rows inserted since the cursor, forward to now (the client's last window is open). */
   async function incremental(
     auth: DataAuth,
-    from: Extract<SyncCursor, { phase: 'incremental' }>,
+    from: IncrementalCursor,
     writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
     checkAbort: () => void,
     signal: AbortSignal | undefined,
-  ): Promise<SyncCursor> {
+  ): Promise<IncrementalCursor> {
     const walkStartedAt = now().toISOString();
-    let maxTimestamp: string | null = null;
-    let after = from.after;
+    let maxSeen: string | null = null;
     const pages = finqware.transactions.pages(auth, {
       by: 'timestamp',
-      after: from.after,
+      ...(from.after !== null ? { after: from.after } : {}),
       targetPageSize,
       ...(signal ? { signal } : {}),
     });
     for await (const page of pages) {
-      maxTimestamp = laterOf(maxTimestamp, newestTimestamp(page.items));
-      // Mid-walk resume point: the next window, moved back by the overlap, never backwards.
-      if (page.resume.after) {
-        after = laterOf(after, new Date(Date.parse(page.resume.after) - overlapMs).toISOString()) ?? after;
-      }
-      await writePage(page, { phase: 'incremental', after });
+      maxSeen = laterOf(maxSeen, newestTimestamp(page.items));
+      await writePage(page, duringWalk(from, maxSeen, overlapMs));
       checkAbort();
     }
-    const done: SyncCursor = {
-      phase: 'incremental',
-      after: laterOf(from.after, nextIncrementalAfter(walkStartedAt, maxTimestamp, overlapMs)) ?? from.after,
-    };
-    await writePage({ items: [], windowStart: null, windowEnd: walkStartedAt, resume: {} }, done);
+    const done = afterWalk(from, { startedAt: walkStartedAt, maxSeen }, overlapMs);
+    await writePage(emptyPage(walkStartedAt), done);
     return done;
   }
 
@@ -275,7 +275,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     consentId: string,
     auth: DataAuth,
     accountIds: Map<string, string>,
-    cursor: SyncCursor,
+    cursor: IncrementalCursor,
     writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
     checkAbort: () => void,
     signal: AbortSignal | undefined,
@@ -294,11 +294,15 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const local = await listLocalPending(em, consentId);
     const vanished = local.filter((row) => !keep.has(txKey(row.accountId, row.utxId)));
     if (vanished.length === 0) return 0;
-    if (cursor.phase === 'incremental') await incremental(auth, cursor, writePage, checkAbort, signal);
+    await incremental(auth, cursor, writePage, checkAbort, signal);
     return deletePendingRows(em, consentId, vanished);
   }
 
   return { syncConsent };
+}
+
+function emptyPage(at: string): TransactionPage {
+  return { items: [], windowStart: null, windowEnd: at, resume: {} };
 }
 
 function newestTimestamp(items: FqTransaction[]): string | null {
