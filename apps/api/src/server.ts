@@ -184,6 +184,10 @@ export function createApiServer(deps: ApiDeps) {
   }
 
   let closing: Promise<void> | undefined;
+  // Handlers still running, even if their client went away: close() waits for them before the
+  // caller closes the pool underneath.
+  let inFlight = 0;
+  let idle: (() => void) | undefined;
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     const started = performance.now();
     let route = 'other';
@@ -202,13 +206,19 @@ export function createApiServer(deps: ApiDeps) {
         'request',
       );
     });
+    inFlight++;
     handle(req, res, (r) => {
       route = r;
-    }).catch((err: Error) => {
-      logger.error({ err: { name: err.name, message: err.message } }, 'request handler failed');
-      if (!res.headersSent) json(res, 500, { error: 'internal error' });
-      else res.end();
-    });
+    })
+      .catch((err: Error) => {
+        logger.error({ err: { name: err.name, message: err.message } }, 'request handler failed');
+        if (!res.headersSent) json(res, 500, { error: 'internal error' });
+        else res.end();
+      })
+      .finally(() => {
+        inFlight--;
+        if (inFlight === 0) idle?.();
+      });
   });
 
   return {
@@ -232,7 +242,8 @@ export function createApiServer(deps: ApiDeps) {
         timer.unref();
         server.close(() => {
           clearTimeout(timer);
-          resolve();
+          if (inFlight === 0) resolve();
+          else idle = resolve;
         });
         server.closeIdleConnections();
       });

@@ -1,8 +1,8 @@
 import { initTRPC, TRPCError } from '@trpc/server';
-import superjson from 'superjson';
 import { authenticate } from './auth/authenticate';
 import type { AuthedUser, Context } from './context';
 import { ErrorDetails, type FieldIssue } from './errors';
+import { transformer } from './transformer';
 
 type IssueLike = { path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; message: string };
 
@@ -23,7 +23,7 @@ function describe(issues: FieldIssue[]): string {
 }
 
 const t = initTRPC.context<Context>().create({
-  transformer: superjson,
+  transformer,
   isDev: false,
   /**
    * The only place error shapes are built: no stack, no cause, no SQL. An INTERNAL_SERVER_ERROR

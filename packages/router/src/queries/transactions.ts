@@ -36,7 +36,7 @@ type Row = {
   amount: string;
   credit_debit_indicator: 'credit' | 'debit';
   currency: string;
-  booking_date: Date;
+  /** booking_date in UTC with microseconds: the cursor key, and (to the millisecond) the Date we return. */
   booking_key: string;
   balance_after: string | null;
   description: string | null;
@@ -99,7 +99,6 @@ export async function listTransactions(
   params.push(filter.limit + 1);
   const rows = await sql(em).all<Row>(
     `select t.id, t.account_id, t.status, t.amount::text as amount, t.credit_debit_indicator, t.currency,
-            t.booking_date,
             to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as booking_key,
             t.balance_after::text as balance_after, t.description, t.counterparty, t.category
        from transactions t
@@ -118,7 +117,7 @@ export async function listTransactions(
       amount: row.amount,
       creditDebitIndicator: row.credit_debit_indicator,
       currency: row.currency,
-      bookingDate: row.booking_date,
+      bookingDate: new Date(row.booking_key),
       balanceAfter: row.balance_after,
       description: row.description,
       counterparty: row.counterparty,

@@ -1,0 +1,215 @@
+/**
+ * pnpm --filter @tenant/api bench — read-path load test of the api against a bare baseline.
+ *
+ * Seeds a fresh database (DATABASE_URL's server, or embedded) with BENCH_TRANSACTIONS (default
+ * 1 000 000) transactions over 200 accounts of 20 users, with SQL generate_series. Then, with
+ * autocannon at concurrency 32 over HTTP, measures:
+ *   - tRPC transactions.list (page of 100) without and with filters, accounts.list, insights.cashflow
+ *     through the real api server (auth, context, EntityManager fork per request, superjson, metrics);
+ *   - the same transactions query served by a bare node:http + pg.Pool server (no auth, no framework),
+ *     on the same database with the same pool size.
+ * Both servers run in one child process (bench/servers.ts), the load generator in this one.
+ * Prints p50/p99 latency and throughput per scenario and the ratio to the baseline.
+ * Target: transactions.list p99 ≤ 1.5× the baseline p99.
+ * The api logs at `warn` here (a request line per call would measure the terminal, not the api).
+ * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16).
+ */
+import { spawn } from 'node:child_process';
+import { fileURLToPath } from 'node:url';
+import { parseCatalog, seedCatalog } from '@tenant/domain';
+import { createTestDatabase } from '@tenant/domain/testing';
+import { CATALOG } from '@tenant/finqware-sandbox';
+import { hashBearerToken } from '@tenant/router';
+import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
+import pg from 'pg';
+
+const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 1_000_000);
+const USERS = 20;
+const ACCOUNTS_PER_USER = 10;
+const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
+const DURATION = Number(process.env.BENCH_DURATION ?? 10);
+const POOL = Number(process.env.BENCH_POOL ?? 16);
+
+const log = (line: string) => console.log(line);
+
+const db = await createTestDatabase({ pool: POOL });
+const admin = new pg.Pool({ connectionString: db.url, max: 2 });
+try {
+  // ---- seed --------------------------------------------------------------------------------------
+  const t = performance.now();
+  await seedCatalog(db.orm.em.fork(), parseCatalog(CATALOG));
+  const tokens: string[] = [];
+  const userIds: string[] = [];
+  for (let i = 0; i < USERS; i++) {
+    const token = `bench-token-${i}-${'x'.repeat(30)}`;
+    const { rows } = await admin.query<{ id: string }>(
+      `insert into users (email, password_hash, tenant_user_id) values ($1, 'scrypt$bench', gen_random_uuid()) returning id`,
+      [`bench${i}@example.com`],
+    );
+    const userId = rows[0]?.id as string;
+    await admin.query(
+      `insert into auth_tokens (user_id, token_hash, expires_at) values ($1, $2, now() + interval '1 day')`,
+      [userId, hashBearerToken(token)],
+    );
+    tokens.push(token);
+    userIds.push(userId);
+  }
+  await admin.query(
+    `insert into user_skills (user_id, skill_id, credentials_id_hash, credentials_id_enc, access_token_enc, vault_key_id)
+     select u.id, (select id from skills where code = 'bt_ro_aisp_sbx_#2.0'), md5(u.id::text), 'x', 'x', 'bench'
+       from users u`,
+  );
+  await admin.query(
+    `insert into accounts (user_skill_id, user_id, finqware_account_id, servicer_name, currency, name, raw)
+     select us.id, us.user_id, 'acc-' || g, 'Banca Transilvania', 'RON', 'Account ' || g, '{}'::jsonb
+       from user_skills us cross join generate_series(1, $1::int) g`,
+    [ACCOUNTS_PER_USER],
+  );
+  await admin.query(
+    `insert into balances (account_id, finqware_balance_id, type, amount, credit_debit_indicator, currency,
+                           reference_date, finqware_timestamp, raw)
+     select a.id, 'b-' || g, 'closingBooked', 1000 + g, 'credit', 'RON', now() - g * interval '1 day',
+            now() - g * interval '1 day', '{}'::jsonb
+       from accounts a cross join generate_series(1, 30) g`,
+  );
+  const perAccount = Math.ceil(TRANSACTIONS / (USERS * ACCOUNTS_PER_USER));
+  await admin.query(
+    `insert into transactions (account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator,
+                               currency, booking_date, description, counterparty, raw)
+     select a.id, a.user_id, 'u-' || g, 'f-' || g,
+            case when g % 50 = 0 then 'pending' else 'booked' end,
+            s.amount, case when s.amount < 0 then 'debit' else 'credit' end, 'RON',
+            timestamptz '2026-01-01' - (g * interval '2 hours') - (random() * interval '90 minutes'),
+            (array['Card payment','Transfer','Salary','Groceries','Utilities'])[1 + g % 5],
+            (array['Lidl','Kaufland','ACME Payroll','Enel','Orange','Mega Image'])[1 + (g * 7) % 6],
+            '{}'::jsonb
+       from accounts a
+       cross join generate_series(1, $1::int) g
+       cross join lateral (select round(((random() - 0.7) * 1000)::numeric, 2) + 0 * g as amount) s`,
+    [perAccount],
+  );
+  await admin.query('analyze');
+  const { rows: countRows } = await admin.query<{ n: string }>('select count(*) as n from transactions');
+  log(
+    `seeded ${Number(countRows[0]?.n).toLocaleString('en')} transactions over ${USERS * ACCOUNTS_PER_USER} accounts of ${USERS} users in ${((performance.now() - t) / 1000).toFixed(1)} s`,
+  );
+
+  // ---- the servers, in a child process ---------------------------------------------------------
+  const child = spawn(
+    process.execPath,
+    [
+      '--import',
+      'tsx',
+      '--conditions=@tenant/source',
+      fileURLToPath(new URL('./servers.ts', import.meta.url)),
+    ],
+    {
+      env: { ...process.env, BENCH_DATABASE_URL: db.url, BENCH_POOL: String(POOL) },
+      stdio: ['ignore', 'pipe', 'inherit'],
+    },
+  );
+  const ports = await new Promise<{ api: number; baseline: number }>((resolve, reject) => {
+    child.once('exit', (code) => reject(new Error(`servers exited (${code})`)));
+    child.stdout.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
+  });
+  const apiUrl = `http://127.0.0.1:${ports.api}`;
+  const baselineUrl = `http://127.0.0.1:${ports.baseline}`;
+
+  // ---- scenarios ----------------------------------------------------------------------------------
+  const trpcPath = (procedure: string, input: unknown) =>
+    `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  let turn = 0;
+  const asUser = (path: (user: number) => string, withToken = true): CannonRequest => ({
+    setupRequest(req: CannonRequest): CannonRequest {
+      const user = turn++ % USERS;
+      return {
+        ...req,
+        method: 'GET',
+        path: path(user),
+        headers: withToken ? { authorization: `Bearer ${tokens[user]}` } : ({} as Record<string, string>),
+      };
+    },
+  });
+  const filters = { status: 'booked', minAmount: '-500', maxAmount: '100', search: 'pay', limit: 100 };
+
+  type Scenario = { name: string; url: string; request: CannonRequest; baselineOf?: string };
+  const scenarios: Scenario[] = [
+    {
+      name: 'baseline: transactions (node:http + pg)',
+      url: baselineUrl,
+      request: asUser((u) => `/tx?user=${userIds[u]}`, false),
+    },
+    {
+      name: 'baseline: transactions filtered',
+      url: baselineUrl,
+      request: asUser((u) => `/tx?filtered=1&user=${userIds[u]}`, false),
+    },
+    {
+      name: 'transactions.list (page of 100)',
+      url: apiUrl,
+      request: asUser(() => trpcPath('transactions.list', { limit: 100 })),
+      baselineOf: 'baseline: transactions (node:http + pg)',
+    },
+    {
+      name: 'transactions.list (filtered)',
+      url: apiUrl,
+      request: asUser(() => trpcPath('transactions.list', filters)),
+      baselineOf: 'baseline: transactions filtered',
+    },
+    { name: 'accounts.list', url: apiUrl, request: asUser(() => trpcPath('accounts.list', undefined)) },
+    {
+      name: 'insights.cashflow (1 year, month)',
+      url: apiUrl,
+      request: asUser(() =>
+        trpcPath('insights.cashflow', {
+          from: '2025-01-01T00:00:00Z',
+          to: '2026-01-01T00:00:00Z',
+          interval: 'month',
+        }),
+      ),
+    },
+  ];
+
+  // Warm up every path (plans, pools, JIT) before measuring.
+  for (const s of scenarios)
+    await autocannon({ url: s.url, connections: 8, duration: 2, requests: [s.request] });
+
+  const results = new Map<string, CannonResult>();
+  for (const s of scenarios) {
+    const r = await autocannon({
+      url: s.url,
+      connections: CONNECTIONS,
+      duration: DURATION,
+      requests: [s.request],
+    });
+    if (r.non2xx > 0 || r.errors > 0) log(`  ! ${s.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
+    results.set(s.name, r);
+  }
+
+  log(
+    `\nbench/api-load — concurrency ${CONNECTIONS}, ${DURATION} s per scenario, pool ${POOL}, node ${process.version}`,
+  );
+  log(
+    `  ${'scenario'.padEnd(42)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'p99 vs baseline'.padStart(16)}`,
+  );
+  let verdict = true;
+  for (const s of scenarios) {
+    const r = results.get(s.name);
+    if (!r) continue;
+    const base = s.baselineOf ? results.get(s.baselineOf) : undefined;
+    const ratio = base ? r.latency.p99 / base.latency.p99 : undefined;
+    if (s.name === 'transactions.list (page of 100)' && ratio !== undefined && ratio > 1.5) verdict = false;
+    log(
+      `  ${s.name.padEnd(42)} ${r.latency.p50.toFixed(1).padStart(8)} ${r.latency.p99.toFixed(1).padStart(8)} ${Math.round(r.requests.average).toString().padStart(9)} ${ratio === undefined ? ''.padStart(16) : `${ratio.toFixed(2)}×`.padStart(16)}`,
+    );
+  }
+  log(`  target transactions.list p99 ≤ 1.5× baseline: ${verdict ? 'met' : 'NOT met'}`);
+
+  child.removeAllListeners('exit');
+  const exited = new Promise((resolve) => child.once('exit', resolve));
+  child.kill('SIGTERM');
+  await exited;
+} finally {
+  await admin.end();
+  await db.drop();
+}

@@ -1,0 +1,74 @@
+/**
+ * Child process of api-load.ts: serves, on BENCH_DATABASE_URL, (1) the real api and (2) the
+ * baseline — the same transactions SQL on bare node:http + pg — so the load generator's CPU is
+ * not in their event loop. Prints `{"api":port,"baseline":port}` on stdout when listening.
+ */
+import { createServer } from 'node:http';
+import type { AddressInfo } from 'node:net';
+import { createOrm, createVault, DEVELOPMENT_VAULT_KEY, SANDBOX_TENANT_APP } from '@tenant/domain';
+import { createFinqwareClient } from '@tenant/finqware-client';
+import { defaultRouterConfig, domainVault } from '@tenant/router';
+import pg from 'pg';
+import { createLogger } from '../src/logger';
+import { createMetrics } from '../src/metrics';
+import { createApiServer } from '../src/server';
+
+const url = process.env.BENCH_DATABASE_URL as string;
+const pool = Number(process.env.BENCH_POOL ?? 16);
+
+const orm = await createOrm({ clientUrl: url, pool });
+const api = createApiServer({
+  orm,
+  fq: createFinqwareClient({ baseUrl: 'http://127.0.0.1:9/v1', ...SANDBOX_TENANT_APP }),
+  jobs: { enqueueConsentSync: async () => null, manualSyncCooldown: async () => 0 },
+  vault: domainVault(createVault([DEVELOPMENT_VAULT_KEY])),
+  routerConfig: defaultRouterConfig,
+  corsOrigins: [],
+  // `warn`: a request line per call would measure the terminal, not the api.
+  logger: createLogger({ level: 'warn', destination: process.stderr }),
+  metrics: createMetrics({ orm, defaultMetrics: false }),
+});
+
+/** The transactions query of transactions.list, verbatim, without the framework around it. */
+export const BASELINE_SQL = (filtered: boolean) => `
+  select t.id, t.account_id, t.status, t.amount::text as amount, t.credit_debit_indicator, t.currency,
+         to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as booking_key,
+         t.balance_after::text as balance_after, t.description, t.counterparty, t.category
+    from transactions t
+   where t.user_id = $1${
+     filtered
+       ? ` and t.status = 'booked' and t.amount >= $2::numeric and t.amount <= $3::numeric
+           and (t.description ilike $4 escape '\\' or t.counterparty ilike $4 escape '\\')`
+       : ''
+   }
+   order by t.booking_date desc, t.id desc
+   limit 101`;
+
+const baselinePool = new pg.Pool({ connectionString: url, max: pool });
+const baseline = createServer(async (req, res) => {
+  try {
+    const query = new URL(req.url ?? '/', 'http://x').searchParams;
+    const filtered = query.has('filtered');
+    const params = filtered ? [query.get('user'), '-500', '100', '%pay%'] : [query.get('user')];
+    const { rows } = await baselinePool.query(BASELINE_SQL(filtered), params);
+    res.writeHead(200, { 'content-type': 'application/json' });
+    res.end(JSON.stringify({ items: rows.slice(0, 100), more: rows.length > 100 }));
+  } catch (err) {
+    res.writeHead(500);
+    res.end(String(err));
+  }
+});
+
+const apiAddress = await api.listen(0, '127.0.0.1');
+await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
+process.stdout.write(
+  `${JSON.stringify({ api: apiAddress.port, baseline: (baseline.address() as AddressInfo).port })}\n`,
+);
+
+process.on('SIGTERM', async () => {
+  await api.close();
+  await new Promise<void>((resolve) => baseline.close(() => resolve()));
+  await baselinePool.end();
+  await orm.close(true);
+  process.exit(0);
+});

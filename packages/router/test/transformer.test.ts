@@ -1,0 +1,73 @@
+import superjson from 'superjson';
+import { describe, expect, it } from 'vitest';
+import { serialize } from '../src/transformer';
+
+function rng(seed: number) {
+  let s = seed;
+  return () => {
+    s = (s * 1103515245 + 12345) % 2147483648;
+    return s / 2147483648;
+  };
+}
+
+/** Random values of every kind a procedure might return, including ones the fast path must hand over. */
+function value(random: () => number, depth: number): unknown {
+  const pick = Math.floor(random() * (depth > 3 ? 8 : 12));
+  switch (pick) {
+    case 0:
+      return null;
+    case 1:
+      return `s${Math.floor(random() * 100)}`;
+    case 2:
+      return Math.floor(random() * 1e6) / 100;
+    case 3:
+      return random() > 0.5;
+    case 4:
+      return new Date(Math.floor(random() * 2e12));
+    case 5:
+      return undefined;
+    case 6:
+      return [Number.NaN, Number.POSITIVE_INFINITY, -0, 1n, new Map([[1, 2]]), new Set([1])][
+        Math.floor(random() * 6)
+      ];
+    case 7:
+      return '12.3400';
+    case 8:
+    case 9:
+      return Array.from({ length: Math.floor(random() * 4) }, () => value(random, depth + 1));
+    default: {
+      const keys = ['id', 'amount', 'bookingDate', 'a.b', 'items', 'x'];
+      const out: Record<string, unknown> = {};
+      for (let i = Math.floor(random() * 4); i > 0; i--) {
+        out[keys[Math.floor(random() * keys.length)] as string] = value(random, depth + 1);
+      }
+      return out;
+    }
+  }
+}
+
+describe('output transformer', () => {
+  it('produces exactly superjson’s wire format, for any value', () => {
+    const random = rng(42);
+    for (let i = 0; i < 5000; i++) {
+      const v = value(random, 0);
+      expect(serialize(v)).toEqual(superjson.serialize(v));
+    }
+  });
+
+  it('round-trips a transactions page through superjson.deserialize', () => {
+    const page = {
+      items: [
+        {
+          id: 'a',
+          amount: '-1.5000',
+          bookingDate: new Date('2025-01-01T00:00:00.123Z'),
+          description: undefined,
+          category: null,
+        },
+      ],
+      nextCursor: null,
+    };
+    expect(superjson.deserialize(serialize(page) as never)).toEqual(page);
+  });
+});
