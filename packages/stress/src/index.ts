@@ -1,0 +1,12 @@
+export { ManagedProcess, type ManagedProcessOptions } from './processes';
+export {
+  type Comparison,
+  canonicalDecimal,
+  compareConsent,
+  emptyComparison,
+  type Mismatch,
+  type StoredTransaction,
+} from './soak/compare';
+export { DEFAULTS, parseSoakOptions, SHORT, type SoakOptions } from './soak/options';
+export { formatReport } from './soak/report';
+export { runSoak, type SoakResult } from './soak/run';

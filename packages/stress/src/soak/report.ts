@@ -1,0 +1,42 @@
+import type { SoakResult } from './run';
+
+const n = (value: number) => value.toLocaleString('en-US');
+
+/** The soak's verdict as a two-column table; the first block holds the figures that must be 0. */
+export function formatReport(r: SoakResult): string {
+  const c = r.comparison;
+  const rows: [string, string][] = [
+    ['consents (users)', `${n(r.consents)} (${n(r.users)})`],
+    ['transactions compared', n(c.compared)],
+    ['lost', n(c.lost)],
+    ['duplicated', n(c.duplicated)],
+    ['extra (cached, not at the bank)', n(c.extra)],
+    ['wrong', n(c.wrong)],
+    ['consents not ACTIVE', n(r.consents - (r.consentStatuses.ACTIVE ?? 0))],
+    ['', ''],
+    ['sync jobs (by state)', `${n(r.jobs.jobs)} ${JSON.stringify(r.jobs.byState)}`],
+    ['jobs retried (attempts)', n(r.jobs.retried)],
+    ['dead-lettered', n(r.jobs.deadLettered)],
+    ['sync runs (by outcome)', JSON.stringify(r.syncRuns)],
+    ['fan-outs', n(r.fanouts)],
+    ['worker kills (SIGKILL) / starts', `${n(r.workerKills)} / ${n(r.workerStarts)}`],
+    ['sandbox clock advanced', `${n(r.clockAdvancedMinutes)} min`],
+    ['sandbox requests / faults injected', `${n(r.sandboxRequests)} / ${n(r.faultsInjected)}`],
+    ['retries fast-forwarded after faults off', n(r.retriesFastForwarded)],
+    ['heartbeat added by the soak', r.heartbeatAdded ? 'yes (queue had none)' : 'no (queue has one)'],
+    ['worker log lines (error/fatal/non-JSON)', `${n(r.workerLogLines)} (${n(r.workerErrorLines)})`],
+    ['phases (s)', JSON.stringify(r.phases)],
+    ['wall time', `${r.wallSeconds.toFixed(1)} s`],
+  ];
+  const width = Math.max(...rows.map(([k]) => k.length));
+  const lines = rows.map(([k, v]) => (k ? `  ${k.padEnd(width)}  ${v}` : ''));
+  const examples = c.examples.map(
+    (m) => `  e.g. ${m.kind} account=${m.account} utx=${m.utxId} ${m.fields?.join(',') ?? ''}`,
+  );
+  return [
+    `soak: ${r.ok ? 'PASS' : 'FAIL'}  (fault rate ${r.options.faultRate}, ${r.options.rounds} rounds × ${r.options.roundSeconds} s, seed ${r.options.seed})`,
+    ...lines,
+    ...examples,
+    `  worker logs: ${r.logDir}`,
+  ].join('\n');
+}

@@ -1,0 +1,287 @@
+import { randomBytes } from 'node:crypto';
+import { appendFileSync, mkdtempSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { createQueues, createVault, parseCatalog, repoRoot, seedCatalog } from '@tenant/domain';
+import { createTestDatabase } from '@tenant/domain/testing';
+import { CATALOG, FAULT_KINDS, startSandbox } from '@tenant/finqware-sandbox';
+import { ManagedProcess } from '../processes';
+import { type Comparison, compareConsent, emptyComparison, type StoredTransaction } from './compare';
+import type { SoakOptions } from './options';
+import {
+  ensureHeartbeat,
+  fastForwardRetries,
+  type JobFigures,
+  jobFigures,
+  queueCounts,
+  sqlOf,
+  startObserver,
+  triggerFanout,
+} from './queue';
+import { seedConsents } from './seed';
+
+export type SoakResult = {
+  options: SoakOptions;
+  consents: number;
+  users: number;
+  comparison: Comparison;
+  jobs: JobFigures;
+  syncRuns: Record<string, number>;
+  consentStatuses: Record<string, number>;
+  fanouts: number;
+  workerKills: number;
+  workerStarts: number;
+  clockAdvancedMinutes: number;
+  faultsInjected: number;
+  sandboxRequests: number;
+  retriesFastForwarded: number;
+  /** The queue had no heartbeat and the soak set one (see queue.ts). */
+  heartbeatAdded: boolean;
+  logDir: string;
+  workerLogLines: number;
+  workerErrorLines: number;
+  phases: Record<string, number>;
+  wallSeconds: number;
+  ok: boolean;
+};
+
+/** A small deterministic PRNG (mulberry32) so a seed replays the same kill and clock schedule. */
+function rng(seed: string): () => number {
+  let a = 0;
+  for (const ch of seed) a = (Math.imul(a, 31) + ch.charCodeAt(0)) | 0;
+  return () => {
+    a = (a + 0x6d2b79f5) | 0;
+    let t = Math.imul(a ^ (a >>> 15), 1 | a);
+    t = (t + Math.imul(t ^ (t >>> 7), 61 | t)) ^ t;
+    return ((t ^ (t >>> 14)) >>> 0) / 4_294_967_296;
+  };
+}
+
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+export async function runSoak(
+  options: SoakOptions,
+  say: (line: string) => void = console.log,
+): Promise<SoakResult> {
+  const wallStart = performance.now();
+  const phases: Record<string, number> = {};
+  let phaseStart = performance.now();
+  const phase = (name: string) => {
+    phases[name] = Math.round((performance.now() - phaseStart) / 100) / 10;
+    phaseStart = performance.now();
+  };
+  const random = rng(options.seed);
+  const logDir = mkdtempSync(join(tmpdir(), 'tenant-soak-'));
+  const vaultKey = { id: 'soak', key: randomBytes(32) };
+  const vault = createVault([vaultKey]);
+
+  const db = await createTestDatabase({ pool: 6 });
+  const sql = sqlOf(db.orm);
+  const sandbox = await startSandbox({
+    seed: options.seed,
+    history: { transactionsPerAccount: options.history, days: options.history.days },
+  });
+  const observer = await startObserver(db.url);
+  const workers: ManagedProcess[] = [];
+  let workerLogLines = 0;
+  let workerErrorLines = 0;
+  try {
+    await seedCatalog(db.orm.em.fork() as EntityManager, parseCatalog(CATALOG));
+    // The queues exist before any worker starts, as after a deploy (the api creates them too).
+    await createQueues(observer);
+    const heartbeatAdded = (await ensureHeartbeat(observer)) === null;
+    if (heartbeatAdded) {
+      say('note: consent-sync has no heartbeatSeconds; the soak sets 10 s so killed workers’ jobs come back');
+    }
+    const seeded = await seedConsents(db.orm.em.fork() as EntityManager, vault, sandbox, {
+      consents: options.consents,
+      perUser: options.consentsPerUser,
+    });
+    const users = new Set(seeded.map((c) => c.userId)).size;
+    say(`seeded ${seeded.length} consents for ${users} users`);
+    phase('seed');
+
+    const workerEnv: NodeJS.ProcessEnv = {
+      PATH: process.env.PATH,
+      HOME: process.env.HOME,
+      NODE_ENV: 'test',
+      LOG_LEVEL: options.workerLogLevel,
+      DATABASE_URL: db.url,
+      DATABASE_POOL_MAX: '8',
+      FINQWARE_BASE_URL: sandbox.apiUrl,
+      FINQWARE_TIMEOUT_MS: '2000',
+      VAULT_KEYS: `${vaultKey.id}:${vaultKey.key.toString('base64')}`,
+      // The cron never fires during a soak: fan-outs are triggered by the soak itself.
+      SYNC_CRON: '0 0 1 1 *',
+      SYNC_SPREAD_SECONDS: '3',
+      SYNC_CONCURRENCY: '4',
+    };
+    for (const name of ['worker-a', 'worker-b']) {
+      const file = join(logDir, `${name}.log`);
+      const worker: ManagedProcess = new ManagedProcess({
+        name,
+        entry: join(repoRoot(), 'apps', 'sync-worker', 'src', 'main.ts'),
+        cwd: repoRoot(),
+        env: workerEnv,
+        onLine: (line) => {
+          workerLogLines++;
+          if (/"level":(50|60)/.test(line) || !line.startsWith('{')) workerErrorLines++;
+          appendFileSync(file, `${line}\n`);
+        },
+        onExit: (code, signal) =>
+          appendFileSync(file, `--- exit code=${code} signal=${signal} (pid ${worker.pid})\n`),
+      });
+      workers.push(worker);
+      worker.start();
+    }
+    await Promise.all(workers.map((w) => w.waitForLine((line) => line.includes('sync worker started'))));
+    say(`two workers started (logs in ${logDir})`);
+
+    sandbox.control.setFaults({
+      rate: options.faultRate,
+      kinds: [...FAULT_KINDS],
+      latencyMs: 1_000,
+      retryAfterSeconds: 1,
+    });
+
+    let fanouts = 0;
+    let clockAdvancedMinutes = 0;
+    for (let round = 1; round <= options.rounds; round++) {
+      if (round > 1) {
+        // Half a day to two days: new rows arrive, pending rows book in place, vanish or are replaced.
+        const minutes = 720 + Math.floor(random() * 2160);
+        sandbox.control.advanceClock({ advanceMinutes: minutes });
+        clockAdvancedMinutes += minutes;
+      }
+      await triggerFanout(observer);
+      fanouts++;
+      const roundEnd = Date.now() + options.roundSeconds * 1000;
+      let kills = 0;
+      while (Date.now() < roundEnd) {
+        if (options.killEverySeconds <= 0) {
+          await sleep(roundEnd - Date.now());
+          break;
+        }
+        // Exponential gaps: kills land at arbitrary points of a sync (mid-page, mid-commit, idle).
+        const gap = -Math.log(1 - random()) * options.killEverySeconds * 1000;
+        await sleep(Math.min(gap, Math.max(0, roundEnd - Date.now())));
+        if (Date.now() >= roundEnd) break;
+        const victim = workers[Math.floor(random() * workers.length)] as ManagedProcess;
+        await victim.kill();
+        kills++;
+        await sleep(200 + random() * 1800);
+        victim.start();
+      }
+      const counts = await queueCounts(sql);
+      say(
+        `round ${round}/${options.rounds}: fan-out sent, ${kills} kills, clock +${clockAdvancedMinutes} min; ` +
+          `queue: ${counts.queued} queued, ${counts.active} active, ${counts.retrying} retrying`,
+      );
+    }
+    phase('chaos');
+
+    sandbox.control.setFaults({ rate: 0 });
+    for (const worker of workers) if (!worker.running) worker.start();
+    let retriesFastForwarded = await settle();
+    say(`settled after faults off (${retriesFastForwarded} retries fast-forwarded)`);
+    await triggerFanout(observer);
+    fanouts++;
+    retriesFastForwarded += await settle();
+    say('clean fan-out settled');
+    phase('settle');
+
+    const comparison = emptyComparison();
+    const byCredentials = new Map(seeded.map((c) => [c.credentialsId, c]));
+    for (let i = 0; i < seeded.length; i += 50) {
+      const batch = seeded.slice(i, i + 50);
+      const rows = await sql(
+        `select a.user_skill_id as "consentId", a.finqware_account_id as "finqwareAccountId", t.utx_id as "utxId",
+                t.finqware_id as "finqwareId", t.status, t.amount::text as amount,
+                t.credit_debit_indicator as "creditDebitIndicator", t.currency,
+                (extract(epoch from t.booking_date) * 1000)::bigint::text as "bookingDateMs"
+           from transactions t join accounts a on a.id = t.account_id
+          where a.user_skill_id = any(?::uuid[])`,
+        [`{${batch.map((c) => c.consentId).join(',')}}`],
+      );
+      const stored = new Map<string, StoredTransaction[]>();
+      for (const row of rows) {
+        const list = stored.get(String(row.consentId)) ?? [];
+        list.push({ ...(row as unknown as StoredTransaction), bookingDateMs: Number(row.bookingDateMs) });
+        stored.set(String(row.consentId), list);
+      }
+      for (const consent of batch) {
+        const truth = sandbox.control.truth({ credentialsId: consent.credentialsId }).consents[0];
+        if (!truth || !byCredentials.has(truth.credentialsId)) throw new Error('sandbox lost a consent');
+        compareConsent(truth, stored.get(consent.consentId) ?? [], comparison);
+      }
+    }
+    phase('compare');
+
+    const jobs = await jobFigures(sql);
+    const syncRuns: Record<string, number> = {};
+    for (const row of await sql(`select outcome, count(*)::int as n from sync_runs group by outcome`)) {
+      syncRuns[String(row.outcome)] = Number(row.n);
+    }
+    const consentStatuses: Record<string, number> = {};
+    for (const row of await sql(`select status, count(*)::int as n from user_skills group by status`)) {
+      consentStatuses[String(row.status)] = Number(row.n);
+    }
+    const stats = sandbox.control.stats();
+    const faultsInjected = Object.values(stats.faults ?? {}).reduce((a, b) => a + Number(b), 0);
+    const ok =
+      comparison.lost === 0 &&
+      comparison.duplicated === 0 &&
+      comparison.wrong === 0 &&
+      comparison.extra === 0 &&
+      (consentStatuses.ACTIVE ?? 0) === seeded.length;
+    return {
+      options,
+      consents: seeded.length,
+      users,
+      comparison,
+      jobs,
+      syncRuns,
+      consentStatuses,
+      fanouts,
+      workerKills: workers.reduce((n, w) => n + w.kills, 0),
+      workerStarts: workers.reduce((n, w) => n + w.starts, 0),
+      clockAdvancedMinutes,
+      faultsInjected,
+      sandboxRequests: stats.total,
+      retriesFastForwarded,
+      heartbeatAdded,
+      logDir,
+      workerLogLines,
+      workerErrorLines,
+      phases,
+      wallSeconds: Math.round((performance.now() - wallStart) / 100) / 10,
+      ok,
+    };
+  } finally {
+    await Promise.all(workers.map((w) => w.stop(10_000)));
+    await observer.stop({ graceful: false, close: true }).catch(() => undefined);
+    await sandbox.close();
+    if (options.keepDatabase) say(`database kept: ${db.url}`);
+    else await db.drop();
+  }
+
+  /** Waits until no fan-out and no consent sync is queued, retrying or running (twice in a row). */
+  async function settle(): Promise<number> {
+    const deadline = Date.now() + options.settleTimeoutSeconds * 1000;
+    let forwarded = 0;
+    let quiet = 0;
+    let last = '';
+    while (quiet < 2) {
+      if (Date.now() > deadline)
+        throw new Error(`queue did not settle within ${options.settleTimeoutSeconds}s: ${last}`);
+      for (const worker of workers) if (!worker.running) worker.start();
+      forwarded += await fastForwardRetries(sql);
+      const c = await queueCounts(sql);
+      last = JSON.stringify(c);
+      quiet = c.fanoutPending + c.queued + c.retrying + c.active === 0 ? quiet + 1 : 0;
+      await sleep(1_000);
+    }
+    return forwarded;
+  }
+}
