@@ -285,4 +285,48 @@ describe('connect', () => {
       await sql(h.em()).run('update skills set enabled = true where id = ?', [skillId]);
     }
   });
+
+  it('reports Finqware outages as SERVICE_UNAVAILABLE and records nothing', async () => {
+    const user = await h.signUp();
+    h.sandbox?.control.setFaults({ rate: 1, kinds: ['503'] });
+    try {
+      const err = await rejection(
+        user.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') }),
+      );
+      expect(err.code).toBe('SERVICE_UNAVAILABLE');
+      expect(err.message).not.toMatch(/sbx-secret|client_secret/);
+    } finally {
+      h.sandbox?.control.setFaults({ rate: 0 });
+    }
+    const sessions = await sql(h.em()).all('select id from sessions where user_id = ?', [user.user.id]);
+    expect(sessions).toEqual([]);
+  });
+
+  it('expires a session after its lifetime: get reports EXPIRED, submit is a CONFLICT', async () => {
+    const user = await h.signUp();
+    const started = await user.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
+    await sql(h.em()).run(`update sessions set expires_at = now() - interval '1 second' where id = ?`, [
+      started.sessionId,
+    ]);
+    const err = await rejection(
+      user.api.connect.submit({
+        sessionId: started.sessionId,
+        stepId: current(started).id,
+        values: { username: 'ana', password: 'sandbox' },
+      }),
+    );
+    expect(err.code).toBe('CONFLICT');
+    expect((err.cause as ErrorDetails).reason).toBe('SESSION_EXPIRED');
+    expect(await user.api.connect.get({ sessionId: started.sessionId })).toEqual({
+      sessionId: started.sessionId,
+      status: 'EXPIRED',
+      done: false,
+      reason: 'SESSION_EXPIRED',
+    });
+    const row = await sql(h.em()).one<{ status: string; nonce_enc: string | null }>(
+      'select status, nonce_enc from sessions where id = ?',
+      [started.sessionId],
+    );
+    expect(row).toEqual({ status: 'EXPIRED', nonce_enc: null });
+  });
 });
