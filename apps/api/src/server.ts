@@ -28,6 +28,9 @@ export type ApiDeps = {
   drainTimeoutMs?: number;
 };
 
+/** Matches `maxItems` of @tenant/router/client's httpBatchLink. */
+const MAX_BATCH_SIZE = 50;
+
 const CORS_HEADERS = 'authorization, content-type, trpc-accept, x-trpc-source';
 
 /** The client address; proxies are not trusted (put the api behind one that sets the socket peer, or extend here). */
@@ -53,6 +56,8 @@ export function createApiServer(deps: ApiDeps) {
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: 1_000_000,
+    // One HTTP request may not fan out into an unbounded number of procedure calls.
+    maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ req }) =>
       createContext({
         em: deps.orm.em.fork() as EntityManager,

@@ -25,6 +25,8 @@ export function createTenantClient(options: TenantClientOptions): TenantClient {
       httpBatchLink({
         url: options.url,
         transformer: superjson,
+        // The api refuses batches of more than 50 calls (maxBatchSize).
+        maxItems: 50,
         ...(options.fetch ? { fetch: options.fetch } : {}),
         headers() {
           const token = typeof options.token === 'function' ? options.token() : options.token;
