@@ -45,7 +45,11 @@ export type FinqwarePort = {
     }>;
   };
   consents: {
-    delete(input: { credentialsId: string; accessToken: string }): Promise<unknown>;
+    delete(input: {
+      credentialsId: string;
+      accessToken: string;
+      pcdDataRetention?: number;
+    }): Promise<unknown>;
   };
 };
 

@@ -100,10 +100,12 @@ export const consentsRouter = router({
    */
   revoke: authedProcedure.input(consentIdInput).mutation(async ({ ctx, input }) => {
     const consent = await findOwnedConsent(ctx.em, ctx.user.id, input.consentId);
+    const purged = ctx.config.consentRevokePurge;
     if (consent.status !== 'DELETED') {
       const secrets = await ctx.vault.readConsentSecrets(ctx.em, consent.id);
       try {
-        await ctx.fq.consents.delete(secrets);
+        // When we purge our copy, ask Finqware to drop its cached data at once too (0 minutes).
+        await ctx.fq.consents.delete(purged ? { ...secrets, pcdDataRetention: 0 } : secrets);
       } catch (err) {
         // A consent Finqware already considers gone (expired/revoked at the bank) is still ours to delete.
         if (!(isFinqwareError(err) && err.kind === 'consent')) {
@@ -111,7 +113,6 @@ export const consentsRouter = router({
         }
       }
     }
-    const purged = ctx.config.consentRevokePurge;
     await ctx.em.transactional(async (em) => {
       const now = ctx.clock();
       await sql(em).run(
