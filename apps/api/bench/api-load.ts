@@ -190,17 +190,20 @@ try {
     `\nbench/api-load — concurrency ${CONNECTIONS}, ${DURATION} s per scenario, pool ${POOL}, node ${process.version}`,
   );
   log(
-    `  ${'scenario'.padEnd(42)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'p99 vs baseline'.padStart(16)}`,
+    `  ${'scenario'.padEnd(42)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'p99 vs base'.padStart(12)} ${'req/s vs base'.padStart(14)}`,
   );
+  const cell = (value: number | undefined, width: number) =>
+    (value === undefined ? '' : `${value.toFixed(2)}×`).padStart(width);
   let verdict = true;
   for (const s of scenarios) {
     const r = results.get(s.name);
     if (!r) continue;
     const base = s.baselineOf ? results.get(s.baselineOf) : undefined;
     const ratio = base ? r.latency.p99 / base.latency.p99 : undefined;
+    const throughput = base ? r.requests.average / base.requests.average : undefined;
     if (s.name === 'transactions.list (page of 100)' && ratio !== undefined && ratio > 1.5) verdict = false;
     log(
-      `  ${s.name.padEnd(42)} ${r.latency.p50.toFixed(1).padStart(8)} ${r.latency.p99.toFixed(1).padStart(8)} ${Math.round(r.requests.average).toString().padStart(9)} ${ratio === undefined ? ''.padStart(16) : `${ratio.toFixed(2)}×`.padStart(16)}`,
+      `  ${s.name.padEnd(42)} ${r.latency.p50.toFixed(1).padStart(8)} ${r.latency.p99.toFixed(1).padStart(8)} ${Math.round(r.requests.average).toString().padStart(9)} ${cell(ratio, 12)} ${cell(throughput, 14)}`,
     );
   }
   log(`  target transactions.list p99 ≤ 1.5× baseline: ${verdict ? 'met' : 'NOT met'}`);
