@@ -19,6 +19,9 @@ export type Mismatch = {
   utxId: string;
   /** Which fields differ (for `wrong`). */
   fields?: string[];
+  /** The bank's row (lost, wrong): when it was booked and when it became visible. */
+  truth?: { id: string; status: string; bookingDate: string; timestamp: string };
+  consent?: string;
 };
 
 export type Comparison = {
@@ -57,6 +60,13 @@ export function canonicalDecimal(value: string): string {
 
 const MAX_EXAMPLES = 10;
 
+const pick = (tx: { id: string; status: string; bookingDate: string; timestamp: string }) => ({
+  id: tx.id,
+  status: tx.status,
+  bookingDate: tx.bookingDate,
+  timestamp: tx.timestamp,
+});
+
 /**
  * Compares one consent's cached transactions with the sandbox's ground truth. Rows are matched
  * by (bank account, utx_id), the cache's natural key:
@@ -90,7 +100,13 @@ export function compareConsent(truth: TruthConsent, stored: StoredTransaction[],
       const row = byKey.get(key);
       if (!row) {
         into.lost++;
-        note({ kind: 'lost', account: account.accountId, utxId: tx.utxId });
+        note({
+          kind: 'lost',
+          account: account.accountId,
+          utxId: tx.utxId,
+          consent: truth.credentialsId,
+          truth: pick(tx),
+        });
         continue;
       }
       byKey.delete(key);
@@ -103,7 +119,7 @@ export function compareConsent(truth: TruthConsent, stored: StoredTransaction[],
       if (row.bookingDateMs !== Date.parse(tx.bookingDate)) fields.push('booking_date');
       if (fields.length > 0) {
         into.wrong++;
-        note({ kind: 'wrong', account: account.accountId, utxId: tx.utxId, fields });
+        note({ kind: 'wrong', account: account.accountId, utxId: tx.utxId, fields, truth: pick(tx) });
       }
     }
   }

@@ -10,15 +10,19 @@ async function main() {
   const options = parseSoakOptions(process.argv.slice(2));
   const result = await runSoak(options, (line) => console.log(`[soak] ${line}`));
   console.log(formatReport(result));
-  process.exitCode = result.ok ? 0 : 1;
+  return result.ok ? 0 : 1;
 }
 
-main().catch((err) => {
-  if (err instanceof SoakUsageError) {
-    console.error(`${err.message}\n${USAGE}`);
-    process.exitCode = 2;
-    return;
-  }
-  console.error('soak failed:', err instanceof Error ? (err.stack ?? err.message) : err);
-  process.exitCode = 1;
-});
+// An explicit exit: a dependency resets process.exitCode on the way out, and lingering pool
+// timers must not keep a finished soak alive.
+main().then(
+  (code) => process.exit(code),
+  (err) => {
+    if (err instanceof SoakUsageError) {
+      console.error(`${err.message}\n${USAGE}`);
+      process.exit(2);
+    }
+    console.error('soak failed:', err instanceof Error ? (err.stack ?? err.message) : err);
+    process.exit(1);
+  },
+);

@@ -31,7 +31,11 @@ export function formatReport(r: SoakResult): string {
   const width = Math.max(...rows.map(([k]) => k.length));
   const lines = rows.map(([k, v]) => (k ? `  ${k.padEnd(width)}  ${v}` : ''));
   const examples = c.examples.map(
-    (m) => `  e.g. ${m.kind} account=${m.account} utx=${m.utxId} ${m.fields?.join(',') ?? ''}`,
+    (m) =>
+      `  e.g. ${m.kind} account=${m.account} utx=${m.utxId}${m.fields ? ` fields=${m.fields.join(',')}` : ''}` +
+      (m.truth
+        ? ` bank: ${m.truth.status} booked ${m.truth.bookingDate}, visible since ${m.truth.timestamp}`
+        : ''),
   );
   return [
     `soak: ${r.ok ? 'PASS' : 'FAIL'}  (fault rate ${r.options.faultRate}, ${r.options.rounds} rounds × ${r.options.roundSeconds} s, seed ${r.options.seed})`,

@@ -1,0 +1,411 @@
+import { randomUUID } from 'node:crypto';
+import { appRouter } from '@tenant/router';
+import { TRPCError } from '@trpc/server';
+import fc from 'fast-check';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createRouterHarness, PASSWORD, type RouterHarness } from './support/router-harness';
+
+/**
+ * Property-based fuzzing of every tRPC procedure with random, boundary and hostile inputs.
+ * For every call: never INTERNAL_SERVER_ERROR; a BAD_REQUEST names the field at fault; a rejected
+ * call changes no table's row count; another user's ids are NOT_FOUND.
+ * A procedure added to the router without an entry in SPECS fails the first test.
+ */
+
+type Caller = ReturnType<RouterHarness['caller']>;
+type Ids = { consent: string; account: string; session: string; step: string };
+type Spec = {
+  /** Arbitrary inputs: valid values, hostile values and other users' ids, per field. */
+  input: (ctx: FuzzContext) => fc.Arbitrary<unknown>;
+  call: (api: Caller, input: unknown) => Promise<unknown>;
+  /** Who calls: the data owner (default) or an anonymous caller. */
+  as?: 'owner' | 'anonymous' | 'disposable';
+  /** Inputs that put another user's id in the id fields (other fields valid): must be NOT_FOUND. */
+  foreign?: (ctx: FuzzContext) => fc.Arbitrary<unknown>;
+  /** Tables a rejected call may legitimately write (login failures feed throttling). */
+  mayWrite?: string[];
+};
+type FuzzContext = { own: Ids; other: Ids; skillIds: string[] };
+
+const HUGE = 100_000;
+
+/** Values no procedure should ever choke on. */
+const hostile: fc.Arbitrary<unknown> = fc.oneof(
+  fc.constantFrom(
+    '',
+    ' ',
+    '\u0000',
+    '\uFFFF\uD800',
+    'null',
+    'undefined',
+    "'; drop table users; --",
+    '%_\\',
+    '../../etc/passwd',
+    'NaN',
+    'Infinity',
+    '-0',
+    '1e309',
+    '0x1F',
+    '٣٤٥',
+    '🙂'.repeat(1000),
+    'a'.repeat(HUGE),
+    'ü'.repeat(HUGE),
+    '99999999999999999999999999.99999',
+    '-99999999999999999999',
+    '2025-13-45T25:61:61Z',
+    '0000-00-00',
+    '+275760-09-13T00:00:00.001Z',
+    '!!!not-base64!!!',
+    'eyJ0IjoiMjAyNS0wMS0wMSIsImlkIjoieCJ9',
+    Buffer.from('{"t":"2025-01-01T00:00:00.000000Z","id":"00000000-0000-0000-0000-000000000000"}').toString(
+      'base64url',
+    ),
+    Buffer.from('{"b":"not a date","i":"nope"}').toString('base64url'),
+  ),
+  fc.string({ maxLength: 300 }),
+  fc.string({ unit: 'grapheme', maxLength: 300 }),
+  fc.string({ unit: 'binary', maxLength: 300 }),
+  fc.integer(),
+  fc.constantFrom(-1, 0, 1, 2 ** 31, -(2 ** 53), 2 ** 53 + 2, Number.MAX_VALUE, -Number.MAX_VALUE, 1e-300),
+  fc.double(),
+  fc.constantFrom(Number.NaN, Number.POSITIVE_INFINITY, Number.NEGATIVE_INFINITY, -0),
+  fc.bigInt(),
+  fc.constantFrom(null, undefined, true, false, [], {}, [null], { length: 1 }),
+  fc.constantFrom(new Date(Number.NaN), new Date(8.64e15), new Date(-8.64e15), new Date(0)),
+  fc.uuid(),
+  fc.constant(JSON.parse('{"__proto__":{"polluted":true},"constructor":{"prototype":{"x":1}}}')),
+  fc.array(fc.string({ maxLength: 5 }), { maxLength: 5 }),
+  fc.dictionary(fc.string({ maxLength: 10 }), fc.string({ maxLength: 10 }), { maxKeys: 5 }),
+);
+
+const optional = (arb: fc.Arbitrary<unknown>) => fc.option(arb, { nil: undefined });
+
+/**
+ * Whole inputs: a valid input with zero, one or two fields replaced by hostile values (so a single
+ * bad value reaches validation and, when it passes, the SQL), an unexpected extra key, some fields
+ * missing, or something that is not a record at all.
+ */
+function inputOf(valid: fc.Arbitrary<Record<string, unknown>> | Record<string, fc.Arbitrary<unknown>>) {
+  const base: fc.Arbitrary<Record<string, unknown>> =
+    valid instanceof fc.Arbitrary ? valid : fc.record(valid as Record<string, fc.Arbitrary<unknown>>);
+  const mutated = fc
+    .tuple(base, fc.array(fc.tuple(fc.nat(), hostile), { maxLength: 2 }))
+    .map(([record, swaps]) => {
+      const keys = Object.keys(record);
+      const out = { ...record };
+      for (const [at, value] of swaps) if (keys.length > 0) out[keys[at % keys.length] as string] = value;
+      return out;
+    });
+  const withExtra = fc
+    .tuple(base, fc.string({ maxLength: 20 }), hostile)
+    .map(([r, k, v]) => ({ ...r, [k]: v }));
+  const partial = fc.tuple(base, fc.nat()).map(([r, drop]) => {
+    const keys = Object.keys(r);
+    const out = { ...r };
+    if (keys.length > 0) delete out[keys[drop % keys.length] as string];
+    return out;
+  });
+  return fc.oneof(
+    { weight: 6, arbitrary: mutated },
+    { weight: 1, arbitrary: withExtra },
+    { weight: 1, arbitrary: partial },
+    { weight: 1, arbitrary: hostile },
+  );
+}
+
+const instant = fc.oneof(
+  fc.date({ min: new Date('1970-01-01'), max: new Date('2100-01-01'), noInvalidDate: true }),
+  // Valid JavaScript dates outside PostgreSQL's timestamptz range (4713 BC .. 294276 AD) and year 0.
+  fc.constantFrom(
+    new Date(-8.64e15),
+    new Date(8.64e15),
+    new Date('0000-01-01T00:00:00Z'),
+    '+200000-01-01T00:00:00Z',
+  ),
+  fc.constantFrom('2025-01-01', '2025-01-15T00:00:00Z', '2025-03-01T00:00:00+02:00'),
+);
+/** A valid [from, to) pair (from strictly before to), sometimes with extreme dates. */
+const range = fc
+  .tuple(instant, instant)
+  .filter(([a, b]) => toMs(a) !== toMs(b))
+  .map(([a, b]) => (toMs(a) < toMs(b) ? { from: a, to: b } : { from: b, to: a }));
+function toMs(value: unknown): number {
+  return value instanceof Date ? value.getTime() : Date.parse(String(value));
+}
+const withRange = (fields: Record<string, fc.Arbitrary<unknown>>) =>
+  fc.tuple(range, fc.record(fields)).map(([r, rest]) => ({ ...r, ...rest }) as Record<string, unknown>);
+
+const decimal = fc.oneof(
+  fc.constantFrom('0', '-0.0001', '9999999999999999.9999', '-9999999999999999.9999', '12.5', '-100'),
+  fc
+    .tuple(fc.integer({ min: -1e6, max: 1e6 }), fc.integer({ min: 0, max: 9999 }))
+    .map(([i, f]) => `${i}.${f}`),
+);
+const email = fc.oneof(fc.emailAddress(), fc.constantFrom('A@B.CO', ' x@y.z ', `${'a'.repeat(250)}@b.co`));
+const password = fc.oneof(fc.string({ minLength: 0, maxLength: 250 }), fc.constant(PASSWORD));
+
+const anyId = (ctx: FuzzContext) =>
+  fc.oneof(fc.uuid(), fc.constantFrom(...Object.values(ctx.own), ...Object.values(ctx.other)));
+const foreignId = (ctx: FuzzContext, key: keyof Ids) =>
+  fc.oneof(
+    fc.constant(ctx.other[key]),
+    fc.uuid().filter((u) => !Object.values(ctx.own).includes(u)),
+  );
+
+const SPECS: Record<string, Spec> = {
+  'auth.register': {
+    as: 'anonymous',
+    input: () => inputOf({ email, password }),
+    call: (api, input) => api.auth.register(input as never),
+  },
+  'auth.login': {
+    as: 'anonymous',
+    input: () => inputOf({ email, password }),
+    call: (api, input) => api.auth.login(input as never),
+    mayWrite: ['login_failures'],
+  },
+  'auth.me': { input: () => hostile, call: (api, input) => api.auth.me(input as never) },
+  'auth.logout': {
+    as: 'disposable',
+    input: () => hostile,
+    call: (api, input) => api.auth.logout(input as never),
+  },
+  'catalog.skills': { input: () => hostile, call: (api, input) => api.catalog.skills(input as never) },
+  'connect.start': {
+    input: (ctx) => inputOf({ skillId: fc.oneof(fc.constantFrom(...ctx.skillIds), anyId(ctx)) }),
+    call: (api, input) => api.connect.start(input as never),
+  },
+  'connect.submit': {
+    input: (ctx) =>
+      inputOf({
+        sessionId: fc.oneof(fc.constant(ctx.own.session), anyId(ctx)),
+        stepId: fc.oneof(fc.constant(ctx.own.step), anyId(ctx)),
+        values: fc.oneof(
+          fc.record({ username: fc.string({ maxLength: 600 }), password: fc.constantFrom('wrong', '') }),
+          fc.dictionary(fc.string({ maxLength: 80 }), fc.oneof(fc.string({ maxLength: 600 }), hostile), {
+            maxKeys: 4,
+          }),
+        ),
+      }),
+    call: (api, input) => api.connect.submit(input as never),
+    foreign: (ctx) =>
+      fc.record({
+        sessionId: foreignId(ctx, 'session'),
+        stepId: fc.oneof(fc.constant(ctx.other.step), fc.constant(ctx.own.step), fc.uuid()),
+        values: fc.constant({ username: 'x', password: 'sandbox' }),
+      }),
+  },
+  'connect.get': {
+    input: (ctx) => inputOf({ sessionId: anyId(ctx) }),
+    call: (api, input) => api.connect.get(input as never),
+    foreign: (ctx) => fc.record({ sessionId: foreignId(ctx, 'session') }),
+  },
+  'consents.list': { input: () => hostile, call: (api, input) => api.consents.list(input as never) },
+  'consents.refresh': {
+    input: (ctx) => inputOf({ consentId: anyId(ctx) }),
+    call: (api, input) => api.consents.refresh(input as never),
+    foreign: (ctx) => fc.record({ consentId: foreignId(ctx, 'consent') }),
+  },
+  'consents.revoke': {
+    // The owner's own consent is left out: revoking it is a legitimate state change.
+    input: (ctx) =>
+      inputOf({ consentId: fc.oneof(fc.uuid(), fc.constantFrom(ctx.other.consent, ctx.other.account)) }),
+    call: (api, input) => api.consents.revoke(input as never),
+    foreign: (ctx) => fc.record({ consentId: foreignId(ctx, 'consent') }),
+  },
+  'accounts.list': {
+    input: (ctx) => fc.oneof(fc.constant(undefined), inputOf({ consentId: anyId(ctx) })),
+    call: (api, input) => api.accounts.list(input as never),
+    foreign: (ctx) => fc.record({ consentId: foreignId(ctx, 'consent') }),
+  },
+  'balances.history': {
+    input: (ctx) => inputOf(withRange({ accountId: fc.oneof(fc.constant(ctx.own.account), anyId(ctx)) })),
+    call: (api, input) => api.balances.history(input as never),
+    foreign: (ctx) => fc.record({ accountId: foreignId(ctx, 'account') }),
+  },
+  'transactions.list': {
+    input: (ctx) =>
+      inputOf(
+        withRange({
+          accountId: optional(fc.oneof(fc.constant(ctx.own.account), anyId(ctx))),
+          status: fc.constantFrom('booked', 'pending', 'BOOKED', 'all'),
+          search: optional(fc.string({ maxLength: 120 })),
+          minAmount: optional(decimal),
+          maxAmount: optional(decimal),
+          cursor: optional(fc.oneof(fc.base64String({ maxLength: 120 }), fc.string({ maxLength: 250 }))),
+          limit: fc.integer({ min: -10, max: 1000 }),
+        }),
+      ),
+    call: (api, input) => api.transactions.list(input as never),
+    foreign: (ctx) =>
+      fc.record({ accountId: foreignId(ctx, 'account'), limit: fc.integer({ min: 1, max: 500 }) }),
+  },
+  'insights.cashflow': {
+    input: () =>
+      inputOf({ from: instant, to: instant, interval: fc.constantFrom('month', 'week', 'day', 'MONTH') }),
+    call: (api, input) => api.insights.cashflow(input as never),
+  },
+  'insights.topCounterparties': {
+    input: () => inputOf(withRange({ limit: fc.integer({ min: -5, max: 200 }) })),
+    call: (api, input) => api.insights.topCounterparties(input as never),
+  },
+  'sync.runs': {
+    input: (ctx) => inputOf({ consentId: anyId(ctx) }),
+    call: (api, input) => api.sync.runs(input as never),
+    foreign: (ctx) => fc.record({ consentId: foreignId(ctx, 'consent') }),
+  },
+};
+
+let h: RouterHarness;
+let owner: Awaited<ReturnType<RouterHarness['userWithData']>>;
+let other: Awaited<ReturnType<RouterHarness['userWithData']>>;
+let ctx: FuzzContext;
+
+beforeAll(async () => {
+  h = await createRouterHarness();
+  owner = await h.userWithData();
+  other = await h.userWithData();
+  const skills = await h.sql('select id from skills');
+  ctx = { own: owner.ids, other: other.ids, skillIds: skills.map((s) => String(s.id)) };
+});
+afterAll(() => h?.close());
+
+function isRecord(value: unknown): value is Record<string, unknown> {
+  return typeof value === 'object' && value !== null && !Array.isArray(value) && !(value instanceof Date);
+}
+
+/** Field paths a BAD_REQUEST points at: zod issues (input validation) or the router's ErrorDetails. */
+function issuePaths(err: TRPCError): string[] {
+  const issues = (err.cause as { issues?: { path?: unknown }[] } | undefined)?.issues;
+  if (!Array.isArray(issues)) return [];
+  return issues.map((issue) =>
+    Array.isArray(issue.path)
+      ? issue.path
+          .map((p) => String(typeof p === 'object' && p !== null ? (p as { key: unknown }).key : p))
+          .join('.')
+      : String(issue.path ?? ''),
+  );
+}
+
+/** Runs one call and checks the invariants every call must keep. Returns the error code (or OK). */
+async function check(path: string, spec: Spec, api: Caller, input: unknown): Promise<string> {
+  const before = await h.snapshot();
+  const logged = h.logs.length;
+  let error: unknown;
+  try {
+    await spec.call(api, input);
+  } catch (err) {
+    error = err;
+  }
+  if (error === undefined) return 'OK';
+  expect(error, `${path} threw a non-tRPC error`).toBeInstanceOf(TRPCError);
+  const err = error as TRPCError;
+  const described = () => `${path}(${describeInput(input)}) → ${err.code}: ${err.message}`;
+  expect(err.code, described()).not.toBe('INTERNAL_SERVER_ERROR');
+  expect(
+    h.logs.slice(logged).filter((l) => l.level === 'error'),
+    described(),
+  ).toEqual([]);
+  if (err.code === 'BAD_REQUEST') {
+    const paths = issuePaths(err);
+    // A field is named, unless the input as a whole has the wrong shape (then there is no field to name).
+    const namesField = paths.some((p) => p.length > 0);
+    if (isRecord(input) || !namesField) {
+      expect(namesField || !isRecord(input), `BAD_REQUEST without a field: ${described()}`).toBe(true);
+    }
+    expect(err.message.length, described()).toBeGreaterThan(0);
+  }
+  const after = await h.snapshot();
+  for (const table of spec.mayWrite ?? []) {
+    delete before[table];
+    delete after[table];
+  }
+  expect(after, `a rejected call changed the database: ${described()}`).toEqual(before);
+  return err.code;
+}
+
+function describeInput(input: unknown): string {
+  try {
+    const text = JSON.stringify(input, (_k, v) => (typeof v === 'bigint' ? `${v}n` : v));
+    return text === undefined ? String(input) : text.length > 200 ? `${text.slice(0, 200)}…` : text;
+  } catch {
+    return String(input);
+  }
+}
+
+/** Who makes a call: mostly the right caller, sometimes nobody or a forged bearer token. */
+type Who = { kind: 'usual' } | { kind: 'anonymous' } | { kind: 'forged'; token: string };
+const who: fc.Arbitrary<Who> = fc.oneof(
+  { weight: 8, arbitrary: fc.constant<Who>({ kind: 'usual' }) },
+  { weight: 1, arbitrary: fc.constant<Who>({ kind: 'anonymous' }) },
+  {
+    weight: 1,
+    arbitrary: fc
+      .oneof(fc.base64String({ minLength: 16, maxLength: 80 }), fc.string({ maxLength: 300 }))
+      .map((token): Who => ({ kind: 'forged', token: token.replace(/[\r\n]/g, '') })),
+  },
+);
+
+async function apiFor(spec: Spec, caller: Who = { kind: 'usual' }): Promise<Caller> {
+  if (caller.kind === 'anonymous') return h.caller();
+  if (caller.kind === 'forged') return h.caller(caller.token);
+  if (spec.as === 'anonymous') return h.caller();
+  if (spec.as === 'disposable') return (await h.signUp()).api;
+  return owner.api;
+}
+
+describe('fuzzing every procedure', () => {
+  it('has a fuzz spec for every procedure of the router', () => {
+    const procedures = Object.keys(appRouter._def.procedures).sort();
+    expect(
+      procedures.filter((p) => !(p in SPECS)),
+      'procedures without fuzz coverage',
+    ).toEqual([]);
+    expect(
+      Object.keys(SPECS).filter((p) => !procedures.includes(p)),
+      'specs of removed procedures',
+    ).toEqual([]);
+  });
+
+  for (const [path, spec] of Object.entries(SPECS)) {
+    it(`${path}: hostile inputs never crash it, rejections name the field and change nothing`, async () => {
+      const usual = await apiFor(spec);
+      const codes = new Map<string, number>();
+      await fc.assert(
+        fc.asyncProperty(spec.input(ctx), who, async (input, caller) => {
+          const api = caller.kind === 'usual' ? usual : await apiFor(spec, caller);
+          const code = await check(path, spec, api, input);
+          codes.set(code, (codes.get(code) ?? 0) + 1);
+        }),
+        { numRuns: path.startsWith('auth.') ? 25 : 100, seed: Number(process.env.FUZZ_SEED ?? 20_251_125) },
+      );
+      if (process.env.FUZZ_VERBOSE) console.log(path, JSON.stringify([...codes]));
+      // The property must have exercised rejection, or it proved nothing about it.
+      expect(
+        [...codes.keys()].some((c) => c !== 'OK'),
+        `${path}: ${JSON.stringify([...codes])}`,
+      ).toBe(true);
+    });
+
+    const { foreign } = spec;
+    if (foreign) {
+      it(`${path}: another user's ids (or unknown ids) are NOT_FOUND and change nothing`, async () => {
+        await fc.assert(
+          fc.asyncProperty(foreign(ctx), async (input) => {
+            expect(await check(path, spec, owner.api, input)).toBe('NOT_FOUND');
+          }),
+          { numRuns: 15, seed: Number(process.env.FUZZ_SEED ?? 20_251_125) },
+        );
+      });
+    }
+  }
+
+  it('leaves both users’ data intact', async () => {
+    const mine = await owner.api.consents.list();
+    expect(mine.map((c) => [c.id, c.status])).toEqual([[owner.ids.consent, 'ACTIVE']]);
+    const theirs = await other.api.consents.list();
+    expect(theirs.map((c) => [c.id, c.status])).toEqual([[other.ids.consent, 'ACTIVE']]);
+    expect((await other.api.transactions.list({ limit: 500 })).items).toHaveLength(30);
+    expect(randomUUID()).not.toBe(owner.ids.consent);
+  });
+});

@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { parseSoakOptions } from '../src/soak/options';
+import { formatReport } from '../src/soak/report';
+import { runSoak } from '../src/soak/run';
+
+/**
+ * The short chaos soak (what `pnpm soak --short` runs): 60 consents, 20% faults of every kind,
+ * two worker processes SIGKILLed at random, the sandbox clock advancing between fan-outs; then
+ * faults off, one clean fan-out, and every transaction compared with the sandbox's truth.
+ */
+describe('chaos soak (short)', () => {
+  it('loses, duplicates, leaves behind and corrupts nothing', async () => {
+    const result = await runSoak(parseSoakOptions(['--short'], {}), () => undefined);
+    console.log(formatReport(result));
+    expect(result.comparison.compared).toBeGreaterThan(10_000);
+    expect(result.workerKills).toBeGreaterThan(0);
+    expect(result.faultsInjected).toBeGreaterThan(0);
+    expect({
+      lost: result.comparison.lost,
+      duplicated: result.comparison.duplicated,
+      extra: result.comparison.extra,
+      wrong: result.comparison.wrong,
+      notActive: result.consents - (result.consentStatuses.ACTIVE ?? 0),
+    }).toEqual({ lost: 0, duplicated: 0, extra: 0, wrong: 0, notActive: 0 });
+  }, 240_000);
+});
