@@ -19,11 +19,19 @@ export const newPassword = z
 export const credentials = z.object({ email, password: newPassword });
 export const loginInput = z.object({ email, password: z.string().min(1).max(200) });
 
+// JavaScript dates reach ±275,760 years; PostgreSQL timestamptz does not, and years outside
+// 1–9999 are never a meaningful query of bank data, so they are rejected here instead of in SQL.
+const EARLIEST = Date.parse('0001-01-01T00:00:00Z');
+const LATEST = Date.parse('9999-12-31T23:59:59.999Z');
+
 /** Dates arrive as Date (superjson) or ISO-8601 strings (plain JSON callers). */
 export const instant = z
   .union([z.date(), z.iso.datetime({ offset: true }), z.iso.date()])
   .transform((value) => (value instanceof Date ? value : new Date(value)))
-  .refine((value) => !Number.isNaN(value.getTime()), { message: 'must be a valid date' });
+  .refine((value) => !Number.isNaN(value.getTime()), { message: 'must be a valid date' })
+  .refine((value) => value.getTime() >= EARLIEST && value.getTime() <= LATEST, {
+    message: 'must be a date between the years 1 and 9999',
+  });
 
 /** Exact decimal strings (numeric(20,4) range); compared as numeric in SQL, never as floats. */
 export const decimal = z.string().regex(/^-?\d{1,16}(\.\d{1,4})?$/, {
