@@ -18,8 +18,6 @@ import {
   markReauthRequired,
   type RunCounts,
   type RunOutcome,
-  recordProgress,
-  saveCursor,
   startRun,
 } from './writers/consents';
 import {
@@ -27,7 +25,7 @@ import {
   listLocalPending,
   type TransactionRow,
   toTransactionRow,
-  upsertTransactions,
+  writeTransactionPage,
 } from './writers/transactions';
 
 /** pino-compatible, and optional. */
@@ -51,7 +49,12 @@ export type SyncEngineOptions = {
   now?: () => Date;
   logger?: EngineLogger;
   /** Called after each page is committed (benchmarks, progress). */
-  onPageCommitted?: (page: { rows: number; writeMs: number; phase: SyncCursor['phase'] }) => void;
+  onPageCommitted?: (page: {
+    rows: number;
+    mapMs: number;
+    writeMs: number;
+    phase: SyncCursor['phase'];
+  }) => void;
 };
 
 export type SyncEngineDeps = {
@@ -128,7 +131,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
 
       /** Maps, upserts and commits one page together with the cursor that follows it. */
       const writePage = async (page: TransactionPage, cursor: SyncCursor) => {
-        const started = performance.now();
+        const mapStarted = performance.now();
         const rows: TransactionRow[] = [];
         let unknown = 0;
         for (const tx of page.items) {
@@ -138,16 +141,20 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         }
         if (unknown > 0)
           log?.warn({ consentId: consent.id, unknown }, 'transactions of unknown accounts skipped');
-        await em.transactional(async (tem) => {
-          const written = await upsertTransactions(tem, rows);
-          counts.inserted += written.inserted;
-          counts.updated += written.updated;
-          await saveCursor(tem, consent.id, cursor);
-          await recordProgress(tem, runId, counts);
+        const writeStarted = performance.now();
+        const written = await writeTransactionPage(em, {
+          rows,
+          cursor,
+          consentId: consent.id,
+          runId,
+          accountsSynced: counts.accountsSynced,
         });
+        counts.inserted += written.inserted;
+        counts.updated += written.updated;
         options.onPageCommitted?.({
           rows: rows.length,
-          writeMs: performance.now() - started,
+          mapMs: writeStarted - mapStarted,
+          writeMs: performance.now() - writeStarted,
           phase: cursor.phase,
         });
       };
@@ -217,7 +224,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       targetPageSize,
       ...(signal ? { signal } : {}),
     });
-    for await (const page of pages) {
+    for await (const page of prefetched(pages)) {
       maxTimestamp = laterOf(maxTimestamp, newestTimestamp(page.items));
       const last = page.windowStart === null || !page.resume.before;
       if (last) {
@@ -255,7 +262,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       targetPageSize,
       ...(signal ? { signal } : {}),
     });
-    for await (const page of pages) {
+    for await (const page of prefetched(pages)) {
       maxSeen = laterOf(maxSeen, newestTimestamp(page.items));
       await writePage(page, duringWalk(from, maxSeen, overlapMs));
       checkAbort();
@@ -299,6 +306,29 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   }
 
   return { syncConsent };
+}
+
+/**
+ * Keeps the next page's request in flight while the caller writes the current one, so HTTP and
+ * PostgreSQL overlap. At most two pages are held: memory stays bounded by the page size.
+ */
+async function* prefetched<T>(source: AsyncIterable<T>): AsyncGenerator<T> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | null = iterator.next();
+  try {
+    for (;;) {
+      const current: IteratorResult<T> = await pending;
+      pending = null;
+      if (current.done) return;
+      pending = iterator.next();
+      // Surfaced by the await above on the next turn; never an unhandled rejection meanwhile.
+      pending.catch(() => undefined);
+      yield current.value;
+    }
+  } finally {
+    // Stopped early (last page, error, abort): let the source finish its in-flight request and close.
+    if (pending !== null) void iterator.return?.()?.catch(() => undefined);
+  }
 }
 
 function emptyPage(at: string): TransactionPage {

@@ -1,5 +1,4 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SyncCursor } from '../cursor';
 import type { ErrorClass } from '../errors';
 import { runSql } from './sql';
 
@@ -21,13 +20,6 @@ export async function loadConsent(em: EntityManager, consentId: string): Promise
     [consentId],
   );
   return rows[0] ?? null;
-}
-
-export async function saveCursor(em: EntityManager, consentId: string, cursor: SyncCursor): Promise<void> {
-  await runSql(em, 'UPDATE user_skills SET sync_cursor = ?::jsonb, updated_at = now() WHERE id = ?', [
-    JSON.stringify(cursor),
-    consentId,
-  ]);
 }
 
 /** Consent gone at Finqware: stop syncing it until the user consents again. */
@@ -55,15 +47,6 @@ export async function startRun(
     [run.consentId, run.jobId, run.reason],
   );
   return (rows[0] as { id: string }).id;
-}
-
-/** Progress is written after every page, so a run killed mid-way still shows what it committed. */
-export async function recordProgress(em: EntityManager, runId: string, counts: RunCounts): Promise<void> {
-  await runSql(
-    em,
-    'UPDATE sync_runs SET accounts_synced = ?, inserted = ?, updated = ?, removed = ?, updated_at = now() WHERE id = ?',
-    [counts.accountsSynced, counts.inserted, counts.updated, counts.removed, runId],
-  );
 }
 
 export async function finishRun(

@@ -80,7 +80,7 @@ export function toTransactionRow(tx: FqTransaction, accountId: string, userId: s
  * Placeholders are `?` (knex) — see writers/sql.ts. The benchmark runs this same text through `pg`
  * after `toPgPlaceholders`.
  */
-export const UPSERT_TRANSACTIONS_SQL = `
+const UPSERT_BODY = `
 INSERT INTO transactions AS t (
   account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
   booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw
@@ -118,6 +118,33 @@ WHERE (t.finqware_id, t.status, t.amount, t.credit_debit_indicator, t.currency, 
        excluded.currency, excluded.booking_date, excluded.balance_after, excluded.description,
        excluded.counterparty, excluded.category, excluded.finqware_timestamp, excluded.raw)
 RETURNING (xmax = 0) AS inserted`;
+
+/** The page upsert alone (15 column arrays): what the benchmark's raw `pg` baseline runs. */
+export const UPSERT_TRANSACTIONS_SQL = UPSERT_BODY;
+
+/**
+ * What the engine runs per page: the upsert, the advanced cursor and the run's counters in ONE
+ * statement. A statement is atomic, so the rows and the cursor that follows them commit together
+ * (or not at all) without BEGIN/COMMIT round trips; data-modifying CTEs run exactly once whether
+ * or not the outer query reads them. Parameters: the 15 column arrays, then cursor json, consent
+ * id, accounts synced, run id.
+ */
+export const WRITE_PAGE_SQL = `
+WITH up AS (${UPSERT_BODY}),
+counts AS (
+  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
+    FROM up
+),
+cursor_saved AS (
+  UPDATE user_skills SET sync_cursor = ?::jsonb, updated_at = now() WHERE id = ? RETURNING id
+),
+run AS (
+  UPDATE sync_runs r
+     SET inserted = r.inserted + counts.inserted, updated = r.updated + counts.updated,
+         accounts_synced = ?, updated_at = now()
+    FROM counts WHERE r.id = ? RETURNING r.id
+)
+SELECT counts.inserted, counts.updated, (SELECT count(*)::int FROM cursor_saved) AS "cursorSaved" FROM counts`;
 
 /** `?` → `$1…$n`, for running the same statement through `pg` directly (benchmark baseline). */
 export function toPgPlaceholders(sql: string): string {
@@ -166,6 +193,27 @@ export function transactionColumns(rows: TransactionRow[]): unknown[][] {
 }
 
 export type UpsertCounts = { inserted: number; updated: number };
+
+/** Writes one page and the cursor that follows it, atomically (see WRITE_PAGE_SQL). */
+export async function writeTransactionPage(
+  em: EntityManager,
+  page: { rows: TransactionRow[]; cursor: unknown; consentId: string; runId: string; accountsSynced: number },
+): Promise<UpsertCounts> {
+  const [result] = await runSql<{ inserted: number; updated: number; cursorSaved: number }>(
+    em,
+    WRITE_PAGE_SQL,
+    [
+      ...transactionColumns(dedupeRows(page.rows)),
+      JSON.stringify(page.cursor),
+      page.consentId,
+      page.accountsSynced,
+      page.runId,
+    ],
+  );
+  if (!result || result.cursorSaved !== 1)
+    throw new Error(`consent ${page.consentId} disappeared during its sync`);
+  return { inserted: result.inserted, updated: result.updated };
+}
 
 export async function upsertTransactions(em: EntityManager, rows: TransactionRow[]): Promise<UpsertCounts> {
   if (rows.length === 0) return { inserted: 0, updated: 0 };
