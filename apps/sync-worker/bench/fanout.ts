@@ -4,11 +4,12 @@
  * Prints the fan-out time and rate, and a second fan-out right after (every consent already has a
  * queued job, so the exclusive policy must add nothing).
  */
+
+import { createQueues, QUEUES } from '@tenant/domain';
 import { createTestDatabase } from '@tenant/domain/testing';
 import { runSql } from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { fanOut } from '../src/fanout';
-import { createQueues, JOB } from '../src/jobs';
 import { insertBulkConsents } from '../test/helpers';
 
 const consents = Number(process.env.BENCH_CONSENTS ?? 100_000);
@@ -33,7 +34,7 @@ try {
   const [{ queued } = { queued: 0 }] = await runSql<{ queued: number }>(
     db.orm.em.fork(),
     `SELECT count(*)::int AS queued FROM pgboss.job WHERE name = ? AND state = 'created'`,
-    [JOB.consentSync],
+    [QUEUES.consentSync],
   );
 
   const row = (name: string, value: string) => console.log(`  ${name.padEnd(42)} ${value}`);

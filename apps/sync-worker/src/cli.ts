@@ -5,19 +5,18 @@
  *   dlq retry-all         move every dead letter back
  *   fanout                enqueue a sync of every ACTIVE consent now (same as the cron)
  */
-import { ConfigError, createOrm, loadConfig } from '@tenant/domain';
+import { ConfigError, createOrm, createQueues, loadConfig, resolveDatabase } from '@tenant/domain';
 import { PgBoss } from 'pg-boss';
-import { resolveWorkerDatabase } from './database';
+
 import { listDeadLetters, redriveDeadLetters } from './dlq';
 import { fanOut } from './fanout';
-import { createQueues } from './jobs';
 
 const USAGE = 'usage: dlq list [limit] | dlq retry <job-id…> | dlq retry-all | fanout';
 
 async function main(argv: string[]) {
   const [group, command, ...rest] = argv[0] === 'dlq' ? argv : ['', ...argv];
   const config = loadConfig();
-  const database = await resolveWorkerDatabase(config);
+  const database = await resolveDatabase(config);
   // A short-lived instance: no maintenance, no cron, no instance registry entry.
   const boss = new PgBoss({
     connectionString: database.url,

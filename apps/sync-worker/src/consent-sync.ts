@@ -1,7 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { consentSyncJobSchema, QUEUES } from '@tenant/domain';
 import type { SyncEngine } from '@tenant/sync-engine';
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
-import { ConsentSyncJob, JOB } from './jobs';
 import type { Logger } from './logger';
 
 /**
@@ -25,7 +25,7 @@ export function createConsentSyncHandler(deps: {
   const { orm, boss, engine, log } = deps;
 
   async function runOne(job: JobWithMetadata<unknown>): Promise<JobResult> {
-    const parsed = ConsentSyncJob.safeParse(job.data);
+    const parsed = consentSyncJobSchema.safeParse(job.data);
     if (!parsed.success) {
       const output = {
         errorClass: 'client',
@@ -106,8 +106,8 @@ export async function failWithDelay(
   if (!db.beginTransaction) throw new Error('pg-boss database adapter cannot open transactions');
   const tx = await db.beginTransaction();
   try {
-    await boss.fail(JOB.consentSync, { id: job.id, retryCount: job.retryCount }, output, { db: tx.db });
-    await boss.update(JOB.consentSync, undefined, {
+    await boss.fail(QUEUES.consentSync, { id: job.id, retryCount: job.retryCount }, output, { db: tx.db });
+    await boss.update(QUEUES.consentSync, undefined, {
       id: job.id,
       startAfter: new Date(Date.now() + delayMs),
       db: tx.db,

@@ -1,5 +1,5 @@
+import { QUEUES } from '@tenant/domain';
 import type { PgBoss } from 'pg-boss';
-import { JOB } from './jobs';
 
 export type DeadLetter = {
   id: string;
@@ -13,7 +13,7 @@ export type DeadLetter = {
 
 /** Dead-lettered consent syncs, oldest first. */
 export async function listDeadLetters(boss: PgBoss, limit = 100): Promise<DeadLetter[]> {
-  const jobs = await boss.findJobs<{ consentId?: string; reason?: string }>(JOB.consentSyncDlq, {
+  const jobs = await boss.findJobs<{ consentId?: string; reason?: string }>(QUEUES.consentSyncDeadLetter, {
     queued: true,
     limit,
   });
@@ -32,10 +32,10 @@ export async function listDeadLetters(boss: PgBoss, limit = 100): Promise<DeadLe
  * that already has a sync queued keeps that one: the exclusive policy drops the duplicate.
  */
 export async function redriveDeadLetters(boss: PgBoss, ids?: string[]): Promise<number> {
-  if (ids) return boss.redrive(JOB.consentSyncDlq, { ids, limit: Math.max(1, ids.length) });
+  if (ids) return boss.redrive(QUEUES.consentSyncDeadLetter, { ids, limit: Math.max(1, ids.length) });
   let moved = 0;
   for (;;) {
-    const n = await boss.redrive(JOB.consentSyncDlq, { limit: 1000 });
+    const n = await boss.redrive(QUEUES.consentSyncDeadLetter, { limit: 1000 });
     moved += n;
     if (n < 1000) return moved;
   }

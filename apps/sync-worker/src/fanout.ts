@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { type ConsentSyncJob, consentSyncSendOptions, QUEUES } from '@tenant/domain';
 import { runSql } from '@tenant/sync-engine';
 import type { JobInsert, PgBoss } from 'pg-boss';
-import { type ConsentSyncJob, consentSyncSendOptions, JOB } from './jobs';
 
 export type FanOutOptions = {
   /** Starts are spread evenly over this many seconds (SYNC_SPREAD_SECONDS), so the fleet does not stampede Finqware. */
@@ -14,9 +14,10 @@ export type FanOutOptions = {
 
 /**
  * Enqueues one consent-sync job per ACTIVE consent. Consents are read by keyset on the primary key
- * (no OFFSET, constant cost per batch) and inserted with one `insert()` per batch; the queue's
- * `exclusive` policy turns a job for a consent that already has one queued or running into a no-op
- * (ON CONFLICT DO NOTHING), so overlapping fan-outs never double a sync.
+ * (no OFFSET, constant cost per batch) and inserted with one `insert()` per batch. The queue's
+ * `stately` policy (domain's QUEUE_DEFINITIONS) keeps at most one QUEUED sync per consent, so a job
+ * for a consent that already has one waiting is a no-op (ON CONFLICT DO NOTHING) and overlapping
+ * fan-outs never double a sync; a consent whose sync is running gets one follow-up.
  */
 export async function fanOut(
   em: EntityManager,
@@ -49,7 +50,7 @@ export async function fanOut(
         startAfter: new Date(start + offset),
       };
     });
-    const ids = await boss.insert(JOB.consentSync, jobs, { returnId: true });
+    const ids = await boss.insert(QUEUES.consentSync, jobs, { returnId: true });
     enqueued += ids?.length ?? 0;
     seen += rows.length;
     after = (rows.at(-1) as { id: string }).id;

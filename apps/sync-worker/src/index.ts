@@ -2,7 +2,6 @@ export { type ConsentCheckResult, checkConsents } from './consent-check';
 export { createConsentSyncHandler, failWithDelay } from './consent-sync';
 export { type DeadLetter, listDeadLetters, redriveDeadLetters } from './dlq';
 export { type FanOutOptions, fanOut } from './fanout';
-export { ConsentSyncJob, consentSyncQueue, consentSyncSendOptions, createQueues, JOB } from './jobs';
 export { createLogger } from './logger';
 export { vaultSecretsReader } from './secrets';
 export { CONSENT_CHECK_CRON, startWorker, type Worker, type WorkerDeps } from './worker';

@@ -4,8 +4,15 @@
  * to finish (each commits per page, so abandoning one loses nothing: its retry resumes from the
  * cursor), close the pools, exit 0.
  */
-import { ConfigError, createOrm, loadConfig, migrate, vaultFromConfig } from '@tenant/domain';
-import { resolveWorkerDatabase } from './database';
+import {
+  ConfigError,
+  createOrm,
+  loadConfig,
+  migrate,
+  resolveDatabase,
+  vaultFromConfig,
+} from '@tenant/domain';
+
 import { createWorkerFinqwareClient } from './finqware';
 import { createLogger } from './logger';
 import { vaultSecretsReader } from './secrets';
@@ -16,7 +23,7 @@ const STOP_TIMEOUT_MS = 30_000;
 async function main() {
   const config = loadConfig();
   const log = createLogger(config.logLevel);
-  const database = await resolveWorkerDatabase(config);
+  const database = await resolveDatabase(config);
   const orm = await createOrm({ clientUrl: database.url, pool: config.database.poolMax });
   if (database.embedded) {
     // Running alone on the development database: bring its schema up to date (idempotent).

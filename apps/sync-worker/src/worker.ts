@@ -1,11 +1,11 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@tenant/domain';
+import { createQueues, QUEUES } from '@tenant/domain';
 import { type ConsentSecretsReader, createSyncEngine, type FinqwarePort } from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { type ConsentStatusPort, checkConsents } from './consent-check';
 import { createConsentSyncHandler } from './consent-sync';
 import { fanOut } from './fanout';
-import { createQueues, JOB } from './jobs';
 import type { Logger } from './logger';
 
 /** Daily, early morning in SYNC_TIMEZONE: Finqware's expiry job runs every two hours (§4.3). */
@@ -48,7 +48,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   });
 
   await boss.work(
-    JOB.consentSync,
+    QUEUES.consentSync,
     {
       batchSize: 1,
       localConcurrency: config.sync.concurrency,
@@ -60,7 +60,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   );
 
   await boss.work(
-    JOB.syncFanout,
+    QUEUES.syncFanout,
     { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
     async ([job]) => {
       const started = Date.now();
@@ -71,7 +71,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   );
 
   await boss.work(
-    JOB.consentCheck,
+    QUEUES.consentCheck,
     { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
     async () => {
       const result = await checkConsents({
@@ -87,8 +87,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   );
 
   if (deps.schedule ?? true) {
-    await boss.schedule(JOB.syncFanout, config.sync.cron, {}, { tz: config.sync.timezone });
-    await boss.schedule(JOB.consentCheck, CONSENT_CHECK_CRON, {}, { tz: config.sync.timezone });
+    await boss.schedule(QUEUES.syncFanout, config.sync.cron, {}, { tz: config.sync.timezone });
+    await boss.schedule(QUEUES.consentCheck, CONSENT_CHECK_CRON, {}, { tz: config.sync.timezone });
   }
   log.info(
     { concurrency: config.sync.concurrency, cron: config.sync.cron, tz: config.sync.timezone },
