@@ -1,0 +1,146 @@
+import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
+import { runSql } from '@tenant/sync-engine';
+import { PgBoss } from 'pg-boss';
+import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { fanOut } from '../src/fanout';
+import { createWorld, runsOf, type World, waitFor } from './harness';
+
+/** The worker as real processes: killed mid-sync, two of them sharing a fan-out, SIGTERM. */
+let world: World;
+let boss: PgBoss;
+
+beforeAll(async () => {
+  world = await createWorld({ seed: 'worker-processes', transactionsPerAccount: 30 });
+  // The test's own pg-boss doubles as a fast supervisor (lapsed heartbeats are failed within ~1 s).
+  boss = new PgBoss({ connectionString: world.db.url, superviseIntervalSeconds: 1, max: 3 });
+  boss.on('error', () => undefined);
+  await boss.start();
+  const { createQueues } = await import('@tenant/domain');
+  await createQueues(boss);
+}, 120_000);
+afterAll(async () => {
+  await boss?.stop({ graceful: false });
+  await world?.close();
+});
+
+const transactionCount = async (consentId: string) => {
+  const [row] = await runSql<{ n: number }>(
+    world.em(),
+    'SELECT count(*)::int AS n FROM transactions t JOIN accounts a ON a.id = t.account_id WHERE a.user_skill_id = ?',
+    [consentId],
+  );
+  return row?.n ?? 0;
+};
+
+describe('worker processes', () => {
+  it('SIGKILL mid-sync, then a new worker resumes: nothing lost, nothing doubled', async () => {
+    const consent = await world.connect({ transactionsPerAccount: 40_000 });
+    await boss.send(
+      QUEUES.consentSync,
+      { consentId: consent.consentId, reason: 'initial' },
+      { ...consentSyncSendOptions(consent.consentId), heartbeatSeconds: 10, retryDelay: 1, retryDelayMax: 2 },
+    );
+    const first = world.spawnWorker();
+    // Killed once some pages are committed and the backfill is still going.
+    await waitFor(
+      async () => {
+        const [row] = await runSql<{ phase: string | null }>(
+          world.em(),
+          "SELECT sync_cursor->>'phase' AS phase FROM user_skills WHERE id = ?",
+          [consent.consentId],
+        );
+        return row?.phase === 'backfill' && (await transactionCount(consent.consentId)) > 0;
+      },
+      90_000,
+      'first committed pages',
+    );
+    first.child.kill('SIGKILL');
+    expect((await first.exited).signal).toBe('SIGKILL');
+    const committed = await transactionCount(consent.consentId);
+    expect(await world.matchesTruth(consent)).toBe(false);
+
+    world.spawnWorker();
+    await waitFor(
+      async () => (await runsOf(world.em(), consent.consentId)).some((r) => r.outcome === 'SUCCEEDED'),
+      120_000,
+      'the resumed sync',
+    );
+    expect(await world.matchesTruth(consent)).toBe(true);
+    const [dupes] = await runSql<{ n: number }>(
+      world.em(),
+      `SELECT count(*)::int AS n FROM (SELECT 1 FROM transactions GROUP BY account_id, utx_id HAVING count(*) > 1) d`,
+    );
+    expect(dupes?.n).toBe(0);
+    // The retry resumed from the cursor rather than starting over.
+    const [run] = await runSql<{ inserted: number }>(
+      world.em(),
+      `SELECT inserted FROM sync_runs WHERE user_skill_id = ? AND outcome = 'SUCCEEDED'`,
+      [consent.consentId],
+    );
+    expect(run?.inserted).toBe((await transactionCount(consent.consentId)) - committed);
+  }, 300_000);
+
+  it('two workers over 200 consents: each consent synced exactly once per fan-out', async () => {
+    const consents = [];
+    for (let i = 0; i < 200; i++) consents.push(await world.connect());
+    const ids = consents.map((c) => c.consentId);
+    const workers = [
+      world.spawnWorker({ SYNC_CONCURRENCY: '4' }),
+      world.spawnWorker({ SYNC_CONCURRENCY: '4' }),
+    ];
+    const result = await fanOut(world.em(), boss, { spreadSeconds: 0 });
+    expect(result.enqueued).toBeGreaterThanOrEqual(200);
+
+    const finished = async () => {
+      const rows = await runSql<{ id: string; outcome: string; n: number }>(
+        world.em(),
+        `SELECT user_skill_id AS id, outcome, count(*)::int AS n FROM sync_runs
+          WHERE user_skill_id = ANY(?::uuid[]) GROUP BY user_skill_id, outcome`,
+        [ids],
+      );
+      return rows;
+    };
+    await waitFor(
+      async () => (await finished()).filter((r) => r.outcome === 'SUCCEEDED').length === 200,
+      240_000,
+      '200 synced consents',
+    );
+    // Give a would-be duplicate the chance to show up before counting.
+    await new Promise((r) => setTimeout(r, 2000));
+    const rows = await finished();
+    expect(rows.every((r) => r.outcome === 'SUCCEEDED' && r.n === 1)).toBe(true);
+    expect(rows).toHaveLength(200);
+    for (const c of consents.slice(0, 5)) expect(await world.matchesTruth(c)).toBe(true);
+    // Both processes took part.
+    for (const w of workers) expect(w.output()).toContain('consent synced');
+    for (const w of workers) w.child.kill('SIGTERM');
+    for (const w of workers) expect((await w.exited).code).toBe(0);
+  }, 300_000);
+
+  it('SIGTERM: stops fetching, drains (or abandons for retry) the running sync, exits 0', async () => {
+    const consent = await world.connect({ transactionsPerAccount: 40_000 });
+    const waiting = await world.connect();
+    await boss.send(
+      QUEUES.consentSync,
+      { consentId: consent.consentId, reason: 'initial' },
+      consentSyncSendOptions(consent.consentId),
+    );
+    const worker = world.spawnWorker({ SYNC_CONCURRENCY: '1' });
+    await waitFor(async () => (await transactionCount(consent.consentId)) > 0, 90_000, 'a sync in progress');
+    worker.child.kill('SIGTERM');
+    // Enqueued after the signal: a stopping worker must not take it.
+    await boss.send(
+      QUEUES.consentSync,
+      { consentId: waiting.consentId, reason: 'manual' },
+      consentSyncSendOptions(waiting.consentId),
+    );
+    const exit = await worker.exited;
+    expect(exit.code).toBe(0);
+    expect(worker.output()).toContain('stopped');
+    expect(await runsOf(world.em(), waiting.consentId)).toEqual([]);
+    const runs = await runsOf(world.em(), consent.consentId);
+    expect(runs).toHaveLength(1);
+    // Drained to completion, or abandoned between pages and left to its retry — never left RUNNING.
+    expect(['SUCCEEDED', 'RETRYING']).toContain(runs[0]?.outcome);
+  }, 180_000);
+});
