@@ -1,0 +1,196 @@
+import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
+import { createFinqwareClient } from '@tenant/finqware-client';
+import { TENANT_APP } from '@tenant/finqware-sandbox';
+import { runSql } from '@tenant/sync-engine';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
+import { checkConsents } from '../src/consent-check';
+import { listDeadLetters, redriveDeadLetters } from '../src/dlq';
+import { fanOut } from '../src/fanout';
+import { createLogger } from '../src/logger';
+import { vaultSecretsReader } from '../src/secrets';
+import { startWorker, type Worker } from '../src/worker';
+import { createWorld, runsOf, type World, waitFor } from './harness';
+
+/** Job dispositions with the worker in-process (the process-level behaviour is in processes.test.ts). */
+let world: World;
+let worker: Worker;
+/** Lets a test corrupt what Finqware answers, to produce a schema violation. */
+let corruptTransactions = false;
+
+beforeAll(async () => {
+  world = await createWorld({ seed: 'worker-jobs' });
+  const client = createFinqwareClient({
+    baseUrl: world.sandbox.apiUrl,
+    ...TENANT_APP,
+    retry: { retries: 2, maxRetryAfterMs: 2000 },
+  });
+  const finqware = {
+    ...client,
+    transactions: {
+      ...client.transactions,
+      pages: (...args: Parameters<typeof client.transactions.pages>) => {
+        const source = client.transactions.pages(...args);
+        if (!corruptTransactions) return source;
+        return (async function* () {
+          for await (const page of source) {
+            const bad = (page.items as unknown[]).map((t) => ({ ...(t as object), status: 'settled' }));
+            yield { ...page, items: bad as typeof page.items };
+          }
+        })();
+      },
+    },
+  };
+  worker = await startWorker({
+    databaseUrl: world.db.url,
+    orm: world.db.orm,
+    config: {
+      sync: {
+        cron: '0 0 1 1 *',
+        timezone: 'UTC',
+        spreadSeconds: 0,
+        concurrency: 2,
+        expiryWarningDays: 7,
+        refreshCooldownSeconds: 0,
+        overlapMinutes: 60,
+      },
+      database: { url: world.db.url, poolMax: 4, dataDir: undefined },
+    },
+    finqware,
+    readSecrets: vaultSecretsReader(world.vault),
+    log: createLogger('silent'),
+    schedule: false,
+    pollingIntervalSeconds: 0.5,
+  });
+}, 120_000);
+afterAll(async () => {
+  await worker?.stop(5000);
+  await world?.close();
+});
+
+afterEach(() => {
+  world.sandbox.control.setFaults({ rate: 0 });
+  corruptTransactions = false;
+});
+
+const send = (consentId: string) =>
+  worker.boss.send(QUEUES.consentSync, { consentId, reason: 'manual' }, consentSyncSendOptions(consentId));
+
+describe('consent-sync dispositions', () => {
+  it('429 with Retry-After: the retry waits for the server-given delay, then succeeds', async () => {
+    const consent = await world.connect();
+    world.sandbox.control.setFaults({ rate: 1, kinds: ['429'], retryAfterSeconds: 4 });
+    const jobId = (await send(consent.consentId)) as string;
+    const [failed] = await waitFor(
+      async () => {
+        const done = (await runsOf(world.em(), consent.consentId)).filter((r) => r.finishedAt);
+        return done.length > 0 ? done : null;
+      },
+      30_000,
+      'the rate-limited run',
+    );
+    expect(failed).toMatchObject({ outcome: 'RETRYING', errorClass: 'rate_limit' });
+    const job = await worker.boss.getJobById(QUEUES.consentSync, jobId);
+    expect(job?.state).toBe('retry');
+    // Scheduled by the server's delay (4 s), not by the queue's backoff (30 s and up).
+    const delay = (job?.startAfter.getTime() ?? 0) - new Date(failed?.finishedAt ?? 0).getTime();
+    expect(delay).toBeGreaterThan(3000);
+    expect(delay).toBeLessThan(6000);
+    world.sandbox.control.setFaults({ rate: 0 });
+    const runs = await waitFor(
+      async () => {
+        const all = await runsOf(world.em(), consent.consentId);
+        return all.some((r) => r.outcome === 'SUCCEEDED') ? all : null;
+      },
+      30_000,
+      'the retried run',
+    );
+    expect(runs.map((r) => r.outcome)).toEqual(['RETRYING', 'SUCCEEDED']);
+    expect(new Date(runs[1]?.startedAt ?? 0).getTime()).toBeGreaterThanOrEqual(
+      job?.startAfter.getTime() ?? Number.POSITIVE_INFINITY,
+    );
+    expect(await world.matchesTruth(consent)).toBe(true);
+  }, 90_000);
+
+  it('an expired consent becomes REAUTH_REQUIRED, the job completes, and fan-outs skip it', async () => {
+    const consent = await world.connect();
+    world.sandbox.control.expireConsent({ credentialsId: consent.credentialsId });
+    const jobId = (await send(consent.consentId)) as string;
+    await waitFor(
+      async () => (await worker.boss.getJobById(QUEUES.consentSync, jobId))?.state === 'completed',
+    );
+    expect((await runsOf(world.em(), consent.consentId)).map((r) => [r.outcome, r.errorClass])).toEqual([
+      ['REAUTH_REQUIRED', 'consent'],
+    ]);
+    const [row] = await runSql<{ status: string }>(
+      world.em(),
+      'SELECT status FROM user_skills WHERE id = ?',
+      [consent.consentId],
+    );
+    expect(row?.status).toBe('REAUTH_REQUIRED');
+    await fanOut(world.em(), worker.boss, { spreadSeconds: 0 });
+    const queued = await worker.boss.findJobs(QUEUES.consentSync, { key: consent.consentId, queued: true });
+    expect(queued).toEqual([]);
+  }, 90_000);
+
+  it('a schema violation goes to the dead-letter queue with the payload shape, and can be re-driven', async () => {
+    const consent = await world.connect();
+    corruptTransactions = true;
+    await send(consent.consentId);
+    const [letter] = await waitFor(async () => {
+      const letters = await listDeadLetters(worker.boss);
+      const mine = letters.filter((l) => l.consentId === consent.consentId);
+      return mine.length > 0 ? mine : null;
+    });
+    corruptTransactions = false;
+    expect(letter?.error).toMatchObject({ errorClass: 'protocol', detail: { field: 'status' } });
+    const text = JSON.stringify(letter);
+    const secrets = world.sandbox.control.truth({ credentialsId: consent.credentialsId });
+    expect(secrets.consents).toHaveLength(1);
+    expect(text).not.toContain(consent.credentialsId);
+    // Only the dead letter's shape travels: types, not values.
+    expect(text).toContain('"amount":"string"');
+    expect((await runsOf(world.em(), consent.consentId)).map((r) => r.outcome)).toEqual(['FAILED']);
+
+    expect(await redriveDeadLetters(worker.boss, [letter?.id as string])).toBe(1);
+    await waitFor(async () =>
+      (await runsOf(world.em(), consent.consentId)).some((r) => r.outcome === 'SUCCEEDED'),
+    );
+    expect(await world.matchesTruth(consent)).toBe(true);
+  }, 90_000);
+});
+
+describe('consent-check', () => {
+  it('EXPIRED at Finqware stops syncing; a consent expiring within the warning window is flagged', async () => {
+    const expiring = await world.connect();
+    const expired = await world.connect();
+    world.sandbox.control.expireConsent({ credentialsId: expired.credentialsId });
+    const finqware = createFinqwareClient({ baseUrl: world.sandbox.apiUrl, ...TENANT_APP });
+    // Sandbox consents last 90 days: a 100-day window flags them, a 7-day one does not.
+    const result = await checkConsents({
+      orm: world.db.orm,
+      finqware,
+      readSecrets: vaultSecretsReader(world.vault),
+      warningDays: 100,
+    });
+    expect(result.errors).toBe(0);
+    const rows = await runSql<{ id: string; status: string; soon: boolean }>(
+      world.em(),
+      'SELECT id, status, expires_soon AS soon FROM user_skills WHERE id = ANY(?::uuid[])',
+      [[expiring.consentId, expired.consentId]],
+    );
+    expect(rows.find((r) => r.id === expiring.consentId)).toMatchObject({ status: 'ACTIVE', soon: true });
+    expect(rows.find((r) => r.id === expired.consentId)).toMatchObject({ status: 'EXPIRED', soon: false });
+    await checkConsents({
+      orm: world.db.orm,
+      finqware,
+      readSecrets: vaultSecretsReader(world.vault),
+      warningDays: 7,
+    });
+    const [again] = await runSql<{ soon: boolean }>(
+      world.em(),
+      'SELECT expires_soon AS soon FROM user_skills WHERE id = ?',
+      [expiring.consentId],
+    );
+    expect(again?.soon).toBe(false);
+  });
+});
