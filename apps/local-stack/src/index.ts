@@ -1,0 +1,1 @@
+export { prefix, prettyLine } from './log-stream';
