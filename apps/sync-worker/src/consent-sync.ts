@@ -23,6 +23,10 @@ export function createConsentSyncHandler(deps: {
   log: Logger;
 }) {
   const { orm, boss, engine, log } = deps;
+  // Our own record of running syncs, so a stopping worker can wait for them (and, past its
+  // deadline, abort them between pages) whatever pg-boss's stop decides about its own bookkeeping.
+  const running = new Set<Promise<unknown>>();
+  const stopping = new AbortController();
 
   async function runOne(job: JobWithMetadata<unknown>): Promise<JobResult> {
     const parsed = consentSyncJobSchema.safeParse(job.data);
@@ -44,7 +48,7 @@ export function createConsentSyncHandler(deps: {
       consentId,
       reason,
       jobId: job.id,
-      signal: job.signal,
+      signal: AbortSignal.any([job.signal, stopping.signal]),
       finalAttempt: job.retryCount >= job.retryLimit,
     });
     const context = { jobId: job.id, consentId, attempt: job.retryCount };
@@ -73,11 +77,13 @@ export function createConsentSyncHandler(deps: {
     }
   }
 
-  return async function handle(jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> {
+  async function handle(jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> {
     const results: JobResult[] = [];
     for (const job of jobs) {
+      const attempt = runOne(job);
+      running.add(attempt);
       try {
-        results.push(await runOne(job));
+        results.push(await attempt);
       } catch (err) {
         // The engine records its own failures; reaching here means the database itself failed.
         log.error(
@@ -85,10 +91,24 @@ export function createConsentSyncHandler(deps: {
           'consent sync crashed',
         );
         results.push({ id: job.id, status: 'failed', output: { errorClass: 'internal' } });
+      } finally {
+        running.delete(attempt);
       }
     }
     return results;
-  };
+  }
+
+  /**
+   * Waits for running syncs; at `timeoutMs` they are told to stop between pages (their run is
+   * recorded RETRYING and the job's retry resumes from the cursor).
+   */
+  async function drain(timeoutMs: number): Promise<void> {
+    const deadline = setTimeout(() => stopping.abort(), timeoutMs);
+    await Promise.allSettled([...running]);
+    clearTimeout(deadline);
+  }
+
+  return { handle, drain };
 }
 
 /**

@@ -47,6 +47,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     options: { overlapMinutes: config.sync.overlapMinutes, logger: log },
   });
 
+  const consentSync = createConsentSyncHandler({ orm, boss, engine, log });
   await boss.work(
     QUEUES.consentSync,
     {
@@ -56,7 +57,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       perJobResults: true,
       pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1,
     },
-    createConsentSyncHandler({ orm, boss, engine, log }),
+    consentSync.handle,
   );
 
   await boss.work(
@@ -98,7 +99,9 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   return {
     boss,
     async stop(timeoutMs = 30_000) {
-      await boss.stop({ graceful: true, timeout: timeoutMs });
+      // pg-boss stops fetching and settles what finishes; our drain makes sure no sync is still
+      // writing when the caller closes the ORM.
+      await Promise.all([boss.stop({ graceful: true, timeout: timeoutMs }), consentSync.drain(timeoutMs)]);
     },
   };
 }
