@@ -3,8 +3,6 @@ import { type ConsentSyncJob, consentSyncSendOptions, QUEUES } from '@tenant/dom
 import { runSql } from '@tenant/sync-engine';
 import type { JobInsert, PgBoss } from 'pg-boss';
 
-export const HEARTBEAT_SECONDS = 60;
-
 export type FanOutOptions = {
   /** Starts are spread evenly over this many seconds (SYNC_SPREAD_SECONDS), so the fleet does not stampede Finqware. */
   spreadSeconds: number;
@@ -49,9 +47,6 @@ export async function fanOut(
       return {
         data: { consentId: row.id, reason } satisfies ConsentSyncJob,
         ...consentSyncSendOptions(row.id),
-        // A worker that dies mid-sync stops heart-beating: its job is retried within a minute or
-        // two instead of after the 30-minute expiry (the cursor makes the retry resume, not restart).
-        heartbeatSeconds: HEARTBEAT_SECONDS,
         startAfter: new Date(start + offset),
       };
     });

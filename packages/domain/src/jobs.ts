@@ -43,6 +43,13 @@ export const CONSENT_SYNC_RETRY = {
 export const CONSENT_SYNC_EXPIRE_SECONDS = 30 * 60;
 
 /**
+ * A worker that dies mid-sync stops heart-beating, so its job is retried within a minute or two
+ * instead of after the 30-minute expiry, during which the consent's singleton slot stays taken
+ * (the cursor makes the retry resume, not restart). pg-boss's worker beats on its own.
+ */
+export const CONSENT_SYNC_HEARTBEAT_SECONDS = 60;
+
+/**
  * Options for every `boss.send(QUEUES.consentSync, job, options)`: the singleton key makes the
  * queue policy (below) hold at most one queued and one active sync per consent.
  */
@@ -54,6 +61,7 @@ export function consentSyncSendOptions(
     singletonKey: consentId,
     ...CONSENT_SYNC_RETRY,
     expireInSeconds: CONSENT_SYNC_EXPIRE_SECONDS,
+    heartbeatSeconds: CONSENT_SYNC_HEARTBEAT_SECONDS,
     deadLetter: QUEUES.consentSyncDeadLetter,
     ...extra,
   };
@@ -90,6 +98,7 @@ export const QUEUE_DEFINITIONS: readonly QueueDefinition[] = [
     policy: 'stately',
     ...CONSENT_SYNC_RETRY,
     expireInSeconds: CONSENT_SYNC_EXPIRE_SECONDS,
+    heartbeatSeconds: CONSENT_SYNC_HEARTBEAT_SECONDS,
     deadLetter: QUEUES.consentSyncDeadLetter,
   },
   { name: QUEUES.syncFanout, policy: 'stately', retryLimit: 2, retryDelay: 60, expireInSeconds: 15 * 60 },
