@@ -119,6 +119,27 @@ describe('syncConsent (engine against an in-memory Finqware)', () => {
     expect(rows).toHaveLength(10);
   });
 
+  it('closes the run of a worker that died mid-sync when the next run of the consent starts', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    fq.addTransaction({ accountId: fq.addAccount() });
+    // What a SIGKILLed worker leaves behind: its run row, still RUNNING.
+    await runSql(
+      em(),
+      `INSERT INTO sync_runs (user_skill_id, reason, outcome) VALUES (?, 'scheduled', 'RUNNING')`,
+      [consentId],
+    );
+
+    expect((await engine.syncConsent(em(), { consentId, reason: 'retry' })).outcome).toBe('SUCCEEDED');
+    expect(await syncRuns(em(), consentId)).toEqual(
+      expect.arrayContaining([
+        { outcome: 'FAILED', errorClass: 'internal', inserted: 0, updated: 0, removed: 0 },
+        { outcome: 'SUCCEEDED', errorClass: null, inserted: 1, updated: 0, removed: 0 },
+      ]),
+    );
+    expect((await syncRuns(em(), consentId)).filter((r) => r.outcome === 'RUNNING')).toHaveLength(0);
+  });
+
   it('classifies errors: consent → REAUTH_REQUIRED, 429 → retry after the delay, schema → dead letter', async () => {
     const { fq, engine, em } = setup();
     fq.addAccount();

@@ -40,11 +40,19 @@ export async function startRun(
   em: EntityManager,
   run: { consentId: string; jobId: string | null; reason: string },
 ): Promise<string> {
+  // Only one sync of a consent runs at a time (the queue's singleton key), so a run still RUNNING
+  // when a new one starts belongs to a worker that died (SIGKILL, OOM, lost host). It is closed
+  // here, or the ledger would show it running forever; this run resumes its work from the cursor.
   const rows = await runSql<{ id: string }>(
     em,
-    `INSERT INTO sync_runs (user_skill_id, job_id, reason, started_at, outcome, accounts_synced, inserted, updated, removed)
+    `WITH abandoned AS (
+       UPDATE sync_runs SET outcome = 'FAILED', error_class = 'internal', finished_at = now(), updated_at = now(),
+              error_message = 'abandoned: its worker stopped before finishing; the next run resumed from the cursor'
+        WHERE user_skill_id = ? AND outcome = 'RUNNING'
+     )
+     INSERT INTO sync_runs (user_skill_id, job_id, reason, started_at, outcome, accounts_synced, inserted, updated, removed)
      VALUES (?, ?, ?, now(), 'RUNNING', 0, 0, 0, 0) RETURNING id`,
-    [run.consentId, run.jobId, run.reason],
+    [run.consentId, run.consentId, run.jobId, run.reason],
   );
   return (rows[0] as { id: string }).id;
 }
