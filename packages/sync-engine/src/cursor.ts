@@ -7,7 +7,9 @@ import { z } from 'zod';
  *
  * - `{}` (or anything unparsable): nothing synced yet, start a backfill.
  * - `backfill`: walking booking-date windows backwards; `before` is the next window's upper bound,
- *   `maxTimestamp` the newest insert time seen so far.
+ *   `maxTimestamp` the newest insert time seen so far, `startBound` the newest insert time of the
+ *   walk's FIRST page (a lower bound of Finqware's clock when the walk started; null when that page
+ *   was empty, or for a cursor written before the field existed).
  * - `incremental`: ask for rows inserted at or after `after` (null: no bound yet, ask for all).
  *   `maxTimestamp` is the newest insert time seen, `readAt` (our clock) when it was first seen.
  *
@@ -30,6 +32,7 @@ export const BackfillCursorSchema = z.object({
   before: iso.nullable(),
   startedAt: iso,
   maxTimestamp: iso.nullable(),
+  startBound: iso.nullable().optional(),
 });
 export type BackfillCursor = z.infer<typeof BackfillCursorSchema>;
 
@@ -52,17 +55,30 @@ export function laterOf(a: string | null, b: string | null): string | null {
 
 const shift = (instant: string, ms: number) => new Date(Date.parse(instant) + ms).toISOString();
 
-/** The incremental cursor a finished backfill hands over to. */
+/**
+ * The incremental cursor a finished backfill hands over to.
+ *
+ * A backfill walks booking dates backwards, so a row inserted after the walk passed its booking
+ * window (a new row, or a pending one booked in place) is only read by the incremental walks that
+ * follow. Its insert time is at or after Finqware's clock when the walk started, so `after` must not
+ * be later than that instant minus the overlap. Only the first page's insert times are known to be
+ * at or before it: the newest one over the whole walk is not (a walk that was killed and resumed
+ * days later sees rows stamped days later) — starting from it lost the rows inserted in between.
+ * With no such bound (empty first page) the next walk reads everything once.
+ *
+ * `readAt` is when the backfill finished (our clock): its newest row was first read no later, so
+ * the "settled" rule of `afterWalk` never fires early.
+ */
 export function afterBackfill(
-  backfill: { startedAt: string; maxTimestamp: string | null },
+  backfill: { startBound: string | null; maxTimestamp: string | null; finishedAt: string },
   overlapMs: number,
 ) {
-  const { maxTimestamp } = backfill;
+  const { startBound, maxTimestamp } = backfill;
   return {
     phase: 'incremental',
-    after: maxTimestamp === null ? null : shift(maxTimestamp, -overlapMs),
+    after: startBound === null ? null : shift(startBound, -overlapMs),
     maxTimestamp,
-    readAt: backfill.startedAt,
+    readAt: backfill.finishedAt,
   } satisfies IncrementalCursor;
 }
 

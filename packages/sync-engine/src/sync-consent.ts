@@ -218,6 +218,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   ): Promise<IncrementalCursor> {
     const startedAt = resumeFrom?.startedAt ?? now().toISOString();
     let maxTimestamp = resumeFrom?.maxTimestamp ?? null;
+    // A resumed walk keeps the bound of its first page (unknown for an older cursor: read all once).
+    let startBound: string | null | undefined = resumeFrom ? (resumeFrom.startBound ?? null) : undefined;
+    const handOver = () =>
+      afterBackfill(
+        { startBound: startBound ?? null, maxTimestamp, finishedAt: now().toISOString() },
+        overlapMs,
+      );
     const pages = finqware.transactions.pages(auth, {
       by: 'booking_date',
       ...(resumeFrom?.before ? { before: resumeFrom.before } : {}),
@@ -225,10 +232,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       ...(signal ? { signal } : {}),
     });
     for await (const page of prefetched(pages)) {
-      maxTimestamp = laterOf(maxTimestamp, newestTimestamp(page.items));
+      const newest = newestTimestamp(page.items);
+      if (startBound === undefined) startBound = newest;
+      maxTimestamp = laterOf(maxTimestamp, newest);
       const last = page.windowStart === null || !page.resume.before;
       if (last) {
-        const done = afterBackfill({ startedAt, maxTimestamp }, overlapMs);
+        const done = handOver();
         await writePage(page, done);
         return done;
       }
@@ -237,11 +246,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         before: page.resume.before ?? null,
         startedAt,
         maxTimestamp,
+        startBound,
       });
       checkAbort();
     }
     // The walk ended without an open-ended page (an empty history): switch over on its own.
-    const done = afterBackfill({ startedAt, maxTimestamp }, overlapMs);
+    const done = handOver();
     await writePage(emptyPage(startedAt), done);
     return done;
   }

@@ -119,6 +119,36 @@ describe('syncConsent (engine against an in-memory Finqware)', () => {
     expect(rows).toHaveLength(10);
   });
 
+  it('reads rows inserted behind a backfill that was interrupted and resumed after the clock moved on', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    // Finqware stamps the whole history with the consent's creation time.
+    const created = '2026-01-01T00:00:00.000Z';
+    const day = (n: number) => new Date(Date.parse(created) + n * 86_400_000).toISOString();
+    const history = Array.from({ length: 9 }, (_, i) =>
+      fq.addTransaction({ accountId: acc, timestamp: created, bookingDateTime: day(-20 + i) }),
+    );
+    const oldPending = history[1]!;
+    oldPending.status = 'pending';
+    // The first page (the 3 newest bookings) commits, then the walk dies (a killed worker).
+    fq.failOnPage = { index: 1, error: finqwareError('transient', { status: 503 }) };
+    expect((await engine.syncConsent(em(), { consentId, reason: 'initial' })).outcome).toBe('RETRYING');
+
+    // Day 1: a new row appears in the booking window the walk has already passed.
+    const behind = fq.addTransaction({ accountId: acc, timestamp: day(1), bookingDateTime: day(0.5) });
+    // Day 2: an old pending row, in a window not read yet, books in place (a new insert time).
+    oldPending.status = 'booked';
+    oldPending.timestamp = day(2);
+
+    // The retry finishes the backfill (it sees the day-2 row); the next sync must still find the day-1 row.
+    expect((await engine.syncConsent(em(), { consentId, reason: 'retry' })).outcome).toBe('SUCCEEDED');
+    expect((await engine.syncConsent(em(), { consentId, reason: 'scheduled' })).outcome).toBe('SUCCEEDED');
+    const rows = await localTransactions(em(), consentId);
+    expect(rows.map((r) => r.utxId).sort()).toEqual([...history, behind].map((t) => t.utxId).sort());
+    expect(rows.find((r) => r.utxId === oldPending.utxId)?.status).toBe('booked');
+  });
+
   it('closes the run of a worker that died mid-sync when the next run of the consent starts', async () => {
     const { fq, engine, em } = setup();
     const { consentId } = await insertConsent(em());
