@@ -46,7 +46,8 @@ describe('sync against the sandbox', () => {
     const first = await c.engine.syncConsent(em(), { consentId: c.consentId, reason: 'initial' });
     expect(first.outcome).toBe('SUCCEEDED');
     const expected = c.truth();
-    expect(expected.length).toBeGreaterThan(1500);
+    // 1 to 4 accounts of ~1,500 rows (a few pending ones vanish): many pages of 200 either way.
+    expect(expected.length).toBeGreaterThan(1000);
     expect(await localLines(em(), c.consentId)).toEqual(expected);
     expect(first.outcome === 'SUCCEEDED' && first.counts.inserted).toBe(expected.length);
 
