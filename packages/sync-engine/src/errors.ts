@@ -4,15 +4,10 @@
  * `sync_runs` row; the worker turns it into a pg-boss disposition.
  */
 
-export const ERROR_CLASSES = [
-  'consent',
-  'rate_limit',
-  'transient',
-  'protocol',
-  'client',
-  'internal',
-] as const;
-export type ErrorClass = (typeof ERROR_CLASSES)[number];
+import type { ErrorClass } from '@tenant/domain';
+
+// The classes are domain's (they are a column of sync_runs); re-exported for the engine's callers.
+export { ERROR_CLASSES, type ErrorClass } from '@tenant/domain';
 
 /** What the job runner must do with a failed sync. */
 export type Disposition =
