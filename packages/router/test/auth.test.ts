@@ -1,9 +1,8 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBearerToken } from '../src/auth/crypto';
 import { sql } from '../src/db';
 import { ErrorDetails } from '../src/errors';
-import { createHarness, type Harness, PASSWORD } from './harness';
+import { createHarness, type Harness, PASSWORD, rejection } from './harness';
 
 let h: Harness;
 let now = new Date('2026-01-10T10:00:00Z');
@@ -18,15 +17,6 @@ beforeAll(async () => {
   });
 });
 afterAll(() => h?.close());
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCError);
-  return err as TRPCError;
-}
 
 describe('auth', () => {
   it('registers, stores only a scrypt hash and a token hash, and authenticates with the token', async () => {

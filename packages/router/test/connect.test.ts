@@ -1,10 +1,10 @@
-import { TRPCError } from '@trpc/server';
+import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { flowDeps } from '../src/routers/connect';
 import { type ConnectState, completeFromCallback } from '../src/services/connect-flow';
-import { createHarness, type Harness } from './harness';
+import { createHarness, type Harness, rejection } from './harness';
 
 let h: Harness;
 
@@ -12,15 +12,6 @@ beforeAll(async () => {
   h = await createHarness({ sandbox: true });
 });
 afterAll(() => h?.close());
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCError);
-  return err as TRPCError;
-}
 
 function current(state: ConnectState) {
   if (state.status !== 'IN_PROGRESS') throw new Error(`expected a step, got ${JSON.stringify(state)}`);

@@ -1,9 +1,8 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { createAccount, createConsent, insertTransactions } from './fixtures';
-import { createHarness, type Harness } from './harness';
+import { createHarness, type Harness, rejection } from './harness';
 
 let h: Harness;
 
@@ -11,15 +10,6 @@ beforeAll(async () => {
   h = await createHarness({ sandbox: true, config: { syncRefreshCooldownSeconds: 300 } });
 });
 afterAll(() => h?.close());
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCError);
-  return err as TRPCError;
-}
 
 /** A consent made through the sandbox (implicit SCA), so Finqware knows it. */
 async function connectIng(api: Awaited<ReturnType<Harness['signUp']>>['api']) {

@@ -12,7 +12,9 @@ import {
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { type RunningSandbox, type SandboxOptions, startSandbox } from '@tenant/finqware-sandbox';
+import { TRPCError } from '@trpc/server';
 import { PgBoss } from 'pg-boss';
+import { expect } from 'vitest';
 import { domainVault } from '../src/adapters/domain';
 import { pgBossJobs } from '../src/adapters/pg-boss';
 import { type Context, createContext, type ProcedureObservation } from '../src/context';
@@ -157,4 +159,14 @@ export async function createHarness(
       await db.drop();
     },
   };
+}
+
+/** The TRPCError a call rejects with (fails the test when it resolves or throws something else). */
+export async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
+  const err = await promise.then(
+    () => undefined,
+    (e: unknown) => e,
+  );
+  expect(err).toBeInstanceOf(TRPCError);
+  return err as TRPCError;
 }

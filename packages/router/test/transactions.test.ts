@@ -1,8 +1,7 @@
-import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorDetails } from '../src/errors';
 import { createAccount, createConsent, insertTransactions, type TxSeed } from './fixtures';
-import { createHarness, type Harness } from './harness';
+import { createHarness, type Harness, rejection } from './harness';
 
 let h: Harness;
 let alice: Awaited<ReturnType<Harness['signUp']>>;
@@ -17,15 +16,6 @@ beforeAll(async () => {
   accountB = await createAccount(h, alice.user.id, consent, { currency: 'EUR', name: 'Savings' });
 });
 afterAll(() => h?.close());
-
-async function rejection(promise: Promise<unknown>): Promise<TRPCError> {
-  const err = await promise.then(
-    () => undefined,
-    (e: unknown) => e,
-  );
-  expect(err).toBeInstanceOf(TRPCError);
-  return err as TRPCError;
-}
 
 /** Deterministic pseudo-random stream, so a failure reproduces. */
 function rng(seed: number) {
