@@ -71,15 +71,18 @@ function narrowTime(q: { min: number; max: number }, op: Op, value: unknown, fie
   }
 }
 
+/** A query that filters nothing: every bound open. */
+export const NO_LIMIT: Readonly<TxQuery> = {
+  centsMin: Number.NEGATIVE_INFINITY,
+  centsMax: Number.POSITIVE_INFINITY,
+  bookingMin: Number.NEGATIVE_INFINITY,
+  bookingMax: Number.POSITIVE_INFINITY,
+  tsMin: Number.NEGATIVE_INFINITY,
+  tsMax: Number.POSITIVE_INFINITY,
+};
+
 export function parseTxFilter(filter: unknown): TxQuery {
-  const q: TxQuery = {
-    centsMin: Number.NEGATIVE_INFINITY,
-    centsMax: Number.POSITIVE_INFINITY,
-    bookingMin: Number.NEGATIVE_INFINITY,
-    bookingMax: Number.POSITIVE_INFINITY,
-    tsMin: Number.NEGATIVE_INFINITY,
-    tsMax: Number.POSITIVE_INFINITY,
-  };
+  const q: TxQuery = { ...NO_LIMIT };
   if (filter === undefined || filter === null) return q;
   if (typeof filter !== 'object' || Array.isArray(filter))
     throw badRequest('invalid_field', 'filter must be an object');

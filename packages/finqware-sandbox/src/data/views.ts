@@ -4,7 +4,7 @@ import { centsToString } from '../decimal';
 import { uuidFrom } from '../hash';
 import { isoDate, isoNaiveMicros, isoSeconds, startOfUtcDay } from '../time';
 import type { ConsentAccount, TxRow } from './consent-accounts';
-import type { BalanceQuery, TxQuery } from './filters';
+import { type BalanceQuery, NO_LIMIT, type TxQuery } from './filters';
 
 /** Wire shapes of the data endpoints (§3.4–3.6). */
 
@@ -93,15 +93,6 @@ export function balancesJson(accounts: ConsentAccount[], now: number, q: Balance
   }
   return out;
 }
-
-const NO_LIMIT: TxQuery = {
-  centsMin: Number.NEGATIVE_INFINITY,
-  centsMax: Number.POSITIVE_INFINITY,
-  bookingMin: Number.NEGATIVE_INFINITY,
-  bookingMax: Number.POSITIVE_INFINITY,
-  tsMin: Number.NEGATIVE_INFINITY,
-  tsMax: Number.POSITIVE_INFINITY,
-};
 
 /**
  * Visits the rows of one account that match the query, in index (booking time) order. The index range
