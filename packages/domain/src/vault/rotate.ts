@@ -1,5 +1,5 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { type ConsentSecrets, sealConsentSecrets } from '../services/consent-secrets';
+import { readConsentSecrets, sealConsentSecrets } from '../services/consent-secrets';
 import { secretAad, type Vault } from './vault';
 
 export interface RotationProgress {
@@ -46,16 +46,11 @@ export async function rotateVaultKeys(
         [after, current, underKey(current), underKey(current), batchSize],
       );
       for (const row of rows) {
-        const secrets: ConsentSecrets = {
-          credentialsId: vault.decrypt(
-            row.credentials_id_enc,
-            secretAad('user_skills', row.id, 'credentials_id_enc'),
-          ),
-          accessToken: vault.decrypt(
-            row.access_token_enc,
-            secretAad('user_skills', row.id, 'access_token_enc'),
-          ),
-        };
+        const secrets = readConsentSecrets(vault, {
+          id: row.id,
+          credentialsIdEnc: row.credentials_id_enc,
+          accessTokenEnc: row.access_token_enc,
+        });
         const sealed = sealConsentSecrets(vault, row.id, secrets);
         await tx.execute(
           'update user_skills set credentials_id_hash = ?, credentials_id_enc = ?, access_token_enc = ?, vault_key_id = ? where id = ?',
