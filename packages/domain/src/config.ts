@@ -69,7 +69,13 @@ export interface Config {
   api: { port: number; publicUrl: string; corsOrigins: string[] };
   /** Where the browser lands after a bank redirect completes. */
   publicAppUrl: string;
-  auth: { tokenTtlHours: number; loginMaxFailures: number; loginWindowMinutes: number };
+  auth: {
+    tokenTtlHours: number;
+    /** Seconds an api process trusts a token it verified before looking it up again. */
+    sessionCacheSeconds: number;
+    loginMaxFailures: number;
+    loginWindowMinutes: number;
+  };
   sandbox: { port: number };
   sync: {
     cron: string;
@@ -270,6 +276,7 @@ const envSchema = z.object({
   PUBLIC_APP_URL: httpUrl('http://127.0.0.1:5173/connected'),
   CORS_ORIGINS: origins('http://127.0.0.1:5173,http://localhost:5173'),
   AUTH_TOKEN_TTL_HOURS: int(720, 1, 24 * 365),
+  AUTH_SESSION_CACHE_SECONDS: int(5, 0, 300),
   AUTH_LOGIN_MAX_FAILURES: int(5, 1, 1_000),
   AUTH_LOGIN_WINDOW_MINUTES: int(15, 1, 24 * 60),
   SANDBOX_PORT: port(3010),
@@ -377,6 +384,7 @@ export function loadConfig(
     publicAppUrl: e.PUBLIC_APP_URL as string,
     auth: {
       tokenTtlHours: e.AUTH_TOKEN_TTL_HOURS,
+      sessionCacheSeconds: e.AUTH_SESSION_CACHE_SECONDS,
       loginMaxFailures: e.AUTH_LOGIN_MAX_FAILURES,
       loginWindowMinutes: e.AUTH_LOGIN_WINDOW_MINUTES,
     },

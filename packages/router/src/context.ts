@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SessionCache } from './auth/session-cache';
 import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from './ports';
 
 export type RequestMeta = {
@@ -21,6 +22,8 @@ export type ContextDeps = {
   logger: Logger;
   clock?: () => Date;
   observe?: (observation: ProcedureObservation) => void;
+  /** Verified tokens shared by this process's requests; without it every request looks its token up. */
+  sessions?: SessionCache;
 };
 
 export type Context = Omit<ContextDeps, 'clock'> & {

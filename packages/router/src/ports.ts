@@ -101,6 +101,12 @@ export type RouterConfig = {
   /** Where /connect/callback sends the browser after a redirect step (front-end route). */
   connectReturnUrl: string;
   authTokenTtlSeconds: number;
+  /**
+   * How long an api process trusts a bearer token it verified, without asking the database again
+   * (0: every request looks its token up). A token revoked through another instance keeps
+   * working on this one for up to this long.
+   */
+  sessionCacheSeconds: number;
   loginThrottle: { windowSeconds: number; maxPerEmail: number; maxPerAddress: number };
   syncRefreshCooldownSeconds: number;
   /** When true, revoking a consent deletes its cached accounts, balances and transactions. */
@@ -113,6 +119,7 @@ export const defaultRouterConfig: RouterConfig = {
   apiPublicUrl: 'http://127.0.0.1:3000',
   connectReturnUrl: 'http://127.0.0.1:5173/connect/return',
   authTokenTtlSeconds: 30 * 24 * 3600,
+  sessionCacheSeconds: 5,
   loginThrottle: { windowSeconds: 15 * 60, maxPerEmail: 5, maxPerAddress: 20 },
   syncRefreshCooldownSeconds: 60,
   consentRevokePurge: false,

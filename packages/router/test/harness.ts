@@ -17,6 +17,7 @@ import { PgBoss } from 'pg-boss';
 import { expect } from 'vitest';
 import { domainVault } from '../src/adapters/domain';
 import { pgBossJobs } from '../src/adapters/pg-boss';
+import type { SessionCache } from '../src/auth/session-cache';
 import { type Context, createContext, type ProcedureObservation } from '../src/context';
 import { sql } from '../src/db';
 import { defaultRouterConfig, type FinqwarePort, type Logger, type RouterConfig } from '../src/ports';
@@ -71,6 +72,8 @@ export async function createHarness(
     sandbox?: boolean | SandboxOptions;
     config?: Partial<RouterConfig>;
     clock?: () => Date;
+    /** Share one session cache between calls, as an api process does (default: none). */
+    sessions?: SessionCache;
   } = {},
 ) {
   const db: TestDatabase = await createTestDatabase();
@@ -107,6 +110,7 @@ export async function createHarness(
       logger: captureLogger(logs),
       clock: options.clock,
       observe: (o) => observations.push(o),
+      sessions: options.sessions,
       requestMeta: { ip, headers: token ? { authorization: `Bearer ${token}` } : {} },
     });
   }

@@ -51,6 +51,7 @@ export function routerConfigFrom(config: Config): RouterConfig {
     apiPublicUrl: config.api.publicUrl,
     connectReturnUrl: config.publicAppUrl,
     authTokenTtlSeconds: config.auth.tokenTtlHours * 3600,
+    sessionCacheSeconds: config.auth.sessionCacheSeconds,
     loginThrottle: {
       windowSeconds: config.auth.loginWindowMinutes * 60,
       maxPerEmail: config.auth.loginMaxFailures,

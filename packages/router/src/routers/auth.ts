@@ -1,6 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
+import { forgetSession } from '../auth/authenticate';
 import {
   decoyPasswordHash,
   hashBearerToken,
@@ -83,6 +84,7 @@ export const authRouter = router({
       'update auth_tokens set revoked_at = ?, updated_at = ? where id = ? and revoked_at is null',
       [now, now, ctx.tokenId],
     );
+    forgetSession(ctx);
     return { ok: true as const };
   }),
 });
