@@ -55,6 +55,27 @@ describe('output transformer', () => {
     }
   });
 
+  it('annotates every Date of a page of rows and leaves the rows themselves untouched', () => {
+    const page = {
+      items: Array.from({ length: 3 }, (_, i) => ({
+        id: `t${i}`,
+        amount: '-1.50',
+        bookingDate: new Date(Date.UTC(2025, 0, i + 1)),
+        flags: [true, null, 'x'],
+      })),
+      nextCursor: 'c',
+    };
+    const before = structuredClone(page);
+    const out = serialize(page);
+    expect(page).toEqual(before);
+    expect(out.meta?.values).toEqual({
+      'items.0.bookingDate': ['Date'],
+      'items.1.bookingDate': ['Date'],
+      'items.2.bookingDate': ['Date'],
+    });
+    expect(out).toEqual(superjson.serialize(page));
+  });
+
   it('round-trips a transactions page through superjson.deserialize', () => {
     const page = {
       items: [
@@ -69,5 +90,26 @@ describe('output transformer', () => {
       nextCursor: null,
     };
     expect(superjson.deserialize(serialize(page) as never)).toEqual(page);
+  });
+});
+
+describe('Date wire format', () => {
+  it('writes every instant as toISOString does, from year 0 to 9999 and beyond', () => {
+    const random = rng(7);
+    const edges = [
+      0, -1, 1, 951_782_400_000, 946_684_799_999, -62_167_219_200_000, -62_167_219_200_001,
+      253_402_300_799_999, 253_402_300_800_000, 8.64e15, -8.64e15,
+    ];
+    const times = [
+      ...edges,
+      ...Array.from({ length: 20_000 }, (_, i) =>
+        Math.floor((random() * 2 - 1) * (i % 4 === 0 ? 8.64e15 : 2.6e14)),
+      ),
+    ];
+    for (const t of times) {
+      const date = new Date(t);
+      const out = serialize({ at: date });
+      expect((out.json as { at: string }).at).toBe(date.toISOString());
+    }
   });
 });
