@@ -12,7 +12,9 @@
  * Prints p50/p99 latency and throughput per scenario and the ratio to the baseline.
  * Target: transactions.list p99 ≤ 1.5× the baseline p99.
  * The api logs at `warn` here (a request line per call would measure the terminal, not the api).
- * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16).
+ * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16),
+ * BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_ONLY (a regex of
+ * scenario names to run).
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
@@ -98,6 +100,8 @@ try {
   const child = spawn(
     process.execPath,
     [
+      // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the servers (open it in Chrome DevTools).
+      ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       '--import',
       'tsx',
       '--conditions=@tenant/source',
@@ -170,6 +174,10 @@ try {
     },
   ];
 
+  // BENCH_ONLY=<regex>: run only the matching scenarios (e.g. to profile one of them).
+  const only = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY) : undefined;
+  if (only) scenarios.splice(0, scenarios.length, ...scenarios.filter((s) => only.test(s.name)));
+
   // Warm up every path (plans, pools, JIT) before measuring.
   for (const s of scenarios)
     await autocannon({ url: s.url, connections: 8, duration: 2, requests: [s.request] });
@@ -194,14 +202,17 @@ try {
   );
   const cell = (value: number | undefined, width: number) =>
     (value === undefined ? '' : `${value.toFixed(2)}×`).padStart(width);
-  let verdict = true;
+  // Unmet unless the scenario ran, answered every request with 2xx, and had its baseline.
+  let verdict = false;
   for (const s of scenarios) {
     const r = results.get(s.name);
     if (!r) continue;
     const base = s.baselineOf ? results.get(s.baselineOf) : undefined;
     const ratio = base ? r.latency.p99 / base.latency.p99 : undefined;
     const throughput = base ? r.requests.average / base.requests.average : undefined;
-    if (s.name === 'transactions.list (page of 100)' && ratio !== undefined && ratio > 1.5) verdict = false;
+    const failed = r.non2xx > 0 || r.errors > 0 || r.requests.total === 0;
+    if (s.name === 'transactions.list (page of 100)')
+      verdict = !failed && ratio !== undefined && ratio <= 1.5;
     log(
       `  ${s.name.padEnd(42)} ${r.latency.p50.toFixed(1).padStart(8)} ${r.latency.p99.toFixed(1).padStart(8)} ${Math.round(r.requests.average).toString().padStart(9)} ${cell(ratio, 12)} ${cell(throughput, 14)}`,
     );

@@ -5,14 +5,15 @@ import {
   appRouter,
   completeFromCallback,
   createContext,
+  createSessionCache,
   type FinqwarePort,
   type RouterConfig,
   type SyncJobsPort,
   type VaultPort,
 } from '@tenant/router';
-import { createHTTPHandler } from '@trpc/server/adapters/standalone';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
+import { createTrpcHandler } from './trpc-handler';
 
 export type ApiDeps = {
   orm: MikroORM;
@@ -51,8 +52,9 @@ export function createApiServer(deps: ApiDeps) {
   const { logger, metrics } = deps;
   const allowAny = deps.corsOrigins.includes('*');
   const allowed = new Set(deps.corsOrigins);
+  const sessions = createSessionCache({ ttlMs: deps.routerConfig.sessionCacheSeconds * 1000 });
 
-  const trpc = createHTTPHandler({
+  const trpc = createTrpcHandler({
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: 1_000_000,
@@ -67,6 +69,7 @@ export function createApiServer(deps: ApiDeps) {
         config: deps.routerConfig,
         logger,
         observe: (o) => metrics.observeProcedure(o),
+        sessions,
         requestMeta: { ip: clientAddress(req), headers: req.headers },
       }),
     onError({ error, path }) {
@@ -200,6 +203,7 @@ export function createApiServer(deps: ApiDeps) {
       // While draining, a keep-alive socket is closed as soon as its last response is out.
       if (closing) setImmediate(() => server.closeIdleConnections());
       metrics.observeHttp(route, res.statusCode);
+      if (!logger.isLevelEnabled('info')) return;
       // Only the path is logged: query strings carry temp_tokens (callback) and inputs (tRPC GET).
       logger.info(
         {

@@ -187,6 +187,35 @@ describe('api over HTTP', () => {
     ).toBe(true);
   });
 
+  it('answers a query in one piece with its Content-Length, and keeps tRPC’s method rules', async () => {
+    const { token } = await client().auth.register.mutate({
+      email: 'length@example.com',
+      password: PASSWORD,
+    });
+    secrets.add(token);
+    const res = await fetch(`${base}/trpc/auth.me`, { headers: { authorization: `Bearer ${token}` } });
+    const body = Buffer.from(await res.arrayBuffer());
+    expect(res.status).toBe(200);
+    expect(res.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(res.headers.get('content-length'))).toBe(body.length);
+    expect(JSON.parse(body.toString()).result.data.json.email).toBe('length@example.com');
+
+    const batch = await fetch(`${base}/trpc/auth.me,catalog.skills?batch=1&input={}`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    const items = (await batch.json()) as { result: unknown }[];
+    expect(items).toHaveLength(2);
+    expect(items.every((item) => item.result)).toBe(true);
+
+    const mutationByGet = await fetch(`${base}/trpc/auth.logout`, {
+      headers: { authorization: `Bearer ${token}` },
+    });
+    expect(mutationByGet.status).toBe(405);
+    expect(
+      ((await mutationByGet.json()) as { error: { json: { data: { code: string } } } }).error.json.data.code,
+    ).toBe('METHOD_NOT_SUPPORTED');
+  });
+
   it('allows configured CORS origins only', async () => {
     const preflight = (origin: string) =>
       fetch(`${base}/trpc/auth.me`, {
@@ -276,12 +305,44 @@ describe('api over HTTP', () => {
       if (rows[0].n > 0) break;
       await new Promise((r) => setTimeout(r, 25));
     }
-    const closed = api.close();
+    // A second login whose client gives up while it waits: its procedure still runs to the end.
+    const gaveUp = new AbortController();
+    const abandoned = fetch(`${base}/trpc/auth.login`, {
+      method: 'POST',
+      headers: { 'content-type': 'application/json' },
+      body: JSON.stringify({ json: { email: 'drain@example.com', password: PASSWORD } }),
+      signal: gaveUp.signal,
+    }).catch(() => 'aborted');
+    for (let i = 0; i < 200; i++) {
+      const { rows } = await blocker.query(
+        `select count(*)::int as n from pg_locks where relation = 'users'::regclass and not granted`,
+      );
+      if (rows[0].n > 1) break;
+      await new Promise((r) => setTimeout(r, 25));
+    }
+    gaveUp.abort();
+    expect(await abandoned).toBe('aborted');
+    let drained = false;
+    const closed = api.close().then(() => {
+      drained = true;
+    });
     await expect(fetch(`${base}/healthz`)).rejects.toThrow();
+    await new Promise((r) => setTimeout(r, 200));
+    expect(drained).toBe(false);
     await blocker.query('rollback');
     await blocker.end();
     const res = await inFlight;
     expect(res.status).toBe(200);
     await closed;
+    // close() returned only after both procedures finished: both logins issued their token, so
+    // the caller may now close the pool without cutting a query short.
+    const check = new pg.Client({ connectionString: db.url });
+    await check.connect();
+    const { rows } = await check.query(
+      `select count(*)::int as n from auth_tokens t join users u on u.id = t.user_id where u.email = 'drain@example.com'`,
+    );
+    await check.end();
+    expect(rows[0].n).toBe(3);
+    expect(logLines.filter((line) => line.includes('procedure failed'))).toHaveLength(1);
   });
 });
