@@ -37,8 +37,10 @@ export function ormConfig(options: OrmOptions): OrmConfig {
       snapshot: false,
       // Callers report what migrate() applied; the migrator's own console lines would bypass the logger.
       silent: true,
+      // Each migration commits on its own: one that must run outside a transaction (an index
+      // built CONCURRENTLY on a live table) cannot share a wrapping transaction with the others.
       transactional: true,
-      allOrNothing: true,
+      allOrNothing: false,
       migrationsList,
     },
   });

@@ -1,5 +1,6 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125152051 } from './Migration20261125152051';
+import { Migration20261125181145 } from './Migration20261125181145';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -8,4 +9,6 @@ import { Migration20261125152051 } from './Migration20261125152051';
 export const migrationsList: MigrationObject[] = [
   // Initial schema: the data-model contract of docs/architecture.md.
   { name: 'Migration20261125152051', class: Migration20261125152051 },
+  // Covering index for the insights' aggregates (index-only scans).
+  { name: 'Migration20261125181145', class: Migration20261125181145 },
 ];
