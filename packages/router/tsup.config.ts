@@ -1,7 +1,8 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/index.ts', 'src/client/index.ts'],
+  // testing/ is its own entry (@tenant/router/testing), so the main bundle never carries test wiring.
+  entry: ['src/index.ts', 'src/client/index.ts', 'src/testing/index.ts'],
   format: ['esm'],
   dts: true,
   sourcemap: true,

@@ -2,7 +2,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBearerToken } from '../src/auth/crypto';
 import { sql } from '../src/db';
 import { ErrorDetails } from '../src/errors';
-import { createHarness, type Harness, PASSWORD, rejection } from './harness';
+import { createHarness, type Harness, PASSWORD } from '../src/testing';
+import { rejection } from './rejection';
 
 let h: Harness;
 let now = new Date('2026-01-10T10:00:00Z');

@@ -3,8 +3,14 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import { appRouter } from '../src/root';
-import { createAccount, createConsent, insertBalance, insertTransactions } from './fixtures';
-import { createHarness, type Harness } from './harness';
+import {
+  createAccount,
+  createConsent,
+  createHarness,
+  type Harness,
+  insertBalance,
+  insertTransactions,
+} from '../src/testing';
 
 type Api = Awaited<ReturnType<Harness['signUp']>>['api'];
 type Ids = { consent: string; account: string; session: string; step: string };

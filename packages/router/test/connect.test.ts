@@ -4,7 +4,8 @@ import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { flowDeps } from '../src/routers/connect';
 import { type ConnectState, completeFromCallback } from '../src/services/connect-flow';
-import { createHarness, type Harness, rejection } from './harness';
+import { createHarness, type Harness } from '../src/testing';
+import { rejection } from './rejection';
 
 let h: Harness;
 

@@ -1,8 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
-import { createAccount, createConsent, insertTransactions } from './fixtures';
-import { createHarness, type Harness, rejection } from './harness';
+import {
+  createAccount,
+  createConsent,
+  createHarness,
+  type Harness,
+  insertTransactions,
+} from '../src/testing';
+import { rejection } from './rejection';
 
 let h: Harness;
 

@@ -1,6 +1,12 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createAccount, createConsent, insertBalance, insertTransactions } from './fixtures';
-import { createHarness, type Harness } from './harness';
+import {
+  createAccount,
+  createConsent,
+  createHarness,
+  type Harness,
+  insertBalance,
+  insertTransactions,
+} from '../src/testing';
 
 let h: Harness;
 let user: Awaited<ReturnType<Harness['signUp']>>;

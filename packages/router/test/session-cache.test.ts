@@ -1,7 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionCache } from '../src/auth/session-cache';
 import { sql } from '../src/db';
-import { createHarness, type Harness, rejection } from './harness';
+import { createHarness, type Harness } from '../src/testing';
+import { rejection } from './rejection';
 
 const TTL_MS = 5_000;
 let h: Harness;

@@ -1,7 +1,14 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorDetails } from '../src/errors';
-import { createAccount, createConsent, insertTransactions, type TxSeed } from './fixtures';
-import { createHarness, type Harness, rejection } from './harness';
+import {
+  createAccount,
+  createConsent,
+  createHarness,
+  type Harness,
+  insertTransactions,
+  type TxSeed,
+} from '../src/testing';
+import { rejection } from './rejection';
 
 let h: Harness;
 let alice: Awaited<ReturnType<Harness['signUp']>>;

@@ -1,6 +1,11 @@
 import { randomUUID } from 'node:crypto';
-import { sql } from '../src/db';
+import { sql } from '../db';
 import type { Harness } from './harness';
+
+/**
+ * Rows a user's bank data is made of, written straight to the database (consent secrets through
+ * the vault), so read-side tests need no Finqware and no sync.
+ */
 
 /** A consent row as a completed connect flow would leave it (secrets through the vault). */
 export async function createConsent(
@@ -25,6 +30,7 @@ export async function createConsent(
   return consentId;
 }
 
+/** An account of the consent; fields default to a Banca Transilvania RON current account. */
 export async function createAccount(
   h: Harness,
   userId: string,
@@ -47,6 +53,7 @@ export async function createAccount(
   return row.id;
 }
 
+/** One transaction to insert; the credit/debit indicator follows the amount's sign. */
 export type TxSeed = {
   amount: string;
   bookingDate: string;
@@ -57,6 +64,7 @@ export type TxSeed = {
   id?: string;
 };
 
+/** Inserts the rows in order and returns their ids. */
 export async function insertTransactions(h: Harness, userId: string, accountId: string, rows: TxSeed[]) {
   const ids: string[] = [];
   for (const row of rows) {
@@ -85,6 +93,7 @@ export async function insertTransactions(h: Harness, userId: string, accountId: 
   return ids;
 }
 
+/** A balance of the account at `at` (reference date and Finqware timestamp alike). */
 export async function insertBalance(
   h: Harness,
   accountId: string,
