@@ -32,8 +32,19 @@ export async function resolveDatabase(
   if (config.database.url) {
     return { url: config.database.url, embedded: false, stop: async () => undefined };
   }
+  return startEmbeddedDatabase(config.database.dataDir, options);
+}
+
+/**
+ * The embedded half of `resolveDatabase`, whatever DATABASE_URL says: the server in
+ * `<configuredDataDir or repo root/.data>/pg`, with the `tenant` database created if missing.
+ */
+export async function startEmbeddedDatabase(
+  configuredDataDir: string | undefined,
+  options: ResolveOptions = {},
+): Promise<ResolvedDatabase> {
   const server = await startEmbeddedPostgres({
-    dataDir: join(dataDir(config.database.dataDir), 'pg'),
+    dataDir: join(dataDir(configuredDataDir), 'pg'),
     ...(options.onLog ? { onLog: options.onLog } : {}),
   });
   try {
