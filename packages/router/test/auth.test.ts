@@ -2,7 +2,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBearerToken } from '../src/auth/crypto';
 import { sql } from '../src/db';
 import { ErrorDetails } from '../src/errors';
-import { createHarness, type Harness, PASSWORD } from '../src/testing';
+import { createHarness, type Harness, PASSWORD } from '../src/testing/harness';
 import { rejection } from './rejection';
 
 let h: Harness;

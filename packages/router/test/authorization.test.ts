@@ -3,14 +3,8 @@ import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import { appRouter } from '../src/root';
-import {
-  createAccount,
-  createConsent,
-  createHarness,
-  type Harness,
-  insertBalance,
-  insertTransactions,
-} from '../src/testing';
+import { createAccount, createConsent, insertBalance, insertTransactions } from '../src/testing/fixtures';
+import { createHarness, type Harness } from '../src/testing/harness';
 
 type Api = Awaited<ReturnType<Harness['signUp']>>['api'];
 type Ids = { consent: string; account: string; session: string; step: string };

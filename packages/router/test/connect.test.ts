@@ -4,7 +4,7 @@ import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { flowDeps } from '../src/routers/connect';
 import { type ConnectState, completeFromCallback } from '../src/services/connect-flow';
-import { createHarness, type Harness } from '../src/testing';
+import { createHarness, type Harness } from '../src/testing/harness';
 import { rejection } from './rejection';
 
 let h: Harness;

@@ -1,13 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
-import {
-  createAccount,
-  createConsent,
-  createHarness,
-  type Harness,
-  insertTransactions,
-} from '../src/testing';
+import { createAccount, createConsent, insertTransactions } from '../src/testing/fixtures';
+import { createHarness, type Harness } from '../src/testing/harness';
 import { rejection } from './rejection';
 
 let h: Harness;

@@ -1,12 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import {
-  createAccount,
-  createConsent,
-  createHarness,
-  type Harness,
-  insertBalance,
-  insertTransactions,
-} from '../src/testing';
+import { createAccount, createConsent, insertBalance, insertTransactions } from '../src/testing/fixtures';
+import { createHarness, type Harness } from '../src/testing/harness';
 
 let h: Harness;
 let user: Awaited<ReturnType<Harness['signUp']>>;

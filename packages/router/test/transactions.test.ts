@@ -1,13 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorDetails } from '../src/errors';
-import {
-  createAccount,
-  createConsent,
-  createHarness,
-  type Harness,
-  insertTransactions,
-  type TxSeed,
-} from '../src/testing';
+import { createAccount, createConsent, insertTransactions, type TxSeed } from '../src/testing/fixtures';
+import { createHarness, type Harness } from '../src/testing/harness';
 import { rejection } from './rejection';
 
 let h: Harness;
