@@ -10,28 +10,48 @@ export type Child = {
   stop(graceMs?: number): Promise<void>;
 };
 
+export interface ChildOptions {
+  /**
+   * Gives the child a stdin pipe that closes however the supervisor ends, even SIGKILLed, so the
+   * child can stop cleanly by itself. Such a child is not SIGKILLed when the supervisor exits:
+   * that would orphan whatever it runs (the embedded database helper's postgres).
+   */
+  lifeline?: boolean;
+  /** Sees each stdout line first; a line it returns true for is not logged. */
+  takeStdoutLine?: (line: string) => boolean;
+}
+
 /**
  * Runs a workspace TypeScript entry point as its own process: `node --conditions=@tenant/source
  * --import tsx <entry>`, so nothing needs building and signals reach the program itself.
  */
-export function startChild(name: ProcessName, root: string, entry: string, env: NodeJS.ProcessEnv): Child {
+export function startChild(
+  name: ProcessName,
+  root: string,
+  entry: string,
+  env: NodeJS.ProcessEnv,
+  options: ChildOptions = {},
+): Child {
   const child = spawn(
     process.execPath,
     ['--conditions=@tenant/source', '--import', 'tsx', join(root, entry)],
     {
       cwd: root,
       env,
-      stdio: ['ignore', 'pipe', 'pipe'],
+      stdio: [options.lifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'],
       // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops the
-      // children one by one in order (worker drains before the api, the api before the sandbox).
+      // children one by one in order (worker drains before the api, the api before the sandbox, the
+      // database last).
       detached: true,
     },
   );
   // …and if the supervisor itself dies, the children go with it.
-  process.on('exit', () => {
-    if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
-  });
-  if (child.stdout) pipeLines(name, child.stdout);
+  if (!options.lifeline) {
+    process.on('exit', () => {
+      if (child.exitCode === null && child.signalCode === null) child.kill('SIGKILL');
+    });
+  }
+  if (child.stdout) pipeLines(name, child.stdout, { take: options.takeStdoutLine });
   if (child.stderr) pipeLines(name, child.stderr);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
     child.on('exit', (code, signal) => resolve({ code, signal }));
@@ -45,12 +65,21 @@ export function startChild(name: ProcessName, root: string, entry: string, env: 
       child.kill('SIGTERM');
       const timer = setTimeout(() => {
         say(`${name} did not stop within ${graceMs / 1000} s: killing it`);
-        child.kill('SIGKILL');
+        killGroup(child, 'SIGKILL');
       }, graceMs);
       await exited;
       clearTimeout(timer);
     },
   };
+}
+
+/** The child's whole process group (it leads one): whatever it started goes too. */
+function killGroup(child: ChildProcess, signal: NodeJS.Signals): void {
+  try {
+    if (child.pid !== undefined) process.kill(-child.pid, signal);
+  } catch {
+    child.kill(signal); // the group is already gone
+  }
 }
 
 /** Resolves when `url` answers (any HTTP status), or rejects after `timeoutMs`. */

@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
-const COLORS = { sandbox: 35, api: 36, worker: 33, stack: 32 } as const;
+const COLORS = { postgres: 34, sandbox: 35, api: 36, worker: 33, stack: 32 } as const;
 const LEVELS: Record<number, string> = {
   10: 'TRACE',
   20: 'DEBUG',
@@ -18,7 +18,7 @@ const paint = (code: number, text: string) => (useColor ? `\u001b[${code}m${text
 export type ProcessName = keyof typeof COLORS;
 
 export function prefix(name: ProcessName): string {
-  return paint(COLORS[name], `[${name}]`.padEnd(9));
+  return paint(COLORS[name], `[${name}]`.padEnd(10));
 }
 
 /**
@@ -46,15 +46,18 @@ export function prettyLine(line: string): string {
   return `${time} ${levelText.padEnd(5)} ${entry.msg}${fields ? ` ${paint(90, fields)}` : ''}`;
 }
 
+export interface PipeOptions {
+  out?: NodeJS.WritableStream;
+  /** Sees each line first; a line it returns true for is consumed (a protocol line, not a log line). */
+  take?: (line: string) => boolean;
+}
+
 /** Pipes a child's stream into ours, line by line, prefixed with its name. */
-export function pipeLines(
-  name: ProcessName,
-  stream: Readable,
-  out: NodeJS.WritableStream = process.stdout,
-): void {
+export function pipeLines(name: ProcessName, stream: Readable, options: PipeOptions = {}): void {
+  const { out = process.stdout, take } = options;
   const lines = createInterface({ input: stream, crlfDelay: Number.POSITIVE_INFINITY });
   lines.on('line', (line) => {
-    if (line.trim() === '') return;
+    if (line.trim() === '' || take?.(line)) return;
     out.write(`${prefix(name)} ${prettyLine(line)}\n`);
   });
 }

@@ -2,14 +2,15 @@
  * `pnpm start`: the whole system on one machine, with no configuration.
  *
  *   1. PostgreSQL: DATABASE_URL, or an embedded server whose data lives in `.data/` (reused by the
- *      next start), owned by this process.
+ *      next start), run by a helper child in its own process group (src/embedded-database.ts).
  *   2. Migrations and the catalog seed (the sandbox's catalog.json), both idempotent.
  *   3. The Finqware sandbox as a child process, unless FINQWARE_BASE_URL points elsewhere.
  *   4. The api and the sync worker, each a child process, given DATABASE_URL and FINQWARE_BASE_URL.
  *
- * Every child's output is merged into one stream, prefixed `[sandbox] [api] [worker]`, with pino
- * JSON shortened to readable lines. Ctrl-C / SIGTERM stops the children in reverse order (each
- * drains), then the embedded database.
+ * Every child's output is merged into one stream, prefixed `[postgres] [sandbox] [api] [worker]`,
+ * with pino JSON shortened to readable lines. Ctrl-C reaches only this process (every child has its
+ * own process group); Ctrl-C / SIGTERM stops the children in reverse order (each drains), then the
+ * embedded database, so nothing loses its database while still draining.
  */
 import {
   ConfigError,
@@ -19,30 +20,26 @@ import {
   loadConfig,
   migrate,
   repoRoot,
-  resolveDatabase,
   seedCatalog,
 } from '@tenant/domain';
 import { type Child, startChild, waitForHttp } from './children';
+import { startEmbeddedDatabase } from './embedded-database';
 import { say } from './log-stream';
 
 async function main() {
   // This supervisor owns shutdown: children first, then the database.
   const children: Child[] = [];
-  let database: { stop(): Promise<void> } | undefined;
+  let database: Child | undefined;
   let stopping = false;
   const shutdown = async (reason: string, code: number) => {
     if (stopping) return;
     stopping = true;
-    say(
-      `${reason}: stopping ${
-        children
-          .map((c) => c.name)
-          .reverse()
-          .join(', ') || 'nothing'
-      }…`,
-    );
-    for (const child of [...children].reverse()) await child.stop();
-    await database?.stop();
+    const order = [...children].reverse();
+    const names = [...order, database].flatMap((c) => (c ? [c.name] : []));
+    say(`${reason}: stopping ${names.join(', ') || 'nothing'}…`);
+    for (const child of order) await child.stop();
+    // A first start may still be in initdb: give it time to finish and stop cleanly.
+    await database?.stop(60_000);
     say('stopped');
     process.exit(code);
   };
@@ -58,9 +55,13 @@ async function main() {
         ? 'database: DATABASE_URL'
         : 'database: embedded PostgreSQL under .data/ (first start initialises it)',
     );
-    const resolved = await resolveDatabase(config);
-    database = resolved;
-    const orm = await createOrm({ clientUrl: resolved.url, pool: 2 });
+    let databaseUrl = config.database.url;
+    if (!databaseUrl) {
+      const embedded = startEmbeddedDatabase(root, process.env);
+      database = embedded.helper;
+      databaseUrl = await embedded.url;
+    }
+    const orm = await createOrm({ clientUrl: databaseUrl, pool: 2 });
     try {
       const applied = await migrate(orm);
       say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
@@ -75,7 +76,7 @@ async function main() {
     const externalFinqware = process.env.FINQWARE_BASE_URL?.trim();
     const sandboxUrl = `http://127.0.0.1:${config.sandbox.port}`;
     const finqwareBaseUrl = externalFinqware || `${sandboxUrl}/v1`;
-    const env = { ...process.env, DATABASE_URL: resolved.url, FINQWARE_BASE_URL: finqwareBaseUrl };
+    const env = { ...process.env, DATABASE_URL: databaseUrl, FINQWARE_BASE_URL: finqwareBaseUrl };
 
     if (!externalFinqware) {
       const sandbox = startChild('sandbox', root, 'packages/finqware-sandbox/src/cli.ts', {
@@ -92,7 +93,7 @@ async function main() {
     children.push(startChild('worker', root, 'apps/sync-worker/src/main.ts', env));
 
     // A child that dies on its own takes the stack down: a half-running system is worse than none.
-    for (const child of children) {
+    for (const child of database ? [database, ...children] : children) {
       void child.exited.then(({ code, signal }) => {
         if (!stopping) void shutdown(`${child.name} exited (${signal ?? `code ${code}`})`, 1);
       });
@@ -102,7 +103,7 @@ async function main() {
         apiUrl,
         sandboxUrl: externalFinqware ? null : sandboxUrl,
         finqwareBaseUrl,
-        embedded: resolved.embedded,
+        embedded: database !== undefined,
       }),
     );
   } catch (err) {

@@ -1,0 +1,75 @@
+/**
+ * The embedded PostgreSQL of `pnpm start`, run by a helper process (packages/domain/src/db/
+ * embedded-server.ts) in a process group of its own. Started in this process, postgres would sit
+ * in the terminal's foreground group and shut down on the same Ctrl-C as the supervisor, while the
+ * api and worker still drain against it; as a child like the others, it stops when the supervisor
+ * says so, last.
+ */
+import { type Child, startChild } from './children';
+
+export const EMBEDDED_SERVER_ENTRY = 'packages/domain/src/db/embedded-server.ts';
+
+export interface EmbeddedDatabase {
+  /** The helper; `stop()` stops the server (after a first start, initdb can take a while). */
+  helper: Child;
+  /** The `tenant` database's URL once the server accepts connections. */
+  url: Promise<string>;
+}
+
+/** The URL in the helper's ready line, `{"ready":true,"url":"…"}`. */
+export function readyUrl(line: string): string | undefined {
+  if (!line.startsWith('{')) return undefined;
+  try {
+    const message = JSON.parse(line) as { ready?: unknown; url?: unknown };
+    return message.ready === true && typeof message.url === 'string' ? message.url : undefined;
+  } catch {
+    return undefined;
+  }
+}
+
+/**
+ * Starts the helper at once (so a shutdown during a slow first start can still stop it) and
+ * resolves `url` on its ready line. Rejects if the helper exits first or is not ready within
+ * `readyTimeoutMs`; the reason is then in its `[postgres]` lines of the log.
+ */
+export function startEmbeddedDatabase(
+  root: string,
+  env: NodeJS.ProcessEnv,
+  readyTimeoutMs = 120_000,
+): EmbeddedDatabase {
+  let onReady: (url: string) => void = () => undefined;
+  const ready = new Promise<string>((resolve) => {
+    onReady = resolve;
+  });
+  const helper = startChild('postgres', root, EMBEDDED_SERVER_ENTRY, env, {
+    // Closing stdin stops the server if the supervisor dies without stopping it.
+    lifeline: true,
+    takeStdoutLine: (line) => {
+      const url = readyUrl(line);
+      if (url) onReady(url);
+      return url !== undefined;
+    },
+  });
+
+  let timer: NodeJS.Timeout | undefined;
+  const url = Promise.race([
+    ready,
+    helper.exited.then(({ code, signal }) => {
+      throw new Error(
+        `the embedded PostgreSQL exited (${signal ?? `code ${code}`}) before it was ready: see the [postgres] lines above`,
+      );
+    }),
+    new Promise<never>((_, reject) => {
+      timer = setTimeout(
+        () =>
+          reject(
+            new Error(
+              `the embedded PostgreSQL was not ready within ${readyTimeoutMs / 1000} s: see the [postgres] lines above`,
+            ),
+          ),
+        readyTimeoutMs,
+      );
+    }),
+  ]).finally(() => clearTimeout(timer));
+  return { helper, url };
+}
