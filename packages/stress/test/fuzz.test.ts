@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import { appRouter } from '@tenant/router';
+import {
+  type RouterCaller as Caller,
+  createHarness,
+  type Harness,
+  PASSWORD,
+  sql,
+} from '@tenant/router/testing';
 import { TRPCError } from '@trpc/server';
 import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createRouterHarness, PASSWORD, type RouterHarness } from './support/router-harness';
+import { type FuzzIds as Ids, snapshot, type UserWithData, userWithData } from './support/fuzz-data';
 
 /**
  * Property-based fuzzing of every tRPC procedure with random, boundary and hostile inputs.
@@ -12,8 +19,6 @@ import { createRouterHarness, PASSWORD, type RouterHarness } from './support/rou
  * A procedure added to the router without an entry in SPECS fails the first test.
  */
 
-type Caller = ReturnType<RouterHarness['caller']>;
-type Ids = { consent: string; account: string; session: string; step: string };
 type Spec = {
   /** Arbitrary inputs: valid values, hostile values and other users' ids, per field. */
   input: (ctx: FuzzContext) => fc.Arbitrary<unknown>;
@@ -256,16 +261,16 @@ const SPECS: Record<string, Spec> = {
   },
 };
 
-let h: RouterHarness;
-let owner: Awaited<ReturnType<RouterHarness['userWithData']>>;
-let other: Awaited<ReturnType<RouterHarness['userWithData']>>;
+let h: Harness;
+let owner: UserWithData;
+let other: UserWithData;
 let ctx: FuzzContext;
 
 beforeAll(async () => {
-  h = await createRouterHarness();
-  owner = await h.userWithData();
-  other = await h.userWithData();
-  const skills = await h.sql('select id from skills');
+  h = await createHarness({ sandbox: true });
+  owner = await userWithData(h);
+  other = await userWithData(h);
+  const skills = await sql(h.em()).all<{ id: string }>('select id from skills');
   ctx = { own: owner.ids, other: other.ids, skillIds: skills.map((s) => String(s.id)) };
 });
 afterAll(() => h?.close());
@@ -289,7 +294,7 @@ function issuePaths(err: TRPCError): string[] {
 
 /** Runs one call and checks the invariants every call must keep. Returns the error code (or OK). */
 async function check(path: string, spec: Spec, api: Caller, input: unknown): Promise<string> {
-  const before = await h.snapshot();
+  const before = await snapshot(h);
   const logged = h.logs.length;
   let error: unknown;
   try {
@@ -315,7 +320,7 @@ async function check(path: string, spec: Spec, api: Caller, input: unknown): Pro
     }
     expect(err.message.length, described()).toBeGreaterThan(0);
   }
-  const after = await h.snapshot();
+  const after = await snapshot(h);
   for (const table of spec.mayWrite ?? []) {
     delete before[table];
     delete after[table];

@@ -1,0 +1,73 @@
+import {
+  createAccount,
+  createConsent,
+  type Harness,
+  insertBalance,
+  insertTransactions,
+  type SignedUpUser,
+  sql,
+} from '@tenant/router/testing';
+
+/**
+ * What the fuzzer needs beyond @tenant/router/testing: users whose every id a procedure can take
+ * exists (so hostile inputs can aim at real rows, their own and another user's), and the row counts
+ * that prove a rejected call wrote nothing.
+ */
+
+export type FuzzIds = { consent: string; account: string; session: string; step: string };
+export type UserWithData = SignedUpUser & { ids: FuzzIds };
+
+/** A user with a consent, an account, balances, transactions, a sync run and an open connect session. */
+export async function userWithData(h: Harness): Promise<UserWithData> {
+  const user = await h.signUp();
+  const consentId = await createConsent(h, user.user.id);
+  const accountId = await createAccount(h, user.user.id, consentId);
+  await insertTransactions(
+    h,
+    user.user.id,
+    accountId,
+    Array.from({ length: 30 }, (_, i) => ({
+      amount: `${i % 3 === 0 ? '' : '-'}${(i * 7.25 + 1).toFixed(2)}`,
+      bookingDate: new Date(Date.UTC(2025, 0, 1 + i, 10)).toISOString(),
+      status: i % 5 === 0 ? ('pending' as const) : ('booked' as const),
+      description: `payment ${i} ü 🙂`,
+      counterparty: `shop ${i % 4}`,
+    })),
+  );
+  await insertBalance(h, accountId, { type: 'closingBooked', amount: '100.5', at: '2025-02-01' });
+  await sql(h.em()).run(
+    `insert into sync_runs (user_skill_id, reason, outcome) values (?, 'initial', 'SUCCEEDED')`,
+    [consentId],
+  );
+  const started = await user.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
+  if (started.status !== 'IN_PROGRESS') throw new Error('connect.start gave no step');
+  return {
+    ...user,
+    ids: { consent: consentId, account: accountId, session: started.sessionId, step: started.step.id },
+  };
+}
+
+/** Every table a procedure can write (and the job queue). */
+const WRITABLE_TABLES = [
+  'users',
+  'auth_tokens',
+  'login_failures',
+  'user_skills',
+  'accounts',
+  'balances',
+  'transactions',
+  'sessions',
+  'steps',
+  'sync_runs',
+  'servicers',
+  'skills',
+  'pgboss.job',
+];
+
+/** Row counts of every table a procedure can write, in one statement. */
+export async function snapshot(h: Harness): Promise<Record<string, number>> {
+  const rows = await sql(h.em()).all<{ t: string; n: number }>(
+    WRITABLE_TABLES.map((t) => `select '${t}' as t, count(*)::int as n from ${t}`).join(' union all '),
+  );
+  return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
+}
