@@ -33,7 +33,12 @@ describe('config', () => {
       corsOrigins: ['http://127.0.0.1:5173', 'http://localhost:5173'],
     });
     expect(config.publicAppUrl).toBe('http://127.0.0.1:5173/connected');
-    expect(config.auth).toEqual({ tokenTtlHours: 720, sessionCacheSeconds: 5, loginMaxFailures: 5, loginWindowMinutes: 15 });
+    expect(config.auth).toEqual({
+      tokenTtlHours: 720,
+      sessionCacheSeconds: 5,
+      loginMaxFailures: 5,
+      loginWindowMinutes: 15,
+    });
     expect(config.sync).toEqual({
       cron: '0 */6 * * *',
       timezone: 'UTC',
