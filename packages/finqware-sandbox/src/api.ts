@@ -8,7 +8,7 @@ import { RawJson } from './http/raw-json';
 import { checkClientAppKey, checkClientId, checkClientSecret, validateBody } from './http/validate';
 import { SPEC_CHOICES } from './spec-choices';
 import { TENANT_APP } from './tenant-app';
-import { DAY, isoSeconds, MINUTE } from './time';
+import { DAY, isoSeconds } from './time';
 
 export interface ApiContext {
   core: SandboxCore;
@@ -205,12 +205,7 @@ export const API_ROUTES: { pattern: RegExp; name: string; handler: ApiHandler }[
         );
       }
       const consent = authorizeConsent(core, body, false);
-      const now = core.now();
-      if (consent.status === 'ACTIVE' || (consent.status === 'EXPIRED' && !SPEC_CHOICES.deleteKeepsExpired)) {
-        consent.status = 'DELETED';
-        consent.updatedAt = now;
-      }
-      if (typeof pcd === 'number') consent.maxDataRetention = now + pcd * MINUTE;
+      core.consents.delete(consent, core.now(), typeof pcd === 'number' ? pcd : undefined);
       return {
         code: 'credentials_deleted',
         http: 200,

@@ -1,5 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import { type CatalogSkill, servicerOf } from '../catalog';
+import { SPEC_CHOICES } from '../spec-choices';
 import { MINUTE } from '../time';
 import { opaqueToken } from '../tokens';
 import {
@@ -39,13 +40,23 @@ export interface ConsentTiming {
   cacheMaxDataRetentionMinutes: number;
 }
 
+/**
+ * Every consent mutation goes through here, so `changed` sees them all: a state file is written on
+ * change, never on a read.
+ */
 export class ConsentStore {
   private readonly byId = new Map<string, Consent>();
 
   constructor(
     private readonly ctx: AccountFactoryContext,
     private readonly timing: ConsentTiming,
+    private readonly changed: () => void = () => {},
   ) {}
+
+  /** Consents of an earlier run (a state file); not a change, so nothing is written back. */
+  restore(consents: readonly Consent[]): void {
+    for (const c of consents) this.byId.set(c.credentialsId, c);
+  }
 
   create(input: {
     now: number;
@@ -73,6 +84,7 @@ export class ConsentStore {
       consent.payment = { paymentId: randomUUID(), createdAt: input.now, ...input.payment };
     }
     this.byId.set(credentialsId, consent);
+    this.changed();
     return consent;
   }
 
@@ -94,6 +106,7 @@ export class ConsentStore {
         expired.push(c);
       }
     }
+    if (expired.length > 0) this.changed();
     return expired;
   }
 
@@ -102,6 +115,17 @@ export class ConsentStore {
     c.status = 'EXPIRED';
     c.consentExp = Math.min(c.consentExp, now);
     c.updatedAt = now;
+    this.changed();
+  }
+
+  /** consents/delete: idempotent; `pcdDataRetentionMinutes` moves max_data_retention. */
+  delete(c: Consent, now: number, pcdDataRetentionMinutes?: number): void {
+    if (c.status === 'ACTIVE' || (c.status === 'EXPIRED' && !SPEC_CHOICES.deleteKeepsExpired)) {
+      c.status = 'DELETED';
+      c.updatedAt = now;
+    }
+    if (pcdDataRetentionMinutes !== undefined) c.maxDataRetention = now + pcdDataRetentionMinutes * MINUTE;
+    this.changed();
   }
 
   accountsOf(c: Consent): ConsentAccount[] {
@@ -118,5 +142,6 @@ export class ConsentStore {
 
   clear(): void {
     this.byId.clear();
+    this.changed();
   }
 }
