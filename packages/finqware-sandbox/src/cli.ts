@@ -6,6 +6,7 @@ const sandbox = await startSandbox({
   port,
   host: process.env.SANDBOX_HOST ?? '127.0.0.1',
   ...(process.env.SANDBOX_SEED ? { seed: process.env.SANDBOX_SEED } : {}),
+  ...(process.env.SANDBOX_STATE_FILE ? { stateFile: process.env.SANDBOX_STATE_FILE } : {}),
 });
 
 // These are public sandbox values (agreed in finqware-contract.md), safe to print.
@@ -15,6 +16,8 @@ console.log(`Finqware sandbox listening on ${sandbox.url}
   client_secret   ${TENANT_APP.clientSecret}
   client_app_key  ${TENANT_APP.clientAppKey}
   bank login      any username, password "${SANDBOX_BANK.password}", OTP "${SANDBOX_BANK.otp}"
+  sandbox time    ${sandbox.control.now()}
+  state file      ${sandbox.stateFile ?? 'none (set SANDBOX_STATE_FILE to keep consents across restarts)'}
   control routes:
 ${CONTROL_ROUTES.map((r) => `    ${r}`).join('\n')}`);
 

@@ -6,8 +6,12 @@
 export class SandboxClock {
   private instants: number[];
 
-  constructor(readonly startMs: number) {
-    this.instants = [Math.floor(startMs / 1000) * 1000];
+  /** `shown` restores the instants of an earlier run (a state file); its first one is the start. */
+  constructor(
+    readonly startMs: number,
+    shown?: readonly number[],
+  ) {
+    this.instants = shown?.length ? [...shown] : [Math.floor(startMs / 1000) * 1000];
   }
 
   now(): number {
@@ -18,6 +22,11 @@ export class SandboxClock {
     if (!(ms > 0)) return this.now();
     this.instants.push(this.now() + Math.round(ms / 1000) * 1000);
     return this.now();
+  }
+
+  /** Every instant shown so far, oldest first: what a restart needs to compute the same timestamps. */
+  shown(): readonly number[] {
+    return this.instants;
   }
 
   reset(): void {

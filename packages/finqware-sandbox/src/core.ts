@@ -11,6 +11,7 @@ import type { SandboxOptions } from './options';
 import { SessionEngine } from './sessions';
 import { SignatureVerifier, type SigningOptions } from './signing';
 import { SPEC_CHOICES } from './spec-choices';
+import type { SandboxState } from './state/format';
 import { RequestStats } from './stats';
 import { DAY, isoSeconds, MINUTE } from './time';
 
@@ -50,6 +51,13 @@ export interface Truth {
 
 const MAX_MINTED_VOLUME = 5_000_000;
 
+/** The sandbox time `options` ask to start at: clock.now, or the real now. */
+export function startTimeOf(options: SandboxOptions): number {
+  const start = options.clock?.now !== undefined ? new Date(options.clock.now).getTime() : Date.now();
+  if (Number.isNaN(start)) throw new Error('startSandbox: clock.now is not a valid date');
+  return start;
+}
+
 /** All sandbox state and the operations on it, independent of HTTP (the control API calls these directly). */
 export class SandboxCore {
   readonly clock: SandboxClock;
@@ -62,12 +70,19 @@ export class SandboxCore {
   readonly history: HistoryOptions;
   private readonly histories = new Map<string, BankHistory>();
   signing: SignatureVerifier | null;
+  /** Called after consents or the clock changed (not on reads); the state file hooks in here. */
+  onChange: () => void = () => {};
 
-  constructor(options: SandboxOptions) {
-    this.seed = String(options.seed ?? 'finqware-sandbox');
-    const start = options.clock?.now !== undefined ? new Date(options.clock.now).getTime() : Date.now();
-    if (Number.isNaN(start)) throw new Error('startSandbox: clock.now is not a valid date');
-    this.clock = new SandboxClock(start);
+  /**
+   * `restored` (from a state file) replaces the seed and the clock of `options`: bank data is a
+   * function of (seed, clock start, consent), so a restored consent serves the same rows only in the
+   * world it was created in. See `resumeAt` for where its time goes on.
+   */
+  constructor(options: SandboxOptions, restored?: SandboxState) {
+    this.seed = restored?.seed ?? String(options.seed ?? 'finqware-sandbox');
+    this.clock = restored
+      ? new SandboxClock(restored.instants[0]!, restored.instants)
+      : new SandboxClock(startTimeOf(options));
     this.history = {
       transactionsPerAccount: options.history?.transactionsPerAccount ?? { min: 200, max: 800 },
       days: options.history?.days ?? 365,
@@ -79,7 +94,9 @@ export class SandboxCore {
         cacheMaxDataRetentionMinutes:
           options.cacheMaxDataRetentionMinutes ?? SPEC_CHOICES.cacheMaxDataRetentionMinutes,
       },
+      () => this.onChange(),
     );
+    if (restored) this.consents.restore(restored.consents);
     this.sessions = new SessionEngine(() => this.clock.now());
     this.faults = new FaultInjector(normaliseFaults(options.faults ?? { rate: 0 }), this.seed);
     this.strictUnknownFields = options.strictUnknownFields ?? SPEC_CHOICES.strictUnknownFieldsDefault;
@@ -103,9 +120,24 @@ export class SandboxCore {
     ) {
       throw badRequest('invalid_field', 'advanceDays and/or advanceMinutes must be positive numbers');
     }
-    this.clock.advance(days * DAY + minutes * MINUTE);
-    this.consents.expireDue(this.clock.now());
+    this.moveClock(days * DAY + minutes * MINUTE);
     return { now: isoSeconds(this.clock.now()) };
+  }
+
+  /**
+   * A restored sandbox goes on from where it stopped, or from `startMs` when that is later: time never
+   * goes back, and a restart after a day off shows a day of new rows, settled pending rows and due
+   * expiries, as the real API would after the same day.
+   */
+  resumeAt(startMs: number): void {
+    const ahead = startMs - this.clock.now();
+    if (ahead >= 1000) this.moveClock(ahead);
+  }
+
+  private moveClock(ms: number): void {
+    this.clock.advance(ms);
+    this.consents.expireDue(this.clock.now());
+    this.onChange();
   }
 
   mintConsent(input: {
@@ -231,6 +263,11 @@ export class SandboxCore {
     };
   }
 
+  /** What a state file holds: enough to serve the same consents and rows after a restart. */
+  state(): SandboxState {
+    return { seed: this.seed, instants: [...this.clock.shown()], consents: this.consents.all() };
+  }
+
   setSigning(options: SigningOptions | null): void {
     this.signing = options ? new SignatureVerifier(options) : null;
   }
@@ -242,5 +279,6 @@ export class SandboxCore {
     this.faults.reset();
     this.stats.reset();
     this.histories.clear();
+    this.onChange();
   }
 }

@@ -1,9 +1,11 @@
 import { createServer } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { resolve as resolvePath } from 'node:path';
 import { createControl, type SandboxControl } from './control';
-import { SandboxCore } from './core';
+import { SandboxCore, startTimeOf } from './core';
 import { createRequestHandler, type HttpContext } from './http/server';
 import type { SandboxOptions } from './options';
+import { openStateFile, StateWriter } from './state/persistence';
 
 export { CATALOG } from './catalog';
 export type { SandboxControl } from './control';
@@ -25,13 +27,26 @@ export interface RunningSandbox {
   /** url + '/v1s' */
   signedApiUrl: string;
   port: number;
+  /** Absolute path of `options.stateFile`, when set. */
+  stateFile: string | undefined;
   control: SandboxControl;
-  /** Stops listening and ends every connection, hanging requests and keep-alive sockets included. */
+  /**
+   * Stops listening and ends every connection, hanging requests and keep-alive sockets included.
+   * Then writes the state file, if there is one and anything changed.
+   */
   close(): Promise<void>;
 }
 
+const warn = (message: string) => console.warn(`finqware-sandbox: ${message}`);
+
 export async function startSandbox(options: SandboxOptions = {}): Promise<RunningSandbox> {
-  const core = new SandboxCore(options);
+  const stateFile = options.stateFile === undefined ? undefined : resolvePath(options.stateFile);
+  const opened = stateFile ? openStateFile(stateFile, options, warn) : undefined;
+  const core = new SandboxCore(options, opened?.restored);
+  const writer =
+    stateFile && opened?.writable ? new StateWriter(stateFile, () => core.state(), warn) : undefined;
+  if (writer) core.onChange = () => writer.changed();
+  if (opened?.restored) core.resumeAt(startTimeOf(options));
   const host = options.host ?? '127.0.0.1';
   let url = '';
   const ctx: HttpContext = { core, origin: () => url, timers: new Set() };
@@ -51,12 +66,16 @@ export async function startSandbox(options: SandboxOptions = {}): Promise<Runnin
     apiUrl: `${url}/v1`,
     signedApiUrl: `${url}/v1s`,
     port,
+    stateFile,
     control: createControl(core),
     close() {
       closing ??= new Promise<void>((resolve) => {
         for (const t of ctx.timers) clearTimeout(t);
         ctx.timers.clear();
-        server.close(() => resolve());
+        server.close(() => {
+          writer?.close();
+          resolve();
+        });
         server.closeAllConnections();
       });
       return closing;

@@ -25,4 +25,9 @@ export interface SandboxOptions {
   strictUnknownFields?: boolean;
   /** Public key for the /v1s JWT check. Without it every /v1s call is rejected. */
   signing?: SigningOptions;
+  /**
+   * Keep consents and the clock across restarts in this JSON file (the CLI: SANDBOX_STATE_FILE).
+   * Relative paths resolve against the working directory. Default: nothing is written.
+   */
+  stateFile?: string;
 }
