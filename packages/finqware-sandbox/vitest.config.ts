@@ -1,12 +1,3 @@
-import { defineConfig } from 'vitest/config';
+import { packageTestConfig } from '../../vitest.shared';
 
-// Workspace packages resolve to their TypeScript sources, so tests never need a prior build.
-export default defineConfig({
-  resolve: { conditions: ['@tenant/source'] },
-  ssr: { resolve: { conditions: ['@tenant/source'] } },
-  test: {
-    include: ['test/**/*.test.ts'],
-    testTimeout: 30_000,
-    hookTimeout: 120_000,
-  },
-});
+export default packageTestConfig();

@@ -4,7 +4,8 @@
  *   1. PostgreSQL: DATABASE_URL, or an embedded server whose data lives in `.data/` (reused by the
  *      next start), run by a helper child in its own process group (src/embedded-database.ts).
  *   2. Migrations and the catalog seed (the sandbox's catalog.json), both idempotent.
- *   3. The Finqware sandbox as a child process, unless FINQWARE_BASE_URL points elsewhere.
+ *   3. The Finqware sandbox as a child process, unless FINQWARE_BASE_URL points elsewhere; its
+ *      consents and clock are kept in `.data/sandbox-state.json` (SANDBOX_STATE_FILE) across starts.
  *   4. The api and the sync worker, each a child process, given DATABASE_URL and FINQWARE_BASE_URL.
  *
  * Every child's output is merged into one stream, prefixed `[postgres] [sandbox] [api] [worker]`,
@@ -12,9 +13,11 @@
  * own process group); Ctrl-C / SIGTERM stops the children in reverse order (each drains), then the
  * embedded database, so nothing loses its database while still draining.
  */
+import { join } from 'node:path';
 import {
   ConfigError,
   createOrm,
+  dataDir,
   defaultCatalogPath,
   loadCatalogFile,
   loadConfig,
@@ -82,6 +85,11 @@ async function main() {
       const sandbox = startChild('sandbox', root, 'packages/finqware-sandbox/src/cli.ts', {
         ...env,
         SANDBOX_PORT: String(config.sandbox.port),
+        // The sandbox keeps its consents beside the database that references them, so a restart
+        // does not leave every connected bank needing a new consent.
+        SANDBOX_STATE_FILE:
+          process.env.SANDBOX_STATE_FILE?.trim() ||
+          join(dataDir(config.database.dataDir), 'sandbox-state.json'),
       });
       children.push(sandbox);
       await waitForHttp(`${sandboxUrl}/_sandbox/clock`, sandbox);
