@@ -1,47 +1,32 @@
 import { Writable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import {
-  consentSyncJob,
-  consentSyncSendOptions,
-  createQueues,
-  createVault,
-  DEVELOPMENT_VAULT_KEY,
-  parseCatalog,
-  QUEUES,
-  SANDBOX_TENANT_APP,
-  seedCatalog,
-} from '@tenant/domain';
+import { SANDBOX_TENANT_APP } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { createFinqwareClient } from '@tenant/finqware-client';
-import { CATALOG, type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
-import { defaultRouterConfig, domainVault, pgBossJobs, type RouterConfig } from '@tenant/router';
+import type { RunningSandbox } from '@tenant/finqware-sandbox';
+import { domainVault } from '@tenant/router';
 import { createTenantClient } from '@tenant/router/client';
+import { createHarness, type Harness, PASSWORD } from '@tenant/router/testing';
 import pg from 'pg';
-import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { type ApiServer, createApiServer } from '../src/server';
 
-const PASSWORD = 'correct horse battery staple';
 const APP_ORIGIN = 'http://app.example.test';
 
+// The router wired as in its own tests (database, pg-boss, vault, catalog, sandbox), served over HTTP.
+let h: Harness;
 let db: TestDatabase;
 let sandbox: RunningSandbox;
-let boss: PgBoss;
 let api: ApiServer;
 let base: string;
 const logLines: string[] = [];
-const routerConfig: RouterConfig = { ...defaultRouterConfig, connectReturnUrl: `${APP_ORIGIN}/connected` };
 
 beforeAll(async () => {
-  db = await createTestDatabase();
-  await seedCatalog(db.orm.em.fork(), parseCatalog(CATALOG));
-  sandbox = await startSandbox();
-  boss = new PgBoss({ connectionString: db.url, max: 2, schedule: false, supervise: false });
-  boss.on('error', () => undefined);
-  await boss.start();
-  await createQueues(boss);
+  h = await createHarness({ sandbox: true, config: { connectReturnUrl: `${APP_ORIGIN}/connected` } });
+  db = h.db;
+  sandbox = h.sandbox as RunningSandbox;
   const capture = new Writable({
     write(chunk, _encoding, done) {
       logLines.push(...String(chunk).split('\n').filter(Boolean));
@@ -50,14 +35,10 @@ beforeAll(async () => {
   });
   api = createApiServer({
     orm: db.orm,
-    fq: createFinqwareClient({ baseUrl: sandbox.apiUrl, ...SANDBOX_TENANT_APP, retry: false }),
-    jobs: pgBossJobs({
-      boss,
-      queue: QUEUES.consentSync,
-      job: (input) => ({ data: consentSyncJob(input), options: consentSyncSendOptions(input.consentId) }),
-    }),
-    vault: domainVault(createVault([DEVELOPMENT_VAULT_KEY])),
-    routerConfig,
+    fq: h.fq,
+    jobs: h.jobs,
+    vault: domainVault(h.vault),
+    routerConfig: h.config,
     corsOrigins: [APP_ORIGIN],
     logger: createLogger({ level: 'debug', destination: capture }),
     metrics: createMetrics({ orm: db.orm, defaultMetrics: false }),
@@ -65,14 +46,12 @@ beforeAll(async () => {
   const address = await api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
   // The bank sends the browser back to this very server.
-  routerConfig.apiPublicUrl = base;
+  h.config.apiPublicUrl = base;
 });
 
 afterAll(async () => {
   await api?.close();
-  await boss?.stop({ graceful: false }).catch(() => undefined);
-  await sandbox?.close();
-  await db?.drop();
+  await h?.close();
 });
 
 const client = (token?: string) => createTenantClient({ url: `${base}/trpc`, token });
@@ -94,8 +73,8 @@ describe('api over HTTP', () => {
       orm: bare.orm,
       fq: createFinqwareClient({ baseUrl: sandbox.apiUrl, ...SANDBOX_TENANT_APP }),
       jobs: { enqueueConsentSync: async () => null, manualSyncCooldown: async () => 0 },
-      vault: domainVault(createVault([DEVELOPMENT_VAULT_KEY])),
-      routerConfig,
+      vault: domainVault(h.vault),
+      routerConfig: h.config,
       corsOrigins: [],
       logger: createLogger({ level: 'silent' }),
       metrics: createMetrics({ defaultMetrics: false }),
@@ -136,7 +115,7 @@ describe('api over HTTP', () => {
     const state = await me.connect.get.query({ sessionId: started.sessionId });
     expect(state.status).toBe('COMPLETED');
     if (state.status === 'COMPLETED') {
-      const pair = await domainVault(createVault([DEVELOPMENT_VAULT_KEY])).readConsentSecrets(
+      const pair = await domainVault(h.vault).readConsentSecrets(
         db.orm.em.fork() as EntityManager,
         state.consentId,
       );
