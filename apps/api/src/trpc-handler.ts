@@ -14,10 +14,15 @@ export type TrpcHandlerOptions<TRouter extends AnyTRPCRouter> = {
   onError?: HTTPErrorHandler<TRouter, Request>;
 };
 
-/** Responses written as they are produced: batch streaming (jsonl) and subscriptions (SSE). */
+/**
+ * Responses written as they are produced: batch streaming (tRPC marks it `transfer-encoding:
+ * chunked`, with content type application/json) and subscriptions (SSE).
+ */
 function isStreamed(response: Response): boolean {
-  const type = response.headers.get('content-type') ?? '';
-  return type.startsWith('application/jsonl') || type.startsWith('text/event-stream');
+  return (
+    response.headers.get('transfer-encoding') === 'chunked' ||
+    (response.headers.get('content-type') ?? '').startsWith('text/event-stream')
+  );
 }
 
 /**

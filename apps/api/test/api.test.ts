@@ -186,6 +186,15 @@ describe('api over HTTP', () => {
     expect(items).toHaveLength(2);
     expect(items.every((item) => item.result)).toBe(true);
 
+    // httpBatchStreamLink's requests stay streamed (JSON lines, no Content-Length).
+    const streamed = await fetch(`${base}/trpc/auth.me?batch=1&input={}`, {
+      headers: { authorization: `Bearer ${token}`, 'trpc-accept': 'application/jsonl' },
+    });
+    expect(streamed.status).toBe(200);
+    expect(streamed.headers.get('transfer-encoding')).toBe('chunked');
+    expect(streamed.headers.get('content-length')).toBeNull();
+    expect(await streamed.text()).toContain('length@example.com');
+
     const mutationByGet = await fetch(`${base}/trpc/auth.logout`, {
       headers: { authorization: `Bearer ${token}` },
     });
