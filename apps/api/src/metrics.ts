@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import type { SessionCache } from '@tenant/router';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
 type TarnPool = { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number };
@@ -28,6 +29,22 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
     registers: [registry],
   });
 
+  const sessionLookups = new Counter({
+    name: 'auth_session_cache_lookups_total',
+    help: "Bearer-token verifications answered from this process's session cache (hit) or the database (miss)",
+    labelNames: ['result'] as const,
+    registers: [registry],
+  });
+  let sessionCache: SessionCache | undefined;
+  new Gauge({
+    name: 'auth_session_cache_entries',
+    help: 'Verified bearer tokens held by the session cache',
+    registers: [registry],
+    collect() {
+      if (sessionCache) this.set(sessionCache.size);
+    },
+  });
+
   const pool = (): TarnPool | undefined =>
     (options.orm?.em.getConnection().getKnex().client as { pool?: TarnPool } | undefined)?.pool;
   const poolGauge = (name: string, help: string, read: (p: TarnPool) => number) =>
@@ -55,6 +72,22 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
     },
     observeHttp(route: string, status: number) {
       http.inc({ route, status: String(status) });
+    },
+    /** The same cache, counting hits and misses (ops read the hit rate to size the ttl). */
+    observeSessions(cache: SessionCache): SessionCache {
+      sessionCache = cache;
+      return {
+        get(tokenHash, now) {
+          const session = cache.get(tokenHash, now);
+          sessionLookups.inc({ result: session ? 'hit' : 'miss' });
+          return session;
+        },
+        set: (tokenHash, session, now) => cache.set(tokenHash, session, now),
+        evict: (tokenHash, now) => cache.evict(tokenHash, now),
+        get size() {
+          return cache.size;
+        },
+      };
     },
   };
 }

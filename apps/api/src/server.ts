@@ -52,7 +52,9 @@ export function createApiServer(deps: ApiDeps) {
   const { logger, metrics } = deps;
   const allowAny = deps.corsOrigins.includes('*');
   const allowed = new Set(deps.corsOrigins);
-  const sessions = createSessionCache({ ttlMs: deps.routerConfig.sessionCacheSeconds * 1000 });
+  const sessions = metrics.observeSessions(
+    createSessionCache({ ttlMs: deps.routerConfig.sessionCacheSeconds * 1000 }),
+  );
 
   const trpc = createTrpcHandler({
     router: appRouter,

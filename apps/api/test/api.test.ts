@@ -230,6 +230,14 @@ describe('api over HTTP', () => {
     expect(text).toMatch(/trpc_request_duration_seconds_bucket\{le="[\d.]+",procedure="connect.start"\} \d+/);
     expect(text).toMatch(/db_pool_connections_used \d+/);
     expect(text).toMatch(/db_pool_connections_max \d+/);
+    // Every authenticated call above looked its token up once, then found it in the session cache.
+    expect(Number(text.match(/auth_session_cache_lookups_total\{result="hit"\} (\d+)/)?.[1])).toBeGreaterThan(
+      0,
+    );
+    expect(
+      Number(text.match(/auth_session_cache_lookups_total\{result="miss"\} (\d+)/)?.[1]),
+    ).toBeGreaterThan(0);
+    expect(Number(text.match(/auth_session_cache_entries (\d+)/)?.[1])).toBeGreaterThan(0);
   });
 
   it('never writes a password, token, temp_token or access token to the logs', async () => {
