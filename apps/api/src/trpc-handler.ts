@@ -1,5 +1,6 @@
 import type { IncomingMessage, ServerResponse } from 'node:http';
 import { Readable } from 'node:stream';
+import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import type { AnyTRPCRouter, inferRouterContext } from '@trpc/server';
 import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { type HTTPErrorHandler, resolveResponse } from '@trpc/server/http';
@@ -36,7 +37,6 @@ function isStreamed(response: Response): boolean {
  */
 export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandlerOptions<TRouter>) {
   const basePath = opts.basePath.replace(/^\/+|\/+$/g, '');
-  const onError: HTTPErrorHandler<TRouter, Request> | undefined = opts.onError;
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
@@ -52,7 +52,7 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       error: null,
       maxBatchSize: opts.maxBatchSize,
       createContext: async () => opts.createContext({ req }),
-      onError,
+      onError: opts.onError,
     });
     res.statusCode = response.status;
     for (const [key, value] of response.headers) {
@@ -66,7 +66,7 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
     }
     if (isStreamed(response)) {
       await new Promise<void>((resolve) => {
-        const body = Readable.fromWeb(response.body as import('node:stream/web').ReadableStream);
+        const body = Readable.fromWeb(response.body as WebReadableStream);
         body.once('error', () => res.destroy());
         res.once('close', resolve);
         body.pipe(res);
