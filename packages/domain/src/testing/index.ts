@@ -53,3 +53,14 @@ export async function createTestDatabase(options: TestDatabaseOptions = {}): Pro
     },
   };
 }
+
+/**
+ * Every table the entities map, from the ORM's metadata: tests that count or compare rows "in
+ * every table" cover a table added later without a list to keep in step.
+ */
+export function applicationTables(orm: MikroORM): string[] {
+  return Object.values(orm.getMetadata().getAll())
+    .filter((meta) => !meta.embeddable && !meta.virtual && meta.tableName)
+    .map((meta) => meta.tableName)
+    .sort();
+}

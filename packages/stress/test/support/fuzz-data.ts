@@ -1,3 +1,4 @@
+import { applicationTables } from '@tenant/domain/testing';
 import {
   createAccount,
   createConsent,
@@ -47,27 +48,12 @@ export async function userWithData(h: Harness): Promise<UserWithData> {
   };
 }
 
-/** Every table a procedure can write (and the job queue). */
-const WRITABLE_TABLES = [
-  'users',
-  'auth_tokens',
-  'login_failures',
-  'user_skills',
-  'accounts',
-  'balances',
-  'transactions',
-  'sessions',
-  'steps',
-  'sync_runs',
-  'servicers',
-  'skills',
-  'pgboss.job',
-];
-
-/** Row counts of every table a procedure can write, in one statement. */
+/** Row counts of every application table and of the job queue, in one statement: a rejected call must change none. */
 export async function snapshot(h: Harness): Promise<Record<string, number>> {
   const rows = await sql(h.em()).all<{ t: string; n: number }>(
-    WRITABLE_TABLES.map((t) => `select '${t}' as t, count(*)::int as n from ${t}`).join(' union all '),
+    [...applicationTables(h.db.orm), 'pgboss.job']
+      .map((t) => `select '${t}' as t, count(*)::int as n from ${t}`)
+      .join(' union all '),
   );
   return Object.fromEntries(rows.map((r) => [r.t, Number(r.n)]));
 }
