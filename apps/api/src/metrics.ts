@@ -73,21 +73,13 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
     observeHttp(route: string, status: number) {
       http.inc({ route, status: String(status) });
     },
-    /** The same cache, counting hits and misses (ops read the hit rate to size the ttl). */
-    observeSessions(cache: SessionCache): SessionCache {
+    /** Told of every session-cache lookup (ops read the hit rate to size the ttl). */
+    observeSessionLookup(hit: boolean) {
+      sessionLookups.inc({ result: hit ? 'hit' : 'miss' });
+    },
+    /** The cache whose size `auth_session_cache_entries` reports. */
+    watchSessionCache(cache: SessionCache) {
       sessionCache = cache;
-      return {
-        get(tokenHash, now) {
-          const session = cache.get(tokenHash, now);
-          sessionLookups.inc({ result: session ? 'hit' : 'miss' });
-          return session;
-        },
-        set: (tokenHash, session, now) => cache.set(tokenHash, session, now),
-        evict: (tokenHash, now) => cache.evict(tokenHash, now),
-        get size() {
-          return cache.size;
-        },
-      };
     },
   };
 }

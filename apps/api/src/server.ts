@@ -52,9 +52,11 @@ export function createApiServer(deps: ApiDeps) {
   const { logger, metrics } = deps;
   const allowAny = deps.corsOrigins.includes('*');
   const allowed = new Set(deps.corsOrigins);
-  const sessions = metrics.observeSessions(
-    createSessionCache({ ttlMs: deps.routerConfig.sessionCacheSeconds * 1000 }),
-  );
+  const sessions = createSessionCache({
+    ttlMs: deps.routerConfig.sessionCacheSeconds * 1000,
+    onLookup: (hit) => metrics.observeSessionLookup(hit),
+  });
+  metrics.watchSessionCache(sessions);
 
   const trpc = createTrpcHandler({
     router: appRouter,

@@ -24,7 +24,12 @@ export type SessionCache = {
   readonly size: number;
 };
 
-export function createSessionCache(options: { ttlMs: number; maxEntries?: number }): SessionCache {
+export function createSessionCache(options: {
+  ttlMs: number;
+  maxEntries?: number;
+  /** Told of every lookup, whether the cache answered it (metrics). */
+  onLookup?: (hit: boolean) => void;
+}): SessionCache {
   const maxEntries = options.maxEntries ?? 10_000;
   // A Map iterates in insertion order: the first key is the oldest entry, evicted when full.
   const entries = new Map<string, Entry>();
@@ -32,13 +37,11 @@ export function createSessionCache(options: { ttlMs: number; maxEntries?: number
   return {
     get(tokenHash, now) {
       const entry = entries.get(tokenHash);
-      if (!entry) return undefined;
       const at = now.getTime();
-      if (at >= entry.cachedUntil || at >= entry.expiresAt.getTime()) {
-        entries.delete(tokenHash);
-        return undefined;
-      }
-      return { user: entry.user, tokenId: entry.tokenId, expiresAt: entry.expiresAt };
+      const live = entry !== undefined && at < entry.cachedUntil && at < entry.expiresAt.getTime();
+      if (entry && !live) entries.delete(tokenHash);
+      options.onLookup?.(live);
+      return live ? { user: entry.user, tokenId: entry.tokenId, expiresAt: entry.expiresAt } : undefined;
     },
     set(tokenHash, session, now) {
       if (options.ttlMs <= 0) return;
