@@ -19,7 +19,7 @@
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { parseCatalog, seedCatalog } from '@tenant/domain';
-import { createTestDatabase } from '@tenant/domain/testing';
+import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG } from '@tenant/finqware-sandbox';
 import { hashBearerToken } from '@tenant/router';
 import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
@@ -228,4 +228,5 @@ try {
 } finally {
   await admin.end();
   await db.drop();
+  await stopTestServer();
 }

@@ -6,7 +6,7 @@
  */
 
 import { createQueues, QUEUES } from '@tenant/domain';
-import { createTestDatabase } from '@tenant/domain/testing';
+import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { runSql } from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { fanOut } from '../src/fanout';
@@ -59,4 +59,5 @@ try {
 } finally {
   await boss.stop({ graceful: false, close: true });
   await db.drop();
+  await stopTestServer();
 }

@@ -13,7 +13,7 @@
  */
 import { spawn } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
-import { createTestDatabase } from '@tenant/domain/testing';
+import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { startSandbox, TENANT_APP } from '@tenant/finqware-sandbox';
 import pg from 'pg';
@@ -131,6 +131,7 @@ bench/ingest — one consent, ${engine.rows.toLocaleString('en')} transactions (
     console.error(`row counts differ: baseline ${baseRows}, engine ${engine.rows}`);
 } finally {
   await Promise.all([engineDb.drop(), baselineDb.drop(), sandbox.close()]);
+  await stopTestServer();
 }
 // A script: do not wait for idle keep-alive sockets of the HTTP client to time out.
 process.exit(process.exitCode ?? 0);

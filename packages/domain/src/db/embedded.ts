@@ -1,8 +1,8 @@
-import { chmodSync, existsSync, mkdtempSync, readFileSync } from 'node:fs';
+import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
 import { chown, mkdir, readdir } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
-import { join } from 'node:path';
+import { dirname, join } from 'node:path';
 
 export interface EmbeddedServer {
   /** URL of the server's `postgres` database. */
@@ -147,6 +147,11 @@ export function temporaryDataDir(prefix = 'tenant-pg-'): string {
   const parent = mkdtempSync(join(tmpdir(), prefix));
   chmodSync(parent, 0o755);
   return join(parent, 'data');
+}
+
+/** Removes a directory made by `temporaryDataDir` (its server stopped). */
+export function removeTemporaryDataDir(dataDir: string): void {
+  rmSync(dirname(dataDir), { recursive: true, force: true });
 }
 
 /**

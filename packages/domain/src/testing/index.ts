@@ -4,7 +4,7 @@ import { createDatabaseIfMissing, databaseName, dropDatabase, withDatabase } fro
 import { createOrm, migrate } from '../db/orm';
 import { testServerUrl } from './shared-server';
 
-export { SHARED_TEST_SERVER_ENV, testServerUrl } from './shared-server';
+export { SHARED_TEST_SERVER_ENV, stopTestServer, testServerUrl } from './shared-server';
 
 export interface TestDatabase {
   /** Connection URL of the fresh database (hand it to pg-boss, pg.Pool, another ORM…). */

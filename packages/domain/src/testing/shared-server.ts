@@ -1,4 +1,9 @@
-import { type EmbeddedServer, startEmbeddedPostgres, temporaryDataDir } from '../db/embedded';
+import {
+  type EmbeddedServer,
+  removeTemporaryDataDir,
+  startEmbeddedPostgres,
+  temporaryDataDir,
+} from '../db/embedded';
 
 /** Env variable through which a vitest globalSetup hands its embedded server to the test workers. */
 export const SHARED_TEST_SERVER_ENV = 'TENANT_TEST_DATABASE_URL';
@@ -13,9 +18,26 @@ let started: Promise<EmbeddedServer> | undefined;
 export async function testServerUrl(): Promise<string> {
   const configured = process.env.DATABASE_URL || process.env[SHARED_TEST_SERVER_ENV];
   if (configured) return configured;
-  started ??= startEmbeddedPostgres({
-    dataDir: temporaryDataDir('tenant-test-pg-'),
-    ephemeral: true,
-  });
+  if (!started) {
+    const dataDir = temporaryDataDir('tenant-test-pg-');
+    started = startEmbeddedPostgres({ dataDir, ephemeral: true }).then((server) => ({
+      ...server,
+      stop: async () => {
+        await server.stop();
+        removeTemporaryDataDir(dataDir);
+      },
+    }));
+  }
   return (await started).url;
+}
+
+/**
+ * Stops the embedded server `testServerUrl` started in this process, if it did. Scripts
+ * (benchmarks, the soak) call it last: the server's child process would otherwise keep them
+ * alive, or outlive them if they exit by hand. Test runs use the globalSetup's server instead.
+ */
+export async function stopTestServer(): Promise<void> {
+  const server = started;
+  started = undefined;
+  if (server) await (await server).stop();
 }

@@ -4,7 +4,7 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createQueues, createVault, parseCatalog, repoRoot, seedCatalog } from '@tenant/domain';
-import { createTestDatabase } from '@tenant/domain/testing';
+import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG, FAULT_KINDS, startSandbox } from '@tenant/finqware-sandbox';
 import { ManagedProcess } from '../processes';
 import { type Comparison, compareConsent, emptyComparison, type StoredTransaction } from './compare';
@@ -266,8 +266,13 @@ export async function runSoak(
     await Promise.all(workers.map((w) => w.stop(10_000)));
     await observer.stop({ graceful: false, close: true }).catch(() => undefined);
     await sandbox.close();
-    if (options.keepDatabase) say(`database kept: ${db.url}`);
-    else await db.drop();
+    if (options.keepDatabase && process.env.DATABASE_URL) say(`database kept: ${db.url}`);
+    else {
+      if (options.keepDatabase)
+        say('database not kept: it was on an embedded server (set DATABASE_URL to keep it)');
+      await db.drop();
+      await stopTestServer();
+    }
   }
 
   /** Waits until no fan-out and no consent sync is queued, retrying or running (twice in a row). */
