@@ -9,14 +9,16 @@
  *   - the same transactions query served by a bare node:http + pg.Pool server (no auth, no framework),
  *     on the same database with the same pool size.
  * Both servers run in one child process (bench/servers.ts), the load generator in this one.
- * Prints p50/p99 latency and throughput per scenario and the ratio to the baseline.
+ * Prints p50/p99 latency, throughput and server CPU per request per scenario, and the ratios to
+ * the baseline.
  * Target: transactions.list p99 ≤ 1.5× the baseline p99.
  * The api logs at `warn` here (a request line per call would measure the terminal, not the api).
  * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16),
  * BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_ONLY (a regex of
  * scenario names to run).
  */
-import { spawn } from 'node:child_process';
+import { execFileSync, spawn } from 'node:child_process';
+import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { parseCatalog, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
@@ -33,6 +35,29 @@ const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 16);
 
 const log = (line: string) => console.log(line);
+
+/**
+ * CPU seconds a process has used (user + system, from /proc; undefined elsewhere). Divided by the
+ * requests served it gives CPU per request: at saturation it is what sets throughput and p99, and
+ * it is far steadier between runs than either.
+ */
+const CLOCK_TICKS = (() => {
+  try {
+    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
+  } catch {
+    return 100;
+  }
+})();
+function cpuSeconds(pid: number | undefined): number | undefined {
+  try {
+    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
+    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
+    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
+    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
+  } catch {
+    return undefined;
+  }
+}
 
 const db = await createTestDatabase({ pool: POOL });
 const admin = new pg.Pool({ connectionString: db.url, max: 2 });
@@ -185,7 +210,9 @@ try {
     await autocannon({ url: s.url, connections: 8, duration: 2, requests: [s.request] });
 
   const results = new Map<string, CannonResult>();
+  const cpuPerRequest = new Map<string, number>();
   for (const s of scenarios) {
+    const cpuBefore = cpuSeconds(child.pid);
     const r = await autocannon({
       url: s.url,
       connections: CONNECTIONS,
@@ -194,13 +221,16 @@ try {
     });
     if (r.non2xx > 0 || r.errors > 0) log(`  ! ${s.name}: ${r.non2xx} non-2xx, ${r.errors} errors`);
     results.set(s.name, r);
+    const cpuAfter = cpuSeconds(child.pid);
+    if (cpuBefore !== undefined && cpuAfter !== undefined && r.requests.total > 0)
+      cpuPerRequest.set(s.name, ((cpuAfter - cpuBefore) * 1e6) / r.requests.total);
   }
 
   log(
     `\nbench/api-load — concurrency ${CONNECTIONS}, ${DURATION} s per scenario, pool ${POOL}, node ${process.version}`,
   );
   log(
-    `  ${'scenario'.padEnd(42)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'p99 vs base'.padStart(12)} ${'req/s vs base'.padStart(14)}`,
+    `  ${'scenario'.padEnd(42)} ${'p50 ms'.padStart(8)} ${'p99 ms'.padStart(8)} ${'req/s'.padStart(9)} ${'CPU µs/req'.padStart(11)} ${'p99 vs base'.padStart(12)} ${'req/s vs base'.padStart(14)} ${'CPU vs base'.padStart(12)}`,
   );
   const cell = (value: number | undefined, width: number) =>
     (value === undefined ? '' : `${value.toFixed(2)}×`).padStart(width);
@@ -212,11 +242,14 @@ try {
     const base = s.baselineOf ? results.get(s.baselineOf) : undefined;
     const ratio = base ? r.latency.p99 / base.latency.p99 : undefined;
     const throughput = base ? r.requests.average / base.requests.average : undefined;
+    const cpu = cpuPerRequest.get(s.name);
+    const baseCpu = s.baselineOf ? cpuPerRequest.get(s.baselineOf) : undefined;
+    const cpuRatio = cpu !== undefined && baseCpu !== undefined ? cpu / baseCpu : undefined;
     const failed = r.non2xx > 0 || r.errors > 0 || r.requests.total === 0;
     if (s.name === 'transactions.list (page of 100)')
       verdict = !failed && ratio !== undefined && ratio <= 1.5;
     log(
-      `  ${s.name.padEnd(42)} ${r.latency.p50.toFixed(1).padStart(8)} ${r.latency.p99.toFixed(1).padStart(8)} ${Math.round(r.requests.average).toString().padStart(9)} ${cell(ratio, 12)} ${cell(throughput, 14)}`,
+      `  ${s.name.padEnd(42)} ${r.latency.p50.toFixed(1).padStart(8)} ${r.latency.p99.toFixed(1).padStart(8)} ${Math.round(r.requests.average).toString().padStart(9)} ${(cpu === undefined ? '' : Math.round(cpu).toString()).padStart(11)} ${cell(ratio, 12)} ${cell(throughput, 14)} ${cell(cpuRatio, 12)}`,
     );
   }
   log(`  target transactions.list p99 ≤ 1.5× baseline: ${verdict ? 'met' : 'NOT met'}`);
