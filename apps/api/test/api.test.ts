@@ -1,3 +1,4 @@
+import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { SANDBOX_TENANT_APP } from '@tenant/domain';
@@ -202,6 +203,25 @@ describe('api over HTTP', () => {
     expect(
       ((await mutationByGet.json()) as { error: { json: { data: { code: string } } } }).error.json.data.code,
     ).toBe('METHOD_NOT_SUPPORTED');
+
+    // A Host that makes no URL is the client's mistake, not the server's.
+    const badHost = await new Promise<{ status?: number; body: string }>((resolve, reject) => {
+      const url = new URL(`${base}/trpc/auth.me`);
+      const req = httpRequest(
+        { host: url.hostname, port: url.port, path: url.pathname, headers: { host: 'not a host' } },
+        (res) => {
+          let body = '';
+          res.on('data', (chunk) => {
+            body += chunk;
+          });
+          res.on('end', () => resolve({ status: res.statusCode, body }));
+        },
+      );
+      req.once('error', reject);
+      req.end();
+    });
+    expect(badHost.status).toBe(400);
+    expect(badHost.body).toContain('Invalid URL');
   });
 
   it('allows configured CORS origins only', async () => {
