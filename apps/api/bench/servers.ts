@@ -31,9 +31,10 @@ const api = createApiServer({
 
 /** The transactions query of transactions.list, verbatim, without the framework around it. */
 export const BASELINE_SQL = (filtered: boolean) => `
-  select t.id, t.account_id, t.status, t.amount::text as amount, t.credit_debit_indicator, t.currency,
-         to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as booking_key,
-         t.balance_after::text as balance_after, t.description, t.counterparty, t.category
+  select t.id, t.account_id as "accountId", t.status, t.amount::text as amount,
+         t.credit_debit_indicator as "creditDebitIndicator", t.currency,
+         to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "bookingDate",
+         t.balance_after::text as "balanceAfter", t.description, t.counterparty, t.category
     from transactions t
    where t.user_id = $1${
      filtered

@@ -29,20 +29,11 @@ export type TransactionItem = {
   category: string | null;
 };
 
-type Row = {
-  id: string;
-  account_id: string;
-  status: 'booked' | 'pending';
-  amount: string;
-  credit_debit_indicator: 'credit' | 'debit';
-  currency: string;
-  /** booking_date in UTC with microseconds: the cursor key, and (to the millisecond) the Date we return. */
-  booking_key: string;
-  balance_after: string | null;
-  description: string | null;
-  counterparty: string | null;
-  category: string | null;
-};
+/**
+ * A row as read: already an item's shape, its booking date still the text of the cursor key
+ * (UTC, microseconds), turned into a Date in place once the cursor is taken.
+ */
+type Row = Omit<TransactionItem, 'bookingDate'> & { bookingDate: string | Date };
 
 /** `%` and `_` in a search are literal characters, not wildcards. */
 export function likePattern(search: string): string {
@@ -98,34 +89,23 @@ export async function listTransactions(
   }
   params.push(filter.limit + 1);
   const rows = await sql(em).all<Row>(
-    `select t.id, t.account_id, t.status, t.amount::text as amount, t.credit_debit_indicator, t.currency,
-            to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as booking_key,
-            t.balance_after::text as balance_after, t.description, t.counterparty, t.category
+    `select t.id, t.account_id as "accountId", t.status, t.amount::text as amount,
+            t.credit_debit_indicator as "creditDebitIndicator", t.currency,
+            to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "bookingDate",
+            t.balance_after::text as "balanceAfter", t.description, t.counterparty, t.category
        from transactions t
       where ${where.join(' and ')}
       order by t.booking_date desc, t.id desc
       limit ?`,
     params,
   );
-  const page = rows.slice(0, filter.limit);
+  // The rows are used as the items themselves: a page is 100 objects fewer to build and collect.
+  const page = rows.length > filter.limit ? rows.slice(0, filter.limit) : rows;
   const last = page[page.length - 1];
-  return {
-    items: page.map((row) => ({
-      id: row.id,
-      accountId: row.account_id,
-      status: row.status,
-      amount: row.amount,
-      creditDebitIndicator: row.credit_debit_indicator,
-      currency: row.currency,
-      bookingDate: new Date(row.booking_key),
-      balanceAfter: row.balance_after,
-      description: row.description,
-      counterparty: row.counterparty,
-      category: row.category,
-    })),
-    nextCursor:
-      rows.length > filter.limit && last
-        ? encodeCursor({ bookingDate: last.booking_key, id: last.id })
-        : null,
-  };
+  const nextCursor =
+    rows.length > filter.limit && last
+      ? encodeCursor({ bookingDate: last.bookingDate as string, id: last.id })
+      : null;
+  for (const row of page) row.bookingDate = new Date(row.bookingDate as string);
+  return { items: page as TransactionItem[], nextCursor };
 }
