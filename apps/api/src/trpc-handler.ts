@@ -4,6 +4,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type AnyTRPCRouter, type inferRouterContext, TRPCError } from '@trpc/server';
 import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { type HTTPErrorHandler, resolveResponse } from '@trpc/server/http';
+import { abortOnClientGone, createSingleQueryPath } from './trpc-single-query';
 
 export type TrpcHandlerOptions<TRouter extends AnyTRPCRouter> = {
   router: TRouter;
@@ -40,12 +41,6 @@ function bodylessRequest(req: IncomingMessage, res: ServerResponse): Request {
     if (Array.isArray(value)) for (const item of value) headers.append(key, item);
     else headers.append(key, value);
   }
-  // Aborted when the client goes away before the response is written, as in tRPC's adapter.
-  const abort = new AbortController();
-  const onClose = () => {
-    if (!res.writableEnded) abort.abort();
-  };
-  res.once('close', onClose);
   const protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https:' : 'http:';
   let url: string;
   try {
@@ -57,7 +52,8 @@ function bodylessRequest(req: IncomingMessage, res: ServerResponse): Request {
     method: req.method as string,
     url,
     headers,
-    signal: abort.signal,
+    // Aborted when the client goes away before the response is written, as in tRPC's adapter.
+    signal: abortOnClientGone(res),
   } as Request;
 }
 
@@ -84,12 +80,16 @@ async function readWhole(body: ReadableStream<Uint8Array>): Promise<Buffer> {
 export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandlerOptions<TRouter>) {
   const basePath = opts.basePath.replace(/^\/+|\/+$/g, '');
 
+  const singleQuery = createSingleQueryPath({ router: opts.router, createContext: opts.createContext });
+
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const pathname = (req.url ?? '/').split('?', 1)[0] as string;
     const path = pathname
       .replace(/^\/+|\/+$/g, '')
       .slice(basePath.length)
       .replace(/^\/+/, '');
+    const outcome = await singleQuery(req, res, path);
+    if (outcome.kind === 'answered') return;
     const request =
       req.method === 'GET' || req.method === 'HEAD'
         ? bodylessRequest(req, res)
@@ -98,7 +98,8 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       router: opts.router,
       req: request,
       path,
-      error: null,
+      // A single query that failed is answered by tRPC's own error handling, not run again.
+      error: outcome.kind === 'failed' ? outcome.error : null,
       maxBatchSize: opts.maxBatchSize,
       createContext: async () => opts.createContext({ req }),
       onError: opts.onError,
