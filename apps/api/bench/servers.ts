@@ -33,7 +33,7 @@ const api = createApiServer({
 export const BASELINE_SQL = (filtered: boolean) => `
   select t.id, t.account_id as "accountId", t.status, t.amount::text as amount,
          t.credit_debit_indicator as "creditDebitIndicator", t.currency,
-         to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "bookingDate",
+         (extract(epoch from t.booking_date) * 1000000)::int8 as "bookingDate",
          t.balance_after::text as "balanceAfter", t.description, t.counterparty, t.category
     from transactions t
    where t.user_id = $1${

@@ -30,10 +30,19 @@ export type TransactionItem = {
 };
 
 /**
- * A row as read: already an item's shape, its booking date still the text of the cursor key
- * (UTC, microseconds), turned into a Date in place once the cursor is taken.
+ * A row as read: already an item's shape, its booking date still PostgreSQL's exact instant in
+ * microseconds since the epoch (int8 text), turned into a Date in place once the cursor is taken.
+ * A Date from a number costs half what parsing an ISO string does, 100 times a page.
  */
 type Row = Omit<TransactionItem, 'bookingDate'> & { bookingDate: string | Date };
+
+/** The cursor's ISO form of an instant in microseconds since the epoch: milliseconds would skip rows. */
+function isoMicros(micros: string): string {
+  const us = BigInt(micros);
+  const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+  const fraction = String(us - ms * 1000n).padStart(3, '0');
+  return `${new Date(Number(ms)).toISOString().slice(0, -1)}${fraction}Z`;
+}
 
 /** `%` and `_` in a search are literal characters, not wildcards. */
 export function likePattern(search: string): string {
@@ -91,7 +100,7 @@ export async function listTransactions(
   const rows = await sql(em).all<Row>(
     `select t.id, t.account_id as "accountId", t.status, t.amount::text as amount,
             t.credit_debit_indicator as "creditDebitIndicator", t.currency,
-            to_char(t.booking_date at time zone 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.US"Z"') as "bookingDate",
+            (extract(epoch from t.booking_date) * 1000000)::int8 as "bookingDate",
             t.balance_after::text as "balanceAfter", t.description, t.counterparty, t.category
        from transactions t
       where ${where.join(' and ')}
@@ -104,8 +113,8 @@ export async function listTransactions(
   const last = page[page.length - 1];
   const nextCursor =
     rows.length > filter.limit && last
-      ? encodeCursor({ bookingDate: last.bookingDate as string, id: last.id })
+      ? encodeCursor({ bookingDate: isoMicros(last.bookingDate as string), id: last.id })
       : null;
-  for (const row of page) row.bookingDate = new Date(row.bookingDate as string);
+  for (const row of page) row.bookingDate = new Date(Math.floor(Number(row.bookingDate) / 1000));
   return { items: page as TransactionItem[], nextCursor };
 }
