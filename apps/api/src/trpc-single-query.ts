@@ -27,12 +27,20 @@ export function abortOnClientGone(res: ServerResponse): AbortSignal {
   return abort.signal;
 }
 
-/** What tRPC refuses to send in a non-streamed response (its `isDataStream`). */
+/** A promise or an async iterator: what tRPC refuses to send in a non-streamed response. */
+function isStreamy(value: unknown): boolean {
+  return (
+    value instanceof Promise ||
+    (typeof value === 'object' && value !== null && Symbol.asyncIterator in (value as object))
+  );
+}
+
+/** tRPC's `isDataStream`: the result, or one of its own values, is streamy. */
 function isDataStream(data: unknown): boolean {
   if (typeof data !== 'object' || data === null) return false;
-  const streamy = (v: unknown) =>
-    v instanceof Promise || (typeof v === 'object' && v !== null && Symbol.asyncIterator in (v as object));
-  return streamy(data) || Object.values(data).some(streamy);
+  if (isStreamy(data)) return true;
+  for (const key in data) if (isStreamy((data as Record<string, unknown>)[key])) return true;
+  return false;
 }
 
 /**
