@@ -94,7 +94,10 @@ function copy(value: object): unknown {
       if (child === FALLBACK) return FALLBACK;
       out[i] = child;
       const note = childNote(item);
-      if (note) (tree ??= {})[i] = note;
+      if (note) {
+        tree ??= {};
+        tree[i] = note;
+      }
     }
     annotations = tree;
     return out;
@@ -117,7 +120,8 @@ function copy(value: object): unknown {
     }
     if (note) {
       if (!safeKey(key)) return FALLBACK;
-      (tree ??= {})[key] = note;
+      tree ??= {};
+      tree[key] = note;
     }
   }
   annotations = tree;
