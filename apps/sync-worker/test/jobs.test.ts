@@ -89,7 +89,15 @@ describe('consent-sync dispositions', () => {
       'the rate-limited run',
     );
     expect(failed).toMatchObject({ outcome: 'RETRYING', errorClass: 'rate_limit' });
-    const job = await worker.boss.getJobById(QUEUES.consentSync, jobId);
+    // The run is recorded before the job fails back to pg-boss: wait for the queue to catch up.
+    const job = await waitFor(
+      async () => {
+        const found = await worker.boss.getJobById(QUEUES.consentSync, jobId);
+        return found?.state === 'retry' ? found : null;
+      },
+      10_000,
+      'the job to be scheduled for a retry',
+    );
     expect(job?.state).toBe('retry');
     // Scheduled by the server's delay (4 s), not by the queue's backoff (30 s and up).
     const delay = (job?.startAfter.getTime() ?? 0) - new Date(failed?.finishedAt ?? 0).getTime();
