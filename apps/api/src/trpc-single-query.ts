@@ -111,11 +111,11 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
     // own words; a query is safe to run again, so it does that, once.
     if (isDataStream(data)) return DECLINED;
 
-    const body = JSON.stringify({ result: { data: config.transformer.output.serialize(data) } });
+    const body = Buffer.from(JSON.stringify({ result: { data: config.transformer.output.serialize(data) } }));
     res.writeHead(200, {
       vary: 'trpc-accept, accept',
       'content-type': 'application/json',
-      'content-length': Buffer.byteLength(body),
+      'content-length': body.length,
     });
     res.end(body);
     return ANSWERED;

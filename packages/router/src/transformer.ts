@@ -18,10 +18,14 @@ import superjson from 'superjson';
 const FALLBACK: unique symbol = Symbol('fallback');
 
 const DAY = 86_400_000;
-const pad2 = (n: number) => (n < 10 ? `0${n}` : `${n}`);
+/** Character codes: a digit, and the ISO separators. */
+const ZERO = 48;
+const [DASH, COLON, DOT, T, Z] = [45, 58, 46, 84, 90];
 /**
  * Date.prototype.toISOString, three times faster (~150 ns against ~430 ns: a page of 100 rows
  * holds 100 Dates). Same output; years outside 0000–9999 (written ±YYYYYY) go to the original.
+ * The string is made from its 24 character codes at once: a template literal of padded parts
+ * leaves a tree of partial strings for JSON.stringify to flatten, ~10× the garbage.
  */
 function isoString(date: Date): string {
   const t = date.getTime();
@@ -46,9 +50,32 @@ function isoString(date: Date): string {
   ms -= minutes * 60_000;
   const seconds = Math.floor(ms / 1000);
   ms -= seconds * 1000;
-  const y = year < 10 ? `000${year}` : year < 100 ? `00${year}` : year < 1000 ? `0${year}` : `${year}`;
-  const millis = ms < 10 ? `00${ms}` : ms < 100 ? `0${ms}` : `${ms}`;
-  return `${y}-${pad2(month)}-${pad2(day)}T${pad2(hours)}:${pad2(minutes)}:${pad2(seconds)}.${millis}Z`;
+  return String.fromCharCode(
+    ZERO + Math.floor(year / 1000),
+    ZERO + (Math.floor(year / 100) % 10),
+    ZERO + (Math.floor(year / 10) % 10),
+    ZERO + (year % 10),
+    DASH,
+    ZERO + Math.floor(month / 10),
+    ZERO + (month % 10),
+    DASH,
+    ZERO + Math.floor(day / 10),
+    ZERO + (day % 10),
+    T,
+    ZERO + Math.floor(hours / 10),
+    ZERO + (hours % 10),
+    COLON,
+    ZERO + Math.floor(minutes / 10),
+    ZERO + (minutes % 10),
+    COLON,
+    ZERO + Math.floor(seconds / 10),
+    ZERO + (seconds % 10),
+    DOT,
+    ZERO + Math.floor(ms / 100),
+    ZERO + (Math.floor(ms / 10) % 10),
+    ZERO + (ms % 10),
+    Z,
+  );
 }
 
 /**
