@@ -1,4 +1,14 @@
+import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
+
+/**
+ * Starts one embedded PostgreSQL for a whole run when DATABASE_URL is unset, and stops it after.
+ * Without it each test process would start its own, and vitest ends its workers without letting
+ * them stop it: every run would leave PostgreSQL servers behind.
+ */
+const DATABASE_SETUP = fileURLToPath(
+  new URL('./packages/domain/src/testing/global-setup.ts', import.meta.url),
+);
 
 /**
  * The vitest settings every package shares; each package's vitest.config.ts names only what
@@ -7,8 +17,8 @@ import { defineConfig } from 'vitest/config';
  */
 export function packageTestConfig(
   options: {
-    /** Relative to the package: e.g. one embedded PostgreSQL for the whole run when DATABASE_URL is unset. */
-    globalSetup?: string[];
+    /** The tests use PostgreSQL (createTestDatabase): one embedded server for the run if needed. */
+    database?: boolean;
     testTimeout?: number;
     hookTimeout?: number;
   } = {},
@@ -18,7 +28,7 @@ export function packageTestConfig(
     ssr: { resolve: { conditions: ['@tenant/source'] } },
     test: {
       include: ['test/**/*.test.ts'],
-      ...(options.globalSetup ? { globalSetup: options.globalSetup } : {}),
+      ...(options.database ? { globalSetup: [DATABASE_SETUP] } : {}),
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: options.hookTimeout ?? 120_000,
     },

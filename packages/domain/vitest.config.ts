@@ -1,4 +1,4 @@
 import { packageTestConfig } from '../../vitest.shared';
 
-// One embedded PostgreSQL for the whole run when DATABASE_URL is unset.
-export default packageTestConfig({ globalSetup: ['./src/testing/global-setup.ts'] });
+// Its tests use PostgreSQL: one embedded server for the whole run when DATABASE_URL is unset.
+export default packageTestConfig({ database: true });

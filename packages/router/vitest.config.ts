@@ -1,3 +1,3 @@
 import { packageTestConfig } from '../../vitest.shared';
 
-export default packageTestConfig();
+export default packageTestConfig({ database: true });
