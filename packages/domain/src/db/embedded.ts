@@ -149,9 +149,27 @@ export function temporaryDataDir(prefix = 'tenant-pg-'): string {
   return join(parent, 'data');
 }
 
-/** Removes a directory made by `temporaryDataDir` (its server stopped). */
-export function removeTemporaryDataDir(dataDir: string): void {
-  rmSync(dirname(dataDir), { recursive: true, force: true });
+/**
+ * A throwaway server (tests, benchmarks) in a new temporary directory, which `stop()` removes
+ * with the server's data.
+ */
+export async function startTemporaryPostgres(prefix = 'tenant-test-pg-'): Promise<EmbeddedServer> {
+  const dataDir = temporaryDataDir(prefix);
+  const remove = () => rmSync(dirname(dataDir), { recursive: true, force: true });
+  let server: EmbeddedServer;
+  try {
+    server = await startEmbeddedPostgres({ dataDir, ephemeral: true });
+  } catch (error) {
+    remove();
+    throw error;
+  }
+  return {
+    ...server,
+    stop: async () => {
+      await server.stop();
+      remove();
+    },
+  };
 }
 
 /**

@@ -1,9 +1,4 @@
-import {
-  type EmbeddedServer,
-  removeTemporaryDataDir,
-  startEmbeddedPostgres,
-  temporaryDataDir,
-} from '../db/embedded';
+import { type EmbeddedServer, startTemporaryPostgres } from '../db/embedded';
 
 /** Env variable through which a vitest globalSetup hands its embedded server to the test workers. */
 export const SHARED_TEST_SERVER_ENV = 'TENANT_TEST_DATABASE_URL';
@@ -13,21 +8,12 @@ let started: Promise<EmbeddedServer> | undefined;
 /**
  * The server test databases are created on: DATABASE_URL when set; else the embedded server a
  * globalSetup started for this run; else one embedded server per process, started on first use
- * in a temporary directory and removed at exit.
+ * in a temporary directory that `stopTestServer` removes.
  */
 export async function testServerUrl(): Promise<string> {
   const configured = process.env.DATABASE_URL || process.env[SHARED_TEST_SERVER_ENV];
   if (configured) return configured;
-  if (!started) {
-    const dataDir = temporaryDataDir('tenant-test-pg-');
-    started = startEmbeddedPostgres({ dataDir, ephemeral: true }).then((server) => ({
-      ...server,
-      stop: async () => {
-        await server.stop();
-        removeTemporaryDataDir(dataDir);
-      },
-    }));
-  }
+  started ??= startTemporaryPostgres();
   return (await started).url;
 }
 
