@@ -83,12 +83,14 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
   const singleQuery = createSingleQueryPath({ router: opts.router, createContext: opts.createContext });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
-    const pathname = (req.url ?? '/').split('?', 1)[0] as string;
+    const url = req.url ?? '/';
+    const queryAt = url.indexOf('?');
+    const pathname = queryAt < 0 ? url : url.slice(0, queryAt);
     const path = pathname
       .replace(/^\/+|\/+$/g, '')
       .slice(basePath.length)
       .replace(/^\/+/, '');
-    const outcome = await singleQuery(req, res, path);
+    const outcome = await singleQuery(req, res, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
     if (outcome.kind === 'answered') return;
     const request =
       req.method === 'GET' || req.method === 'HEAD'

@@ -65,6 +65,8 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
     req: IncomingMessage,
     res: ServerResponse,
     path: string,
+    /** The URL's query string, without its `?`. */
+    search: string,
   ): Promise<SingleQueryOutcome> {
     if (req.method !== 'GET' || !PLAIN_PATH.test(path) || !PLAIN_HOST.test(req.headers.host ?? '')) {
       return DECLINED;
@@ -74,7 +76,7 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
     if (accept.includes('application/jsonl') || accept.includes('text/event-stream')) return DECLINED;
     const procedure = Object.hasOwn(procedures, path) ? procedures[path] : undefined;
     if (procedure?._def.type !== 'query') return DECLINED;
-    const query = new URLSearchParams((req.url ?? '').slice((req.url ?? '').indexOf('?') + 1));
+    const query = new URLSearchParams(search);
     if (query.has('batch')) return DECLINED;
 
     let input: unknown;
