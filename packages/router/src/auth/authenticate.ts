@@ -22,7 +22,7 @@ export async function authenticate(ctx: Context): Promise<{ user: AuthedUser; to
   const now = ctx.clock();
   const tokenHash = hashBearerToken(token);
   const cached = ctx.sessions?.get(tokenHash, now);
-  if (cached) return { user: cached.user, tokenId: cached.tokenId };
+  if (cached) return cached;
   const row = await sql(ctx.em).one<TokenRow>(
     `select t.id as token_id, t.last_used_at, t.expires_at, u.id, u.email, u.tenant_user_id
        from auth_tokens t join users u on u.id = t.user_id

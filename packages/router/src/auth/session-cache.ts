@@ -41,7 +41,7 @@ export function createSessionCache(options: {
       const live = entry !== undefined && at < entry.cachedUntil && at < entry.expiresAt.getTime();
       if (entry && !live) entries.delete(tokenHash);
       options.onLookup?.(live);
-      return live ? { user: entry.user, tokenId: entry.tokenId, expiresAt: entry.expiresAt } : undefined;
+      return live ? entry : undefined;
     },
     set(tokenHash, session, now) {
       if (options.ttlMs <= 0) return;
