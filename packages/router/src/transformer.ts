@@ -155,7 +155,7 @@ function copy(value: object): unknown {
   return out;
 }
 
-/** The annotation of a value copyValue just turned into `child`. */
+/** The annotation of `item`, just copied by copyValue: a Date's, or what its container's copy left. */
 function childNote(item: unknown): Tree | Leaf | undefined {
   if (item instanceof Date) return DATE;
   return typeof item === 'object' ? annotations : undefined;
