@@ -48,6 +48,16 @@ async function eventually(check: () => boolean, what: string): Promise<void> {
   }
 }
 
+/** A consent made the way a front-end makes one: the skill's whole flow, then the token exchange. */
+async function connectThroughApi(
+  sb: RunningSandbox,
+  skill: string,
+  tenantUserId: string,
+): Promise<ConsentPair> {
+  const pair = (await exchange(sb, await runFlow(sb, skill, tenantUserId))).body;
+  return { credentialsId: pair.credentials_id, accessToken: pair.access_token, tenantUserId };
+}
+
 /** Everything a tenant could read through one consent. */
 async function readAll(sb: RunningSandbox, c: ConsentPair) {
   const accounts = await post(sb.apiUrl, '/accounts/get', dataAuth(c));
@@ -67,23 +77,11 @@ describe('stateFile', () => {
       stateFile: join(dir, 'nested', 'state.json'),
     };
     const first = await startSandbox(options);
-    const temp = await runFlow(first, 'bt_ro_aisp_sbx_#2.0', 'user-a');
-    const pair = (await exchange(first, temp)).body;
-    const viaApi = {
-      credentialsId: pair.credentials_id,
-      accessToken: pair.access_token,
-      tenantUserId: 'user-a',
-    };
+    const viaApi = await connectThroughApi(first, 'bt_ro_aisp_sbx_#2.0', 'user-a');
     const minted = await mint(first, 'user-b', { skill: 'erste_hr_aisp_sbx_#1.0' });
     const deleted = await mint(first, 'user-c');
     const expired = await mint(first, 'user-d');
-    const payTemp = await runFlow(first, 'rzb_ro_pisp_sbx_#1.0', 'user-e');
-    const payPair = (await exchange(first, payTemp)).body;
-    const payment = {
-      credentialsId: payPair.credentials_id,
-      accessToken: payPair.access_token,
-      tenantUserId: 'user-e',
-    };
+    const payment = await connectThroughApi(first, 'rzb_ro_pisp_sbx_#1.0', 'user-e');
     await post(first.apiUrl, '/consents/delete', { ...consentAuth(deleted), pcd_data_retention: 60 });
     await post(first.url, '/_sandbox/consents/expire', { credentialsId: expired.credentialsId });
     // Reading after a clock move puts the clock's instant list into the insert timestamps.
