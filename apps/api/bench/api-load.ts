@@ -15,11 +15,13 @@
  * The api logs at `warn` here (a request line per call would measure the terminal, not the api).
  * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16),
  * BENCH_ROUNDS (3: each scenario with a baseline runs in turn with it this many times),
- * BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_ONLY (a regex of
+ * BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_NODE_FLAGS (more
+ * node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY (a regex of
  * scenario names to run).
  */
 import { execFileSync, spawn } from 'node:child_process';
 import { readFileSync } from 'node:fs';
+import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseCatalog, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
@@ -131,6 +133,8 @@ try {
     [
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the servers (open it in Chrome DevTools).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
+      // BENCH_NODE_FLAGS: more flags for the servers' node, e.g. `--trace-gc --max-semi-space-size=32`.
+      ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',
       '--conditions=@tenant/source',
@@ -143,7 +147,11 @@ try {
   );
   const ports = await new Promise<{ api: number; baseline: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`servers exited (${code})`)));
-    child.stdout.once('data', (chunk) => resolve(JSON.parse(String(chunk))));
+    // The ports line; anything else the servers print (flags like --trace-gc) goes to stderr.
+    createInterface({ input: child.stdout }).on('line', (line) => {
+      if (line.startsWith('{"api"')) resolve(JSON.parse(line));
+      else process.stderr.write(`${line}\n`);
+    });
   });
   const apiUrl = `http://127.0.0.1:${ports.api}`;
   const baselineUrl = `http://127.0.0.1:${ports.baseline}`;
