@@ -59,6 +59,9 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
   createContext: (opts: { req: IncomingMessage }) => inferRouterContext<TRouter>;
 }) {
   const config = opts.router._def._config;
+  // A transformer that can write its own JSON text (ours: @tenant/router's) skips a walk of it.
+  const output = config.transformer.output as { serialize(v: unknown): unknown; stringify?: (v: unknown) => string };
+  const stringify = output.stringify ?? ((data: unknown) => JSON.stringify(output.serialize(data)));
   const procedures = opts.router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
 
   return async function answer(
@@ -113,7 +116,7 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
     // own words; a query is safe to run again, so it does that, once.
     if (isDataStream(data)) return DECLINED;
 
-    const body = Buffer.from(JSON.stringify({ result: { data: config.transformer.output.serialize(data) } }));
+    const body = Buffer.from(`{"result":{"data":${stringify(data)}}}`);
     res.writeHead(200, {
       vary: 'trpc-accept, accept',
       'content-type': 'application/json',

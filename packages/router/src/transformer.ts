@@ -111,6 +111,7 @@ let annotations: Tree | undefined;
 function copy(value: object): unknown {
   let tree: Tree | undefined;
   if (Array.isArray(value)) {
+    let previous: Tree | undefined;
     const out: unknown[] = value.slice();
     for (let i = 0; i < out.length; i++) {
       const item = out[i];
@@ -120,8 +121,12 @@ function copy(value: object): unknown {
       const child = copyValue(item);
       if (child === FALLBACK) return FALLBACK;
       out[i] = child;
-      const note = childNote(item);
+      let note = childNote(item);
       if (note) {
+        // Rows of a page annotate alike: they share their first sibling's tree, one object (and
+        // one piece of JSON text, see treeText) instead of one per row.
+        if (previous && sameLeaves(previous, note)) note = previous;
+        else if (!Array.isArray(note)) previous = note as Tree;
         tree ??= {};
         tree[i] = note;
       }
@@ -155,6 +160,18 @@ function copy(value: object): unknown {
   return out;
 }
 
+/** Two trees with the same keys, in the same order, holding the same leaves or subtrees. */
+function sameLeaves(a: Tree, b: Tree | Leaf): boolean {
+  if (Array.isArray(b)) return false;
+  let count = 0;
+  for (const key in a) {
+    if (a[key] !== (b as Tree)[key]) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
+}
+
 /** The annotation of `item`, just copied by copyValue: a Date's, or what its container's copy left. */
 function childNote(item: unknown): Tree | Leaf | undefined {
   if (item instanceof Date) return DATE;
@@ -173,21 +190,78 @@ function copyValue(item: unknown): unknown {
   }
 }
 
-export function serialize(value: unknown): { json: unknown; meta?: { values: Tree; v: 1 } } {
+type Serialized = { json: unknown; meta?: { values: Tree; v: 1 } };
+
+/** The fast walk, or FALLBACK for a value only superjson can write. */
+function walk(value: unknown): Serialized | typeof FALLBACK {
   let json: unknown = FALLBACK;
   annotations = undefined;
   if (value === null || typeof value === 'string' || typeof value === 'boolean') json = value;
   else if (typeof value === 'number') json = copyValue(value);
   // A Date at the root has no path to annotate; superjson marks it differently.
   else if (typeof value === 'object' && !(value instanceof Date)) json = copy(value);
-  if (json === FALLBACK) return superjson.serialize(value) as ReturnType<typeof serialize>;
+  if (json === FALLBACK) return FALLBACK;
   const tree = annotations;
   annotations = undefined;
   return tree ? { json, meta: { values: tree, v: 1 } } : { json };
 }
 
-/** Inputs are parsed by superjson itself; outputs use the fast walker. */
+export function serialize(value: unknown): Serialized {
+  const out = walk(value);
+  return out === FALLBACK ? (superjson.serialize(value) as Serialized) : out;
+}
+
+/** A key as JSON text; keys are a small vocabulary of field names and array indices. */
+const QUOTED = new Map<string, string>();
+function quoted(key: string): string {
+  let text = QUOTED.get(key);
+  if (text === undefined) {
+    text = JSON.stringify(key);
+    if (QUOTED.size < 10_000) QUOTED.set(key, text);
+  }
+  return text;
+}
+
+/** The JSON text of a leaf or tree, as JSON.stringify writes it. */
+const LEAF_TEXT = new Map<Leaf, string>([
+  [DATE, '["Date"]'],
+  [UNDEFINED, '["undefined"]'],
+]);
+function treeText(tree: Tree | Leaf): string {
+  const leaf = LEAF_TEXT.get(tree as Leaf);
+  if (leaf) return leaf;
+  let text = '{';
+  let previous: Tree | Leaf | undefined;
+  let previousText = '';
+  for (const key in tree as Tree) {
+    const child = (tree as Tree)[key] as Tree | Leaf;
+    // Siblings share one tree object when they annotate alike (copy): its text is written once.
+    if (child !== previous) {
+      previous = child;
+      previousText = treeText(child);
+    }
+    text += `${text.length > 1 ? ',' : ''}${quoted(key)}:${previousText}`;
+  }
+  return `${text}}`;
+}
+
+/**
+ * JSON.stringify(serialize(value)), written without a second walk of the annotations: a page's
+ * hundred `{"bookingDate":["Date"]}` are one tree written once, not a hundred objects for
+ * JSON.stringify to visit.
+ */
+export function stringify(value: unknown): string {
+  const out = walk(value);
+  if (out === FALLBACK) return JSON.stringify(superjson.serialize(value));
+  const json = JSON.stringify(out.json);
+  return out.meta ? `{"json":${json},"meta":{"values":${treeText(out.meta.values)},"v":1}}` : `{"json":${json}}`;
+}
+
+/**
+ * Inputs are parsed by superjson itself; outputs use the fast walker. `stringify` is ours, not
+ * tRPC's: the api's single-query path writes a response body with it.
+ */
 export const transformer = {
   input: superjson,
-  output: { serialize, deserialize: superjson.deserialize.bind(superjson) },
+  output: { serialize, stringify, deserialize: superjson.deserialize.bind(superjson) },
 };

@@ -1,6 +1,6 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serialize } from '../src/transformer';
+import { serialize, stringify } from '../src/transformer';
 
 function rng(seed: number) {
   let s = seed;
@@ -55,7 +55,30 @@ describe('output transformer', () => {
       const theirs = superjson.serialize(v);
       expect(ours.json).toEqual(theirs.json);
       expect(superjson.deserialize(ours as never)).toEqual(superjson.deserialize(theirs));
+      // The api writes response bodies with stringify: the very text of the serialized value.
+      expect(stringify(v)).toBe(JSON.stringify(ours));
     }
+  });
+
+  it('writes the annotations of rows that differ in shape each with its own tree', () => {
+    const rows = [
+      { a: new Date(0), b: 'x' },
+      { a: new Date(1), b: undefined },
+      { a: new Date(2), b: 'y' },
+      { a: 'not a date', b: undefined },
+      { a: new Date(3) },
+    ];
+    const text = stringify({ rows });
+    expect(JSON.parse(text).meta.values).toEqual({
+      rows: {
+        0: { a: ['Date'] },
+        1: { a: ['Date'], b: ['undefined'] },
+        2: { a: ['Date'] },
+        3: { b: ['undefined'] },
+        4: { a: ['Date'] },
+      },
+    });
+    expect(superjson.deserialize(JSON.parse(text))).toEqual({ rows });
   });
 
   it('annotates every Date of a page of rows and leaves the rows themselves untouched', () => {
