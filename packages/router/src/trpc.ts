@@ -83,5 +83,6 @@ export const publicProcedure = t.procedure.use(observed);
 export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
   const auth = await authenticate(ctx);
   if (!auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
-  return next({ ctx: { ...ctx, user: auth.user as AuthedUser, tokenId: auth.tokenId } });
+  // tRPC merges these two keys into the context itself; spreading ctx here would copy it twice.
+  return next({ ctx: { user: auth.user as AuthedUser, tokenId: auth.tokenId } });
 });
