@@ -60,7 +60,10 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
 }) {
   const config = opts.router._def._config;
   // A transformer that can write its own JSON text (ours: @tenant/router's) skips a walk of it.
-  const output = config.transformer.output as { serialize(v: unknown): unknown; stringify?: (v: unknown) => string };
+  const output = config.transformer.output as {
+    serialize(v: unknown): unknown;
+    stringify?: (v: unknown) => string;
+  };
   const stringify = output.stringify ?? ((data: unknown) => JSON.stringify(output.serialize(data)));
   const procedures = opts.router._def.procedures as Record<string, AnyTRPCProcedure | undefined>;
 

@@ -22,7 +22,11 @@ type PgResult = {
 };
 type Raw = { raw(query: string, params: readonly unknown[]): Promise<PgResult> };
 type PgConnection = {
-  query(text: string, params: readonly unknown[], callback: (err: Error | null, result: PgResult) => void): void;
+  query(
+    text: string,
+    params: readonly unknown[],
+    callback: (err: Error | null, result: PgResult) => void,
+  ): void;
 };
 /** The parts of knex's client (its pool, its placeholder rewriting) a query needs. */
 type KnexClient = {
@@ -45,7 +49,9 @@ async function pooledQuery(client: KnexClient, text: string, params: readonly un
     // generation (~10 KB a query, measured with --trace-gc-nvp; 2 KB with the callback), tripling
     // the api's garbage-collection time under load (docs/performance.md).
     return await new Promise<PgResult>((resolve, reject) => {
-      connection.query(client.positionBindings(text), params, (err, result) => (err ? reject(err) : resolve(result)));
+      connection.query(client.positionBindings(text), params, (err, result) =>
+        err ? reject(err) : resolve(result),
+      );
     });
   } finally {
     await client.releaseConnection(connection);

@@ -254,7 +254,9 @@ export function stringify(value: unknown): string {
   const out = walk(value);
   if (out === FALLBACK) return JSON.stringify(superjson.serialize(value));
   const json = JSON.stringify(out.json);
-  return out.meta ? `{"json":${json},"meta":{"values":${treeText(out.meta.values)},"v":1}}` : `{"json":${json}}`;
+  return out.meta
+    ? `{"json":${json},"meta":{"values":${treeText(out.meta.values)},"v":1}}`
+    : `{"json":${json}}`;
 }
 
 /**
