@@ -119,11 +119,14 @@ export function createSingleQueryPath<TRouter extends AnyTRPCRouter>(opts: {
     // own words; a query is safe to run again, so it does that, once.
     if (isDataStream(data)) return DECLINED;
 
-    const body = Buffer.from(`{"result":{"data":${stringify(data)}}}`);
+    // A string, not a Buffer: the socket encodes it into its own write. A page-sized Buffer per
+    // response is memory outside V8's heap, and that much of it made V8 run a full mark-compact
+    // every ~0.4 s under load (18 in a 10 s run against 3; --trace-gc).
+    const body = `{"result":{"data":${stringify(data)}}}`;
     res.writeHead(200, {
       vary: 'trpc-accept, accept',
       'content-type': 'application/json',
-      'content-length': body.length,
+      'content-length': Buffer.byteLength(body),
     });
     res.end(body);
     return ANSWERED;
