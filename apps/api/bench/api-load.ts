@@ -8,7 +8,8 @@
  *     through the real api server (auth, context, EntityManager fork per request, superjson, metrics);
  *   - the same transactions query served by a bare node:http + pg.Pool server (no auth, no framework),
  *     on the same database with the same pool size.
- * Both servers run in one child process (bench/servers.ts), the load generator in this one.
+ * Both servers run in one child process (bench/servers.ts), with the api's node flags
+ * (src/node-flags.ts), the load generator in this one.
  * Prints p50/p99 latency, throughput and server CPU per request per scenario, and the ratios to
  * the baseline.
  * Target: transactions.list p99 ≤ 1.5× the baseline p99.
@@ -29,6 +30,7 @@ import { CATALOG } from '@tenant/finqware-sandbox';
 import { hashBearerToken } from '@tenant/router';
 import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
 import pg from 'pg';
+import { API_NODE_FLAGS } from '../src/node-flags';
 
 const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 1_000_000);
 const USERS = 20;
@@ -133,7 +135,9 @@ try {
     [
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the servers (open it in Chrome DevTools).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
-      // BENCH_NODE_FLAGS: more flags for the servers' node, e.g. `--trace-gc --max-semi-space-size=32`.
+      // The api's own flags (the baseline shares its process, so it runs with them too).
+      ...API_NODE_FLAGS,
+      // BENCH_NODE_FLAGS: more flags for the servers' node, e.g. `--trace-gc`; a later flag wins.
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
       '--import',
       'tsx',

@@ -19,6 +19,8 @@ export interface ChildOptions {
   lifeline?: boolean;
   /** Sees each stdout line first; a line it returns true for is not logged. */
   takeStdoutLine?: (line: string) => boolean;
+  /** More flags for the child's node, before its entry point (V8 heap sizes, say). */
+  nodeFlags?: readonly string[];
 }
 
 /**
@@ -34,7 +36,7 @@ export function startChild(
 ): Child {
   const child = spawn(
     process.execPath,
-    ['--conditions=@tenant/source', '--import', 'tsx', join(root, entry)],
+    [...(options.nodeFlags ?? []), '--conditions=@tenant/source', '--import', 'tsx', join(root, entry)],
     {
       cwd: root,
       env,

@@ -14,6 +14,7 @@
  * embedded database, so nothing loses its database while still draining.
  */
 import { join } from 'node:path';
+import { API_NODE_FLAGS } from '@tenant/api/node-flags';
 import {
   ConfigError,
   createOrm,
@@ -94,7 +95,7 @@ async function main() {
       children.push(sandbox);
       await waitForHttp(`${sandboxUrl}/_sandbox/clock`, sandbox);
     }
-    const api = startChild('api', root, 'apps/api/src/main.ts', env);
+    const api = startChild('api', root, 'apps/api/src/main.ts', env, { nodeFlags: API_NODE_FLAGS });
     children.push(api);
     const apiUrl = `http://127.0.0.1:${config.api.port}`;
     await waitForHttp(`${apiUrl}/healthz`, api);
