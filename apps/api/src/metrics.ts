@@ -1,4 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
+import { readPool } from '@tenant/domain';
 import type { SessionCache } from '@tenant/router';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -45,23 +46,50 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
     },
   });
 
-  const pool = (): TarnPool | undefined =>
-    (options.orm?.em.getConnection().getKnex().client as { pool?: TarnPool } | undefined)?.pool;
-  const poolGauge = (name: string, help: string, read: (p: TarnPool) => number) =>
+  // Both pools of the ORM (packages/domain createOrm): knex's, for the ORM and transactions, and
+  // the read pool, for raw SQL outside transactions (nearly all of the api's queries).
+  const pools = (): { pool: string; used: number; free: number; pending: number; max: number }[] => {
+    if (!options.orm) return [];
+    const orm = (options.orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+    const reads = readPool(options.orm.em);
+    return [
+      ...(orm
+        ? [
+            {
+              pool: 'orm',
+              used: orm.numUsed(),
+              free: orm.numFree(),
+              pending: orm.numPendingAcquires(),
+              max: orm.max,
+            },
+          ]
+        : []),
+      ...(reads
+        ? [
+            {
+              pool: 'reads',
+              used: reads.totalCount - reads.idleCount,
+              free: reads.idleCount,
+              pending: reads.waitingCount,
+              max: reads.options.max,
+            },
+          ]
+        : []),
+    ];
+  };
+  const poolGauge = (name: string, help: string, read: (p: ReturnType<typeof pools>[number]) => number) =>
     new Gauge({
       name,
       help,
+      labelNames: ['pool'] as const,
       registers: [registry],
       collect() {
-        const p = pool();
-        if (p) this.set(read(p));
+        for (const p of pools()) this.set({ pool: p.pool }, read(p));
       },
     });
-  poolGauge('db_pool_connections_used', 'Database connections checked out', (p) => p.numUsed());
-  poolGauge('db_pool_connections_free', 'Idle database connections in the pool', (p) => p.numFree());
-  poolGauge('db_pool_pending_acquires', 'Requests waiting for a database connection', (p) =>
-    p.numPendingAcquires(),
-  );
+  poolGauge('db_pool_connections_used', 'Database connections checked out', (p) => p.used);
+  poolGauge('db_pool_connections_free', 'Idle database connections in the pool', (p) => p.free);
+  poolGauge('db_pool_pending_acquires', 'Requests waiting for a database connection', (p) => p.pending);
   poolGauge('db_pool_connections_max', 'Pool size limit', (p) => p.max);
 
   return {

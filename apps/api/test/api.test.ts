@@ -248,8 +248,10 @@ describe('api over HTTP', () => {
     expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="OK"\} \d+/);
     expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="BAD_REQUEST"\} 1/);
     expect(text).toMatch(/trpc_request_duration_seconds_bucket\{le="[\d.]+",procedure="connect.start"\} \d+/);
-    expect(text).toMatch(/db_pool_connections_used \d+/);
-    expect(text).toMatch(/db_pool_connections_max \d+/);
+    for (const pool of ['orm', 'reads']) {
+      expect(text).toMatch(new RegExp(`db_pool_connections_used\\{pool="${pool}"\\} \\d+`));
+      expect(text).toMatch(new RegExp(`db_pool_connections_max\\{pool="${pool}"\\} \\d+`));
+    }
     // Every authenticated call above looked its token up once, then found it in the session cache.
     expect(Number(text.match(/auth_session_cache_lookups_total\{result="hit"\} (\d+)/)?.[1])).toBeGreaterThan(
       0,

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { readPool } from '@tenant/domain';
 
 const TIMESTAMPTZ = 1184;
 const TIMESTAMP = 1114;
@@ -28,33 +29,56 @@ type PgConnection = {
     callback: (err: Error | null, result: PgResult) => void,
   ): void;
 };
-/** The parts of knex's client (its pool, its placeholder rewriting) a query needs. */
+/** knex's client: its placeholder rewriting, and its pool for an ORM made without createOrm. */
 type KnexClient = {
   acquireConnection(): Promise<PgConnection>;
   releaseConnection(connection: PgConnection): Promise<unknown>;
   positionBindings(sql: string): string;
 };
+type PooledConnection = PgConnection & { release(err?: Error): void };
+type Pool = { connect(): Promise<PooledConnection> };
 
 /**
- * A query on a connection of knex's own pool, without knex's query machinery around it (a Raw,
- * a Runner, binding checks, events): ~35 µs less CPU per query, which on a list call is a tenth of
- * what the api adds to the database's work. Placeholders are rewritten by knex itself.
+ * pg's callback form, not the promise `query(text, params)` returns: with the promise form each
+ * result's rows and strings outlived two scavenges and were promoted to the old generation
+ * (~10 KB a query, measured with --trace-gc-nvp; 2 KB with the callback), tripling the api's
+ * garbage-collection time under load (docs/performance.md).
  */
-async function pooledQuery(client: KnexClient, text: string, params: readonly unknown[]): Promise<PgResult> {
+function query(connection: PgConnection, text: string, params: readonly unknown[]): Promise<PgResult> {
+  return new Promise<PgResult>((resolve, reject) => {
+    connection.query(text, params, (err, result) => (err ? reject(err) : resolve(result)));
+  });
+}
+
+/**
+ * A query outside any transaction, on a connection of the ORM's read pool (createOrm), without
+ * knex's query machinery around it (a Raw, a Runner, binding checks, events). An error from the
+ * server (it has a SQLSTATE `code`) leaves the connection usable; any other discards it.
+ */
+async function pooledQuery(
+  pool: Pool | undefined,
+  client: KnexClient,
+  text: string,
+  params: readonly unknown[],
+): Promise<PgResult> {
   if (params.includes(undefined)) throw new Error('sql: undefined query parameter');
-  const connection = await client.acquireConnection();
+  const statement = client.positionBindings(text);
+  if (!pool) {
+    const connection = await client.acquireConnection();
+    try {
+      return await query(connection, statement, params);
+    } finally {
+      await client.releaseConnection(connection);
+    }
+  }
+  const connection = await pool.connect();
   try {
-    // pg's callback form, not the promise `query(text, params)` returns: with the promise form,
-    // each result's rows and strings outlived two scavenges and were promoted to the old
-    // generation (~10 KB a query, measured with --trace-gc-nvp; 2 KB with the callback), tripling
-    // the api's garbage-collection time under load (docs/performance.md).
-    return await new Promise<PgResult>((resolve, reject) => {
-      connection.query(client.positionBindings(text), params, (err, result) =>
-        err ? reject(err) : resolve(result),
-      );
-    });
-  } finally {
-    await client.releaseConnection(connection);
+    const result = await query(connection, statement, params);
+    connection.release();
+    return result;
+  } catch (err) {
+    connection.release(typeof (err as { code?: unknown }).code === 'string' ? undefined : (err as Error));
+    throw err;
   }
 }
 
@@ -65,10 +89,11 @@ async function pooledQuery(client: KnexClient, text: string, params: readonly un
 export function sql(em: EntityManager) {
   const transaction = em.getTransactionContext() as Raw | undefined;
   const client = (em.getConnection().getKnex() as unknown as { client: KnexClient }).client;
-  async function query(text: string, params: unknown[]): Promise<PgResult> {
+  const pool = transaction ? undefined : (readPool(em) as Pool | undefined);
+  async function run(text: string, params: unknown[]): Promise<PgResult> {
     const result = transaction
       ? await transaction.raw(text, params)
-      : await pooledQuery(client, text, params);
+      : await pooledQuery(pool, client, text, params);
     const dates = (result.fields ?? [])
       .filter((f) => f.dataTypeID === TIMESTAMPTZ || f.dataTypeID === TIMESTAMP)
       .map((f) => f.name);
@@ -84,13 +109,13 @@ export function sql(em: EntityManager) {
   }
   return {
     async all<T>(text: string, params: unknown[] = []): Promise<T[]> {
-      return (await query(text, params)).rows as T[];
+      return (await run(text, params)).rows as T[];
     },
     async one<T>(text: string, params: unknown[] = []): Promise<T | undefined> {
-      return (await query(text, params)).rows[0] as T | undefined;
+      return (await run(text, params)).rows[0] as T | undefined;
     },
     async run(text: string, params: unknown[] = []): Promise<number> {
-      return (await query(text, params)).rowCount ?? 0;
+      return (await run(text, params)).rowCount ?? 0;
     },
   };
 }

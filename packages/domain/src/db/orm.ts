@@ -1,15 +1,18 @@
 import { Migrator } from '@mikro-orm/migrations';
 import { defineConfig, MikroORM, type Options as OrmConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import pg from 'pg';
 import { entities } from '../entities';
 import { migrationsList } from '../migrations';
 
 export interface OrmOptions {
   clientUrl: string;
-  /** Maximum connections in the pool (DATABASE_POOL_MAX). */
+  /** Maximum connections in each of the ORM's two pools (DATABASE_POOL_MAX; see createOrm). */
   pool?: number;
   /** Log SQL (never enable where secrets may be bound as parameters in shared logs). */
   debug?: boolean;
 }
+
+const DEFAULT_POOL_MAX = 10;
 
 /** Name of the MikroORM migrations bookkeeping table. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
@@ -27,7 +30,7 @@ export function ormConfig(options: OrmOptions): OrmConfig {
     discovery: { requireEntitiesArray: true, disableDynamicFileAccess: true },
     metadataCache: { enabled: false },
     debug: options.debug ?? false,
-    pool: { min: 0, max: options.pool ?? 10 },
+    pool: { min: 0, max: options.pool ?? DEFAULT_POOL_MAX },
     migrations: {
       tableName: MIGRATIONS_TABLE,
       path: new URL('../migrations', import.meta.url).pathname,
@@ -46,8 +49,36 @@ export function ormConfig(options: OrmOptions): OrmConfig {
   });
 }
 
-export function createOrm(options: OrmOptions): Promise<MikroORM> {
-  return MikroORM.init(ormConfig(options));
+/** Each ORM's pool for raw reads, by its connection (one per ORM, shared by every fork). */
+const readPools = new WeakMap<object, pg.Pool>();
+
+/**
+ * The ORM, and beside knex's pool a `pg.Pool` for raw SQL outside transactions (`readPool`), on
+ * the same connection settings and type parsers, as large as the ORM's. Raw reads are nearly all
+ * of the api's queries, and knex's pool (tarn) costs ~30 µs more per checkout than pg's: a chain
+ * of promises and two timers per acquire (docs/performance.md). `orm.close()` ends both pools.
+ */
+export async function createOrm(options: OrmOptions): Promise<MikroORM> {
+  const orm = await MikroORM.init(ormConfig(options));
+  const connection = orm.em.getConnection();
+  const pool = new pg.Pool({
+    ...(connection.getConnectionOptions() as pg.PoolConfig),
+    max: options.pool ?? DEFAULT_POOL_MAX,
+  });
+  // A connection that breaks while idle is dropped by the pool; the next query opens another.
+  pool.on('error', () => {});
+  readPools.set(connection, pool);
+  const closeOrm = orm.close.bind(orm);
+  orm.close = async (force?: boolean) => {
+    await closeOrm(force);
+    await pool.end();
+  };
+  return orm;
+}
+
+/** The raw-read pool of the ORM `em` belongs to (undefined for an ORM made without createOrm). */
+export function readPool(em: { getConnection(): object }): pg.Pool | undefined {
+  return readPools.get(em.getConnection());
 }
 
 /** Applies every pending committed migration; returns the names it applied. */

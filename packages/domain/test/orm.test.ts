@@ -1,0 +1,26 @@
+import { describe, expect, it } from 'vitest';
+import { createOrm, readPool } from '../src';
+import { createTestDatabase } from '../src/testing';
+
+describe('createOrm', () => {
+  it('gives the ORM a read pool on its own settings and types, which orm.close() ends', async () => {
+    const db = await createTestDatabase({ migrate: false });
+    try {
+      const orm = await createOrm({ clientUrl: db.url, pool: 2 });
+      const pool = readPool(orm.em.fork());
+      if (!pool) throw new Error('no read pool');
+      expect(readPool(orm.em)).toBe(pool);
+      expect(readPool(db.orm.em)).not.toBe(pool);
+      // The ORM's type parsers: timestamps stay PostgreSQL's text, exact to the microsecond.
+      const { rows } = await pool.query(`select timestamptz '2025-01-01 10:00:00.123456+00' as at`);
+      expect(rows[0].at).toBe('2025-01-01 10:00:00.123456+00');
+      expect(pool.totalCount).toBe(1);
+
+      await orm.close(true);
+      expect(pool.totalCount).toBe(0);
+      await expect(pool.query('select 1')).rejects.toThrow();
+    } finally {
+      await db.drop();
+    }
+  });
+});
