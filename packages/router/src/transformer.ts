@@ -112,10 +112,15 @@ function copy(value: object): unknown {
   let tree: Tree | undefined;
   if (Array.isArray(value)) {
     let previous: Tree | undefined;
+    // Whether every item so far has the same annotation (then the tree is a UNIFORM run).
+    let uniform = true;
     const out: unknown[] = value.slice();
     for (let i = 0; i < out.length; i++) {
       const item = out[i];
-      if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+      if (item === null || typeof item === 'string' || typeof item === 'boolean') {
+        uniform = false;
+        continue;
+      }
       // superjson writes an undefined array item as null plus an annotation; leave that to it.
       if (item === undefined) return FALLBACK;
       const child = copyValue(item);
@@ -128,9 +133,12 @@ function copy(value: object): unknown {
         if (previous && sameLeaves(previous, note)) note = previous;
         else if (!Array.isArray(note)) previous = note as Tree;
         tree ??= {};
+        if (i > 0 && tree[0] !== note) uniform = false;
         tree[i] = note;
-      }
+      } else uniform = false;
     }
+    if (tree && uniform && out.length > 1)
+      UNIFORM.set(tree, { child: tree[0] as Tree | Leaf, length: out.length });
     annotations = tree;
     return out;
   }
@@ -227,9 +235,31 @@ const LEAF_TEXT = new Map<Leaf, string>([
   [DATE, '["Date"]'],
   [UNDEFINED, '["undefined"]'],
 ]);
+/**
+ * Array trees whose every item has the one same annotation, as a page of rows does: their text is
+ * `{"0":X,"1":X,…}` for a child text X and a length, the same for every page of that shape.
+ */
+const UNIFORM = new WeakMap<Tree, { child: Tree | Leaf; length: number }>();
+const UNIFORM_TEXT = new Map<string, string>();
+function uniformText(child: Tree | Leaf, length: number): string {
+  const childText = treeText(child);
+  const key = `${length}:${childText}`;
+  let text = UNIFORM_TEXT.get(key);
+  if (text === undefined) {
+    const parts: string[] = [];
+    for (let i = 0; i < length; i++) parts.push(`"${i}":${childText}`);
+    text = `{${parts.join(',')}}`;
+    // Page sizes and row shapes are few; the bound keeps odd outputs from growing it.
+    if (UNIFORM_TEXT.size < 1_000) UNIFORM_TEXT.set(key, text);
+  }
+  return text;
+}
+
 function treeText(tree: Tree | Leaf): string {
   const leaf = LEAF_TEXT.get(tree as Leaf);
   if (leaf) return leaf;
+  const run = UNIFORM.get(tree as Tree);
+  if (run) return uniformText(run.child, run.length);
   let text = '{';
   let previous: Tree | Leaf | undefined;
   let previousText = '';
