@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { readPool } from '@tenant/domain';
+import { sqlPool } from '@tenant/domain';
 import type { SessionCache } from '@tenant/router';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
 
@@ -47,11 +47,11 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
   });
 
   // Both pools of the ORM (packages/domain createOrm): knex's, for the ORM and transactions, and
-  // the read pool, for raw SQL outside transactions (nearly all of the api's queries).
+  // the SQL pool, for raw SQL outside transactions (nearly all of the api's queries).
   const pools = (): { pool: string; used: number; free: number; pending: number; max: number }[] => {
     if (!options.orm) return [];
     const orm = (options.orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
-    const reads = readPool(options.orm.em);
+    const raw = sqlPool(options.orm.em);
     return [
       ...(orm
         ? [
@@ -64,14 +64,14 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
             },
           ]
         : []),
-      ...(reads
+      ...(raw
         ? [
             {
-              pool: 'reads',
-              used: reads.totalCount - reads.idleCount,
-              free: reads.idleCount,
-              pending: reads.waitingCount,
-              max: reads.options.max,
+              pool: 'sql',
+              used: raw.totalCount - raw.idleCount,
+              free: raw.idleCount,
+              pending: raw.waitingCount,
+              max: raw.options.max,
             },
           ]
         : []),

@@ -4,7 +4,7 @@ export * from './config';
 export { createDatabaseIfMissing, dropDatabase, withDatabase } from './db/admin';
 export * from './db/bootstrap';
 export { type EmbeddedServer, freePort, startEmbeddedPostgres, temporaryDataDir } from './db/embedded';
-export { createOrm, MIGRATIONS_TABLE, migrate, type OrmOptions, ormConfig, readPool } from './db/orm';
+export { createOrm, MIGRATIONS_TABLE, migrate, type OrmOptions, ormConfig, sqlPool } from './db/orm';
 export * from './entities';
 export * from './jobs';
 export { migrationsList } from './migrations';

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { readPool } from '@tenant/domain';
+import { sqlPool } from '@tenant/domain';
 
 const TIMESTAMPTZ = 1184;
 const TIMESTAMP = 1114;
@@ -51,7 +51,7 @@ function query(connection: PgConnection, text: string, params: readonly unknown[
 }
 
 /**
- * A query outside any transaction, on a connection of the ORM's read pool (createOrm), without
+ * A query outside any transaction, on a connection of the ORM's SQL pool (createOrm), without
  * knex's query machinery around it (a Raw, a Runner, binding checks, events). An error from the
  * server (it has a SQLSTATE `code`) leaves the connection usable; any other discards it.
  */
@@ -89,7 +89,7 @@ async function pooledQuery(
 export function sql(em: EntityManager) {
   const transaction = em.getTransactionContext() as Raw | undefined;
   const client = (em.getConnection().getKnex() as unknown as { client: KnexClient }).client;
-  const pool = transaction ? undefined : (readPool(em) as Pool | undefined);
+  const pool = transaction ? undefined : (sqlPool(em) as Pool | undefined);
   async function run(text: string, params: unknown[]): Promise<PgResult> {
     const result = transaction
       ? await transaction.raw(text, params)

@@ -49,11 +49,11 @@ export function ormConfig(options: OrmOptions): OrmConfig {
   });
 }
 
-/** Each ORM's pool for raw reads, by its connection (one per ORM, shared by every fork). */
-const readPools = new WeakMap<object, pg.Pool>();
+/** Each ORM's pool for raw SQL, by its connection (one per ORM, shared by every fork). */
+const sqlPools = new WeakMap<object, pg.Pool>();
 
 /**
- * The ORM, and beside knex's pool a `pg.Pool` for raw SQL outside transactions (`readPool`), on
+ * The ORM, and beside knex's pool a `pg.Pool` for raw SQL outside transactions (`sqlPool`), on
  * the same connection settings and type parsers, as large as the ORM's. Raw reads are nearly all
  * of the api's queries, and knex's pool (tarn) costs ~30 µs more per checkout than pg's: a chain
  * of promises and two timers per acquire (docs/performance.md). `orm.close()` ends both pools.
@@ -67,7 +67,7 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   });
   // A connection that breaks while idle is dropped by the pool; the next query opens another.
   pool.on('error', () => {});
-  readPools.set(connection, pool);
+  sqlPools.set(connection, pool);
   const closeOrm = orm.close.bind(orm);
   orm.close = async (force?: boolean) => {
     await closeOrm(force);
@@ -76,9 +76,9 @@ export async function createOrm(options: OrmOptions): Promise<MikroORM> {
   return orm;
 }
 
-/** The raw-read pool of the ORM `em` belongs to (undefined for an ORM made without createOrm). */
-export function readPool(em: { getConnection(): object }): pg.Pool | undefined {
-  return readPools.get(em.getConnection());
+/** The raw-SQL pool of the ORM `em` belongs to (undefined for an ORM made without createOrm). */
+export function sqlPool(em: { getConnection(): object }): pg.Pool | undefined {
+  return sqlPools.get(em.getConnection());
 }
 
 /** Applies every pending committed migration; returns the names it applied. */
