@@ -29,12 +29,8 @@ type PgConnection = {
     callback: (err: Error | null, result: PgResult) => void,
   ): void;
 };
-/** knex's client: its placeholder rewriting, and its pool for an ORM made without createOrm. */
-type KnexClient = {
-  acquireConnection(): Promise<PgConnection>;
-  releaseConnection(connection: PgConnection): Promise<unknown>;
-  positionBindings(sql: string): string;
-};
+/** knex's client: its placeholder rewriting (`?` → `$1`). */
+type KnexClient = { positionBindings(sql: string): string };
 type PooledConnection = PgConnection & { release(err?: Error): void };
 type Pool = { connect(): Promise<PooledConnection> };
 
@@ -55,22 +51,8 @@ function query(connection: PgConnection, text: string, params: readonly unknown[
  * knex's query machinery around it (a Raw, a Runner, binding checks, events). An error from the
  * server (it has a SQLSTATE `code`) leaves the connection usable; any other discards it.
  */
-async function pooledQuery(
-  pool: Pool | undefined,
-  client: KnexClient,
-  text: string,
-  params: readonly unknown[],
-): Promise<PgResult> {
+async function pooledQuery(pool: Pool, statement: string, params: readonly unknown[]): Promise<PgResult> {
   if (params.includes(undefined)) throw new Error('sql: undefined query parameter');
-  const statement = client.positionBindings(text);
-  if (!pool) {
-    const connection = await client.acquireConnection();
-    try {
-      return await query(connection, statement, params);
-    } finally {
-      await client.releaseConnection(connection);
-    }
-  }
   const connection = await pool.connect();
   try {
     const result = await query(connection, statement, params);
@@ -82,6 +64,13 @@ async function pooledQuery(
   }
 }
 
+/** The SQL pool createOrm opened for the ORM `em` belongs to. */
+function poolOf(em: EntityManager): Pool {
+  const pool = sqlPool(em);
+  if (!pool) throw new Error('sql: the EntityManager is not of an ORM made by createOrm');
+  return pool as unknown as Pool;
+}
+
 /**
  * Raw SQL on the request's EntityManager, inside its transaction when there is one.
  * Placeholders are knex's `?`; numeric columns come back as strings, timestamps as Date.
@@ -89,11 +78,11 @@ async function pooledQuery(
 export function sql(em: EntityManager) {
   const transaction = em.getTransactionContext() as Raw | undefined;
   const client = (em.getConnection().getKnex() as unknown as { client: KnexClient }).client;
-  const pool = transaction ? undefined : (sqlPool(em) as Pool | undefined);
+  const pool = poolOf(em);
   async function run(text: string, params: unknown[]): Promise<PgResult> {
     const result = transaction
       ? await transaction.raw(text, params)
-      : await pooledQuery(pool, client, text, params);
+      : await pooledQuery(pool, client.positionBindings(text), params);
     const dates = (result.fields ?? [])
       .filter((f) => f.dataTypeID === TIMESTAMPTZ || f.dataTypeID === TIMESTAMP)
       .map((f) => f.name);
