@@ -128,8 +128,8 @@ function copy(value: object): unknown {
       out[i] = child;
       let note = childNote(item);
       if (note) {
-        // Rows of a page annotate alike: they share their first sibling's tree, one object (and
-        // one piece of JSON text, see treeText) instead of one per row.
+        // Rows of a page annotate alike: they share their first sibling's tree, one object
+        // instead of one per row, and a run of them is written from a kept text (UNIFORM).
         if (previous && sameLeaves(previous, note)) note = previous;
         else if (!Array.isArray(note)) previous = note as Tree;
         tree ??= {};
@@ -261,16 +261,8 @@ function treeText(tree: Tree | Leaf): string {
   const run = UNIFORM.get(tree as Tree);
   if (run) return uniformText(run.child, run.length);
   let text = '{';
-  let previous: Tree | Leaf | undefined;
-  let previousText = '';
   for (const key in tree as Tree) {
-    const child = (tree as Tree)[key] as Tree | Leaf;
-    // Siblings share one tree object when they annotate alike (copy): its text is written once.
-    if (child !== previous) {
-      previous = child;
-      previousText = treeText(child);
-    }
-    text += `${text.length > 1 ? ',' : ''}${quoted(key)}:${previousText}`;
+    text += `${text.length > 1 ? ',' : ''}${quoted(key)}:${treeText((tree as Tree)[key] as Tree | Leaf)}`;
   }
   return `${text}}`;
 }
