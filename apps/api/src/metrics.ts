@@ -48,36 +48,23 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
 
   // Both pools of the ORM (packages/domain createOrm): knex's, for the ORM and transactions, and
   // the SQL pool, for raw SQL outside transactions (nearly all of the api's queries).
-  const pools = (): { pool: string; used: number; free: number; pending: number; max: number }[] => {
+  type PoolState = { pool: string; used: number; free: number; pending: number; max: number };
+  const pools = (): PoolState[] => {
     if (!options.orm) return [];
+    const found: PoolState[] = [];
     const orm = (options.orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
+    if (orm) {
+      const [used, free, pending] = [orm.numUsed(), orm.numFree(), orm.numPendingAcquires()];
+      found.push({ pool: 'orm', used, free, pending, max: orm.max });
+    }
     const raw = sqlPool(options.orm.em);
-    return [
-      ...(orm
-        ? [
-            {
-              pool: 'orm',
-              used: orm.numUsed(),
-              free: orm.numFree(),
-              pending: orm.numPendingAcquires(),
-              max: orm.max,
-            },
-          ]
-        : []),
-      ...(raw
-        ? [
-            {
-              pool: 'sql',
-              used: raw.totalCount - raw.idleCount,
-              free: raw.idleCount,
-              pending: raw.waitingCount,
-              max: raw.options.max,
-            },
-          ]
-        : []),
-    ];
+    if (raw) {
+      const [used, free, pending] = [raw.totalCount - raw.idleCount, raw.idleCount, raw.waitingCount];
+      found.push({ pool: 'sql', used, free, pending, max: raw.options.max });
+    }
+    return found;
   };
-  const poolGauge = (name: string, help: string, read: (p: ReturnType<typeof pools>[number]) => number) =>
+  const poolGauge = (name: string, help: string, read: (p: PoolState) => number) =>
     new Gauge({
       name,
       help,
