@@ -1,4 +1,4 @@
-import { packageTestConfig } from '../../vitest.shared';
+import { packageTestConfig } from '../../vitest.shared.ts';
 
 // One embedded PostgreSQL for the whole run when DATABASE_URL is unset; the soak needs longer.
 export default packageTestConfig({
