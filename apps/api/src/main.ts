@@ -9,11 +9,12 @@ import {
   vaultFromConfig,
 } from '@tenant/domain';
 import { createFinqwareClient } from '@tenant/finqware-client';
-import { domainVault, pgBossJobs, routerConfigFrom } from '@tenant/router';
+import { createSyncEventHub, domainVault, pgBossJobs, routerConfigFrom } from '@tenant/router';
 import { PgBoss } from 'pg-boss';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { createApiServer } from './server';
+import { listenForSyncEvents } from './sync-events';
 
 /**
  * Composition root: config → database → ORM → pg-boss (send only, no workers) → Finqware client
@@ -44,6 +45,8 @@ async function main() {
     timeoutMs: config.finqware.timeoutMs,
   });
   const metrics = createMetrics({ orm });
+  const syncEvents = createSyncEventHub();
+  const listener = listenForSyncEvents({ connectionString: database.url, hub: syncEvents, logger });
   const api = createApiServer({
     orm,
     fq,
@@ -57,6 +60,7 @@ async function main() {
     corsOrigins: config.api.corsOrigins,
     logger,
     metrics,
+    syncEvents,
   });
   const address = await api.listen(config.api.port);
   logger.info(
@@ -70,6 +74,7 @@ async function main() {
     stopping = true;
     logger.info({ signal }, 'draining');
     await api.close();
+    await listener.close();
     await boss.stop({ graceful: true, timeout: 5_000 }).catch(() => undefined);
     await orm.close(true);
     await database.stop();

@@ -8,6 +8,7 @@ import {
   createSessionCache,
   type FinqwarePort,
   type RouterConfig,
+  type SyncEventHub,
   type SyncJobsPort,
   type VaultPort,
 } from '@tenant/router';
@@ -25,6 +26,8 @@ export type ApiDeps = {
   corsOrigins: string[];
   logger: Logger;
   metrics: Metrics;
+  /** Live sync events for `sync.events` subscriptions (fed by listenForSyncEvents); ended by close(). */
+  syncEvents?: SyncEventHub;
   /** How long close() waits for in-flight requests before cutting connections. */
   drainTimeoutMs?: number;
 };
@@ -74,6 +77,7 @@ export function createApiServer(deps: ApiDeps) {
         logger,
         observe: (o) => metrics.observeProcedure(o),
         sessions,
+        syncEvents: deps.syncEvents,
         requestMeta: { ip: clientAddress(req), headers: req.headers },
       }),
     onError({ error, path }) {
@@ -250,6 +254,9 @@ export function createApiServer(deps: ApiDeps) {
      * sockets at once), and cuts what is left after the drain timeout. The caller closes the pool.
      */
     close(): Promise<void> {
+      // Live subscriptions would hold their responses open through the whole drain: end them
+      // first, with a retryable error, so their clients reconnect to another instance.
+      deps.syncEvents?.close();
       closing ??= new Promise<void>((resolve) => {
         const timer = setTimeout(() => server.closeAllConnections(), deps.drainTimeoutMs ?? 10_000);
         timer.unref();

@@ -3,6 +3,7 @@ import { consentSyncJobSchema, QUEUES } from '@tenant/domain';
 import type { SyncEngine } from '@tenant/sync-engine';
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from './logger';
+import { syncEventPublisher } from './sync-events';
 
 /**
  * The consent-sync handler: one job → one engine run on a fresh EntityManager fork, then the
@@ -27,6 +28,7 @@ export function createConsentSyncHandler(deps: {
   // deadline, abort them between pages) whatever pg-boss's stop decides about its own bookkeeping.
   const running = new Set<Promise<unknown>>();
   const stopping = new AbortController();
+  const publish = syncEventPublisher(orm);
 
   async function runOne(job: JobWithMetadata<unknown>): Promise<JobResult> {
     const parsed = consentSyncJobSchema.safeParse(job.data);
@@ -50,6 +52,7 @@ export function createConsentSyncHandler(deps: {
       jobId: job.id,
       signal: AbortSignal.any([job.signal, stopping.signal]),
       finalAttempt: job.retryCount >= job.retryLimit,
+      onProgress: publish,
     });
     const context = { jobId: job.id, consentId, attempt: job.retryCount };
     if (result.outcome === 'SKIPPED') {

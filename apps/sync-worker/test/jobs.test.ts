@@ -1,7 +1,14 @@
-import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
+import {
+  consentSyncSendOptions,
+  parseSyncEvent,
+  QUEUES,
+  SYNC_EVENTS_CHANNEL,
+  type SyncEvent,
+} from '@tenant/domain';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { TENANT_APP } from '@tenant/finqware-sandbox';
 import { runSql } from '@tenant/sync-engine';
+import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsents } from '../src/consent-check';
 import { listDeadLetters, redriveDeadLetters } from '../src/dlq';
@@ -74,6 +81,48 @@ afterEach(() => {
 
 const send = (consentId: string) =>
   worker.boss.send(QUEUES.consentSync, { consentId, reason: 'manual' }, consentSyncSendOptions(consentId));
+
+describe('live progress', () => {
+  it('NOTIFYs each committed step of a sync, with its user, for the api to fan out', async () => {
+    const listener = new pg.Client({ connectionString: world.db.url });
+    await listener.connect();
+    const events: SyncEvent[] = [];
+    listener.on('notification', (message) => {
+      const event = parseSyncEvent(message.payload);
+      if (event) events.push(event);
+    });
+    await listener.query(`LISTEN ${SYNC_EVENTS_CHANNEL}`);
+    try {
+      const consent = await world.connect();
+      await send(consent.consentId);
+      await waitFor(
+        () => events.some((e) => e.consentId === consent.consentId && e.outcome !== 'RUNNING'),
+        30_000,
+        'the final event',
+      );
+      const mine = events.filter((e) => e.consentId === consent.consentId);
+      const [run] = await runSql<{ id: string; userId: string; inserted: number; accountsSynced: number }>(
+        world.em(),
+        `SELECT r.id, us.user_id AS "userId", r.inserted, r.accounts_synced AS "accountsSynced"
+           FROM sync_runs r JOIN user_skills us ON us.id = r.user_skill_id WHERE r.user_skill_id = ?`,
+        [consent.consentId],
+      );
+      // A RUNNING event when the run starts, one per committed page (counts growing), then the outcome.
+      expect(mine[0]).toMatchObject({ outcome: 'RUNNING', inserted: 0, runId: run?.id, userId: run?.userId });
+      expect(mine.length).toBeGreaterThanOrEqual(3);
+      expect(mine.at(-1)).toMatchObject({
+        outcome: 'SUCCEEDED',
+        inserted: run?.inserted,
+        accountsSynced: run?.accountsSynced,
+      });
+      const inserted = mine.map((e) => e.inserted);
+      expect(inserted).toEqual([...inserted].sort((a, b) => a - b));
+      expect(run?.inserted).toBeGreaterThan(0);
+    } finally {
+      await listener.end();
+    }
+  });
+});
 
 describe('consent-sync dispositions', () => {
   it('429 with Retry-After: the retry waits for the server-given delay, then succeeds', async () => {

@@ -10,4 +10,5 @@ export * from './jobs';
 export { migrationsList } from './migrations';
 export * from './paths';
 export * from './services/consent-secrets';
+export * from './sync-events';
 export * from './vault';

@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SessionCache } from './auth/session-cache';
-import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from './ports';
+import type { FinqwarePort, Logger, RouterConfig, SyncEventsPort, SyncJobsPort, VaultPort } from './ports';
 
 export type RequestMeta = {
   /** Client address as seen by the api (after any trusted proxy handling). */
@@ -24,6 +24,8 @@ export type ContextDeps = {
   observe?: (observation: ProcedureObservation) => void;
   /** Verified tokens shared by this process's requests; without it every request looks its token up. */
   sessions?: SessionCache;
+  /** Live sync events (`sync.events`); without it that subscription is refused. */
+  syncEvents?: SyncEventsPort;
 };
 
 export type Context = Omit<ContextDeps, 'clock'> & {

@@ -14,4 +14,5 @@ export * from './ports';
 export type { AppRouter, RouterInputs, RouterOutputs } from './root';
 export { appRouter } from './root';
 export { type CallbackOutcome, completeFromCallback, type FlowDeps } from './services/connect-flow';
+export { createSyncEventHub, type SyncEventHub } from './services/sync-events';
 export { createCallerFactory } from './trpc';

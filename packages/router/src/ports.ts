@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SyncEvent } from '@tenant/domain';
 
 /**
  * What the router needs from the outside world, as narrow interfaces. The api (and the test
@@ -124,4 +125,12 @@ export const defaultRouterConfig: RouterConfig = {
   syncRefreshCooldownSeconds: 60,
   consentRevokePurge: false,
   connectSessionTtlSeconds: 30 * 60,
+};
+
+/**
+ * Live sync progress of one user, as the worker published it (the api feeds it from PostgreSQL
+ * LISTEN; tests from a hub in memory). Ends when `signal` aborts.
+ */
+export type SyncEventsPort = {
+  subscribe(userId: string, signal: AbortSignal): AsyncIterable<SyncEvent>;
 };

@@ -25,6 +25,9 @@ function describe(issues: FieldIssue[]): string {
 const t = initTRPC.context<Context>().create({
   transformer,
   isDev: false,
+  // Subscriptions (SSE) ping every 15 s so idle proxies keep them open, and a client that hears
+  // nothing for 40 s reconnects instead of waiting on a dead connection.
+  sse: { ping: { enabled: true, intervalMs: 15_000 }, client: { reconnectAfterInactivityMs: 40_000 } },
   /**
    * The only place error shapes are built: no stack, no cause, no SQL. An INTERNAL_SERVER_ERROR
    * (an unexpected throw) keeps a generic message, because its text could be a driver error.

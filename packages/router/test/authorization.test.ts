@@ -38,6 +38,7 @@ const MATRIX: Record<string, ((api: Api, ids: Ids) => Promise<unknown>) | { noOw
   'insights.cashflow': { noOwnedId: 'scoped aggregate (checked below)' },
   'insights.topCounterparties': { noOwnedId: 'scoped aggregate (checked below)' },
   'sync.runs': (api, ids) => api.sync.runs({ consentId: ids.consent }),
+  'sync.events': { noOwnedId: 'the caller’s own events (apps/api/test/sync-events.test.ts: a second user)' },
 };
 
 let h: Harness;

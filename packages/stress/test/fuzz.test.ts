@@ -259,6 +259,13 @@ const SPECS: Record<string, Spec> = {
     call: (api, input) => api.sync.runs(input as never),
     foreign: (ctx) => fc.record({ consentId: foreignId(ctx, 'consent') }),
   },
+  // No input and no ids; in-process callers have no event source, so the generator refuses at once.
+  'sync.events': {
+    input: () => hostile,
+    call: async (api, input) => {
+      for await (const _ of await api.sync.events(input as never)) break;
+    },
+  },
 };
 
 let h: Harness;

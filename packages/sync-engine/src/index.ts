@@ -31,6 +31,7 @@ export {
   type SyncEngine,
   type SyncEngineDeps,
   type SyncEngineOptions,
+  type SyncProgress,
   type SyncRequest,
   type SyncResult,
 } from './sync-consent';

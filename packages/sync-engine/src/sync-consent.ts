@@ -71,6 +71,20 @@ export type SyncRequest = {
   signal?: AbortSignal;
   /** No retry follows a failure of this attempt: a retryable failure is recorded FAILED, not RETRYING. */
   finalAttempt?: boolean;
+  /**
+   * Told after each committed step: the run started, a page was written (counts so far), the run
+   * ended (its outcome). The worker publishes these to the api for live status; awaited, so the
+   * events of one run arrive in order.
+   */
+  onProgress?: (progress: SyncProgress) => void | Promise<void>;
+};
+
+export type SyncProgress = {
+  consentId: string;
+  userId: string;
+  runId: string;
+  outcome: 'RUNNING' | RunOutcome;
+  counts: RunCounts;
 };
 
 export type SyncResult =
@@ -107,6 +121,24 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       reason: request.reason,
     });
     const counts: RunCounts = { accountsSynced: 0, inserted: 0, updated: 0, removed: 0 };
+    // Live status is a courtesy: a listener that fails never fails the sync.
+    const progress = async (outcome: SyncProgress['outcome']) => {
+      try {
+        await request.onProgress?.({
+          consentId: consent.id,
+          userId: consent.userId,
+          runId,
+          outcome,
+          counts: { ...counts },
+        });
+      } catch (err) {
+        log?.warn(
+          { consentId: consent.id, err: err instanceof Error ? err.message : String(err) },
+          'sync progress not published',
+        );
+      }
+    };
+    await progress('RUNNING');
     const signal = request.signal;
     const checkAbort = () => {
       if (signal?.aborted) throw new SyncAbortedError();
@@ -151,6 +183,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         });
         counts.inserted += written.inserted;
         counts.updated += written.updated;
+        await progress('RUNNING');
         options.onPageCommitted?.({
           rows: rows.length,
           mapMs: writeStarted - mapStarted,
@@ -176,6 +209,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       );
 
       await finishRun(em, runId, consent.id, { outcome: 'SUCCEEDED', counts });
+      await progress('SUCCEEDED');
       return { outcome: 'SUCCEEDED', runId, counts };
     } catch (err) {
       const error = classifyError(err);
@@ -192,6 +226,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
           errorClass: error.errorClass,
           errorMessage: error.message,
         });
+        await progress(outcome);
       } catch (recordError) {
         // The database may be what failed; the job's retry will open a new run.
         log?.warn(

@@ -1,9 +1,33 @@
+import { TRPCError } from '@trpc/server';
 import { findOwnedConsent } from '../access';
 import { sql } from '../db';
 import { consentIdInput } from '../schemas';
 import { authedProcedure, router } from '../trpc';
 
 export const syncRouter = router({
+  /**
+   * Live progress of the caller's consent syncs over server-sent events: a RUNNING event when a
+   * run starts and after each page it commits (counts so far), then one with its outcome. Only
+   * the caller's own consents; nothing is replayed, so a client re-reads state when it connects.
+   */
+  events: authedProcedure.subscription(async function* ({ ctx, signal }) {
+    if (!ctx.syncEvents) {
+      throw new TRPCError({ code: 'METHOD_NOT_SUPPORTED', message: 'Live updates are not available here' });
+    }
+    for await (const event of ctx.syncEvents.subscribe(ctx.user.id, signal ?? new AbortController().signal)) {
+      yield {
+        consentId: event.consentId,
+        runId: event.runId,
+        outcome: event.outcome,
+        accountsSynced: event.accountsSynced,
+        inserted: event.inserted,
+        updated: event.updated,
+        removed: event.removed,
+        at: new Date(event.at),
+      };
+    }
+  }),
+
   /** The sync ledger of one consent, newest first (the last 100 runs). */
   runs: authedProcedure.input(consentIdInput).query(async ({ ctx, input }) => {
     const consent = await findOwnedConsent(ctx.em, ctx.user.id, input.consentId);
