@@ -1,10 +1,11 @@
 /**
  * pnpm --filter @tenant/sync-worker bench — fan-out of BENCH_CONSENTS (default 100 000) ACTIVE
  * consents into consent-sync jobs, on a fresh database (DATABASE_URL's server, or embedded).
- * Prints the fan-out time and rate, and a second fan-out right after (every consent already has a
- * queued job, so the exclusive policy must add nothing).
+ * Prints the fan-out time and rate, a second fan-out right after (every consent already has a
+ * queued job, so the stately policy must add nothing), and fan-out #1 run again under its own id,
+ * as its retry after a worker died would (every job id exists, so nothing is added).
  */
-
+import { randomUUID } from 'node:crypto';
 import { createQueues, QUEUES } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { runSql } from '@tenant/sync-engine';
@@ -26,11 +27,15 @@ try {
   const seedMs = performance.now() - t;
 
   t = performance.now();
-  const first = await fanOut(db.orm.em.fork(), boss, { spreadSeconds: 900, batchSize });
+  const fanoutId = randomUUID();
+  const first = await fanOut(db.orm.em.fork(), boss, { spreadSeconds: 900, batchSize, fanoutId });
   const firstMs = performance.now() - t;
   t = performance.now();
   const second = await fanOut(db.orm.em.fork(), boss, { spreadSeconds: 900, batchSize });
   const secondMs = performance.now() - t;
+  t = performance.now();
+  const retried = await fanOut(db.orm.em.fork(), boss, { spreadSeconds: 900, batchSize, fanoutId });
+  const retriedMs = performance.now() - t;
   const [{ queued } = { queued: 0 }] = await runSql<{ queued: number }>(
     db.orm.em.fork(),
     `SELECT count(*)::int AS queued FROM pgboss.job WHERE name = ? AND state = 'created'`,
@@ -49,10 +54,11 @@ try {
     'fan-out #2 (all already queued): enqueued',
     `${second.enqueued}  in ${(secondMs / 1000).toFixed(2)} s`,
   );
+  row('fan-out #1 retried: enqueued', `${retried.enqueued}  in ${(retriedMs / 1000).toFixed(2)} s`);
   row('consent-sync jobs queued', `${queued.toLocaleString('en')}`);
   row('batch size', `${batchSize}`);
   row('ratio fan-out #2 / #1 time', `${(secondMs / firstMs).toFixed(2)}`);
-  if (first.enqueued !== consents || second.enqueued !== 0) {
+  if (first.enqueued !== consents || second.enqueued !== 0 || retried.enqueued !== 0) {
     console.error('UNEXPECTED: every consent must get exactly one job');
     process.exitCode = 1;
   }

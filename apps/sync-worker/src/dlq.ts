@@ -29,7 +29,7 @@ export async function listDeadLetters(boss: PgBoss, limit = 100): Promise<DeadLe
 
 /**
  * Moves dead letters back to consent-sync (their source queue), all or the given ids. A consent
- * that already has a sync queued keeps that one: the exclusive policy drops the duplicate.
+ * that already has a sync queued keeps that one: the stately policy drops the duplicate.
  */
 export async function redriveDeadLetters(boss: PgBoss, ids?: string[]): Promise<number> {
   if (ids) return boss.redrive(QUEUES.consentSyncDeadLetter, { ids, limit: Math.max(1, ids.length) });

@@ -1,23 +1,51 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type ConsentSyncJob, consentSyncSendOptions, QUEUES } from '@tenant/domain';
 import { runSql } from '@tenant/sync-engine';
 import type { JobInsert, PgBoss } from 'pg-boss';
+import { v5 as uuidv5 } from 'uuid';
 
 export type FanOutOptions = {
   /** Starts are spread evenly over this many seconds (SYNC_SPREAD_SECONDS), so the fleet does not stampede Finqware. */
   spreadSeconds: number;
+  /**
+   * The fan-out's identity: its sync-fanout job id, the same for every attempt of that job. Each
+   * consent's sync job id derives from it, so a retried fan-out enqueues nothing twice. A fan-out
+   * without one (the operator's `fanout` command) gets a fresh id.
+   */
+  fanoutId?: string;
   /** Consents read and jobs inserted per statement. */
   batchSize?: number;
   reason?: ConsentSyncJob['reason'];
   now?: () => Date;
+  /** Aborted when pg-boss takes the job away (its heartbeat lapsed): stop between batches. */
+  signal?: AbortSignal;
+  /** Called after each committed batch. */
+  onBatch?: (progress: FanOutProgress) => void;
 };
+
+export type FanOutProgress = { consents: number; total: number; enqueued: number };
+
+/**
+ * The id of the sync job a fan-out enqueues for one consent: a name-based (v5) uuid of the consent
+ * in the fan-out's namespace. pg-boss's insert skips a job whose id exists (its primary key), in
+ * any state — queued, running or done.
+ */
+export function fanoutJobId(fanoutId: string, consentId: string): string {
+  return uuidv5(consentId, fanoutId);
+}
 
 /**
  * Enqueues one consent-sync job per ACTIVE consent. Consents are read by keyset on the primary key
- * (no OFFSET, constant cost per batch) and inserted with one `insert()` per batch. The queue's
- * `stately` policy (domain's QUEUE_DEFINITIONS) keeps at most one QUEUED sync per consent, so a job
- * for a consent that already has one waiting is a no-op (ON CONFLICT DO NOTHING) and overlapping
- * fan-outs never double a sync; a consent whose sync is running gets one follow-up.
+ * (no OFFSET, constant cost per batch) and inserted with one `insert()` per batch.
+ *
+ * Exactly once per fan-out, even when a worker dies half-way and the job is retried: the retry
+ * reads every consent again, and the jobs the killed attempt committed are skipped by their ids
+ * (`fanoutJobId`). The queue's per-consent singleton alone would not do it: it only collapses a job
+ * into one still *queued*, and by the time the retry runs the first batches' syncs have started
+ * or finished. The singleton does the rest: a consent that already has a sync waiting (a manual
+ * refresh, an earlier fan-out) gets nothing more, and a consent whose sync is running gets one
+ * follow-up.
  */
 export async function fanOut(
   em: EntityManager,
@@ -26,6 +54,7 @@ export async function fanOut(
 ): Promise<{ consents: number; enqueued: number }> {
   const batchSize = options.batchSize ?? 5000;
   const reason = options.reason ?? 'scheduled';
+  const fanoutId = options.fanoutId ?? randomUUID();
   const start = (options.now ?? (() => new Date()))().getTime();
   const [{ total } = { total: 0 }] = await runSql<{ total: number }>(
     em,
@@ -36,6 +65,7 @@ export async function fanOut(
   let seen = 0;
   let enqueued = 0;
   for (;;) {
+    options.signal?.throwIfAborted();
     const rows = await runSql<{ id: string }>(
       em,
       `SELECT id FROM user_skills WHERE status = 'ACTIVE' AND id > ? ORDER BY id LIMIT ?`,
@@ -47,6 +77,7 @@ export async function fanOut(
       return {
         data: { consentId: row.id, reason } satisfies ConsentSyncJob,
         ...consentSyncSendOptions(row.id),
+        id: fanoutJobId(fanoutId, row.id),
         startAfter: new Date(start + offset),
       };
     });
@@ -54,6 +85,7 @@ export async function fanOut(
     enqueued += ids?.length ?? 0;
     seen += rows.length;
     after = (rows.at(-1) as { id: string }).id;
+    options.onBatch?.({ consents: seen, total, enqueued });
     if (rows.length < batchSize) break;
   }
   return { consents: seen, enqueued };

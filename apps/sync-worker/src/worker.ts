@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@tenant/domain';
-import { createQueues, QUEUES } from '@tenant/domain';
+import { createQueues, QUEUES, SUPERVISION, syncFanoutJobSchema } from '@tenant/domain';
 import { type ConsentSecretsReader, createSyncEngine, type FinqwarePort } from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { type ConsentStatusPort, checkConsents } from './consent-check';
@@ -36,6 +36,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     connectionString: deps.databaseUrl,
     application_name: 'tenant-sync-worker',
     max: Math.max(4, Math.min(config.sync.concurrency + 2, config.database.poolMax)),
+    // Every worker supervises: a dead worker's jobs are failed back into their queues this often.
+    ...SUPERVISION,
   });
   boss.on('error', (err) => log.error({ err: err.message }, 'pg-boss error'));
   await boss.start();
@@ -64,9 +66,18 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     QUEUES.syncFanout,
     { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
     async ([job]) => {
+      if (!job) return;
+      const { batchSize } = syncFanoutJobSchema.parse(job.data ?? {});
       const started = Date.now();
-      const result = await fanOut(orm.em.fork(), boss, { spreadSeconds: config.sync.spreadSeconds });
-      log.info({ jobId: job?.id, ...result, ms: Date.now() - started }, 'sync fan-out enqueued');
+      log.info({ jobId: job.id, attempt: job.retryCount }, 'sync fan-out started');
+      const result = await fanOut(orm.em.fork(), boss, {
+        spreadSeconds: config.sync.spreadSeconds,
+        fanoutId: job.id,
+        ...(batchSize ? { batchSize } : {}),
+        signal: job.signal,
+        onBatch: (progress) => log.info({ jobId: job.id, ...progress }, 'sync fan-out progress'),
+      });
+      log.info({ jobId: job.id, ...result, ms: Date.now() - started }, 'sync fan-out enqueued');
       return result;
     },
   );

@@ -2,6 +2,7 @@ import {
   consentSyncSendOptions,
   parseSyncEvent,
   QUEUES,
+  queueDefinitionProblems,
   SYNC_EVENTS_CHANNEL,
   type SyncEvent,
 } from '@tenant/domain';
@@ -121,6 +122,14 @@ describe('live progress', () => {
     } finally {
       await listener.end();
     }
+  });
+});
+
+describe('queues', () => {
+  it('every queue the worker made is declared, with the failure detection its definition gives', async () => {
+    const queues = await worker.boss.getQueues();
+    expect(queues.map((q) => q.name)).toEqual(expect.arrayContaining(Object.values(QUEUES)));
+    expect(queueDefinitionProblems(queues)).toEqual([]);
   });
 });
 

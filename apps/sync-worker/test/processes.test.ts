@@ -12,7 +12,12 @@ let boss: PgBoss;
 beforeAll(async () => {
   world = await createWorld({ seed: 'worker-processes', transactionsPerAccount: 30 });
   // The test's own pg-boss doubles as a fast supervisor (lapsed heartbeats are failed within ~1 s).
-  boss = new PgBoss({ connectionString: world.db.url, superviseIntervalSeconds: 1, max: 3 });
+  boss = new PgBoss({
+    connectionString: world.db.url,
+    superviseIntervalSeconds: 1,
+    monitorIntervalSeconds: 1,
+    max: 3,
+  });
   boss.on('error', () => undefined);
   await boss.start();
   const { createQueues } = await import('@tenant/domain');
