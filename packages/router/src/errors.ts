@@ -1,7 +1,37 @@
-import { TRPCError } from '@trpc/server';
+import { type TRPC_ERROR_CODE_KEY, type TRPC_ERROR_CODE_NUMBER, TRPCError } from '@trpc/server';
 
 /** One problem with one input field, in the shape front-ends show next to the field. */
 export type FieldIssue = { path: string; message: string };
+
+/** Why a CONFLICT, PRECONDITION_FAILED, SERVICE_UNAVAILABLE or BAD_GATEWAY happened, for a UI to act on. */
+export type ErrorReason =
+  | 'EMAIL_TAKEN'
+  | 'STEP_NOT_CURRENT'
+  | 'AWAITING_REDIRECT'
+  | 'SESSION_EXPIRED'
+  | 'SESSION_FAILED'
+  | 'REAUTH_REQUIRED'
+  | 'CONSENT_DELETED'
+  | 'NOT_SYNCABLE'
+  | 'UPSTREAM_UNAVAILABLE'
+  | 'UPSTREAM_ERROR';
+
+/**
+ * Every error a client receives, as the error formatter builds it. Declared rather than inferred:
+ * it is part of the contract @tenant/client ships, so it may name nothing of the server.
+ */
+export type TenantErrorShape = {
+  code: TRPC_ERROR_CODE_NUMBER;
+  message: string;
+  data: {
+    code: TRPC_ERROR_CODE_KEY;
+    httpStatus: number;
+    path: string | undefined;
+    issues?: FieldIssue[];
+    retryAfterSeconds?: number;
+    reason?: ErrorReason;
+  };
+};
 
 /**
  * Extra facts a client may act on, carried as the `cause` of a TRPCError and copied into the
@@ -10,9 +40,9 @@ export type FieldIssue = { path: string; message: string };
 export class ErrorDetails extends Error {
   readonly issues: FieldIssue[] | undefined;
   readonly retryAfterSeconds: number | undefined;
-  readonly reason: string | undefined;
+  readonly reason: ErrorReason | undefined;
 
-  constructor(details: { issues?: FieldIssue[]; retryAfterSeconds?: number; reason?: string }) {
+  constructor(details: { issues?: FieldIssue[]; retryAfterSeconds?: number; reason?: ErrorReason }) {
     super('error details');
     this.name = 'ErrorDetails';
     this.issues = details.issues;
@@ -42,7 +72,7 @@ export function unauthorized(message = 'Sign in first'): TRPCError {
   return new TRPCError({ code: 'UNAUTHORIZED', message });
 }
 
-export function conflict(message: string, reason?: string): TRPCError {
+export function conflict(message: string, reason?: ErrorReason): TRPCError {
   return new TRPCError({
     code: 'CONFLICT',
     message,
@@ -59,7 +89,7 @@ export function tooManyRequests(message: string, retryAfterSeconds: number): TRP
   });
 }
 
-export function preconditionFailed(message: string, reason: string): TRPCError {
+export function preconditionFailed(message: string, reason: ErrorReason): TRPCError {
   return new TRPCError({ code: 'PRECONDITION_FAILED', message, cause: new ErrorDetails({ reason }) });
 }
 

@@ -9,9 +9,10 @@ export {
   type ProcedureObservation,
   type RequestMeta,
 } from './context';
+export type { ErrorReason, FieldIssue, TenantErrorShape } from './errors';
 export { ErrorDetails } from './errors';
 export * from './ports';
-export type { AppRouter, RouterInputs, RouterOutputs } from './root';
+export type { AppRouter, RouterInputs, RouterOutputs, ServerAppRouter } from './root';
 export { appRouter } from './root';
 export { type CallbackOutcome, completeFromCallback, type FlowDeps } from './services/connect-flow';
 export { createSyncEventHub, type SyncEventHub } from './services/sync-events';

@@ -1,4 +1,10 @@
-import type { inferRouterInputs, inferRouterOutputs } from '@trpc/server';
+import type {
+  inferRouterInputs,
+  inferRouterOutputs,
+  TRPCBuiltRouter,
+  TRPCDecorateCreateRouterOptions,
+} from '@trpc/server';
+import type { TenantErrorShape } from './errors';
 import { accountsRouter } from './routers/accounts';
 import { authRouter } from './routers/auth';
 import { balancesRouter } from './routers/balances';
@@ -10,7 +16,11 @@ import { syncRouter } from './routers/sync';
 import { transactionsRouter } from './routers/transactions';
 import { router } from './trpc';
 
-export const appRouter = router({
+/**
+ * Every procedure by path. Sub-routers are plain records (not `router()` calls), so this object's
+ * type holds procedures' inputs, outputs and error shape and nothing of the server's Context.
+ */
+const procedures = {
   auth: authRouter,
   catalog: catalogRouter,
   connect: connectRouter,
@@ -20,8 +30,22 @@ export const appRouter = router({
   transactions: transactionsRouter,
   insights: insightsRouter,
   sync: syncRouter,
-});
+};
 
-export type AppRouter = typeof appRouter;
+export const appRouter = router(procedures);
+
+/** The server's router type: its context is the request Context (an EntityManager, ports, logger). */
+export type ServerAppRouter = typeof appRouter;
+
+/**
+ * The router as a client sees it: the same procedures and error shape, with the context left
+ * out, since a client never sees it and the Context type names MikroORM, pg-boss and the ports.
+ * This is the AppRouter @tenant/client bundles into its declarations; test/public-router.test.ts
+ * holds its inputs and outputs equal to the server's.
+ */
+export type AppRouter = TRPCBuiltRouter<
+  { ctx: object; meta: object; errorShape: TenantErrorShape; transformer: true },
+  TRPCDecorateCreateRouterOptions<typeof procedures>
+>;
 export type RouterInputs = inferRouterInputs<AppRouter>;
 export type RouterOutputs = inferRouterOutputs<AppRouter>;

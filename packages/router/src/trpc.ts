@@ -1,7 +1,7 @@
 import { initTRPC, TRPCError } from '@trpc/server';
 import { authenticate } from './auth/authenticate';
 import type { AuthedUser, Context } from './context';
-import { ErrorDetails, type FieldIssue } from './errors';
+import { ErrorDetails, type FieldIssue, type TenantErrorShape } from './errors';
 import { transformer } from './transformer';
 
 type IssueLike = { path?: ReadonlyArray<PropertyKey | { key: PropertyKey }>; message: string };
@@ -32,7 +32,7 @@ const t = initTRPC.context<Context>().create({
    * The only place error shapes are built: no stack, no cause, no SQL. An INTERNAL_SERVER_ERROR
    * (an unexpected throw) keeps a generic message, because its text could be a driver error.
    */
-  errorFormatter({ shape, error }) {
+  errorFormatter({ shape, error }): TenantErrorShape {
     const details = error.cause instanceof ErrorDetails ? error.cause : undefined;
     const parsed = schemaIssues(error.cause);
     const issues = details?.issues ?? parsed;

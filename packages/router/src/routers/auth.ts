@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { TRPCError } from '@trpc/server';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { forgetSession } from '../auth/authenticate';
 import {
   decoyPasswordHash,
@@ -14,7 +14,7 @@ import { sql } from '../db';
 import { conflict, unauthorized } from '../errors';
 import { credentials, loginInput } from '../schemas';
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from '../services/login-throttle';
-import { authedProcedure, publicProcedure, router } from '../trpc';
+import { authedProcedure, publicProcedure } from '../trpc';
 
 type UserRow = { id: string; email: string; password_hash: string; created_at: Date };
 
@@ -36,7 +36,7 @@ async function issueToken(em: EntityManager, ctx: Context, userId: string) {
   return { token, expiresAt };
 }
 
-export const authRouter = router({
+export const authRouter = {
   register: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
     const passwordHash = await hashPassword(input.password);
     const now = ctx.clock();
@@ -87,4 +87,4 @@ export const authRouter = router({
     forgetSession(ctx);
     return { ok: true as const };
   }),
-});
+} satisfies TRPCRouterRecord;

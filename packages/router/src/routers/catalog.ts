@@ -1,7 +1,8 @@
+import type { TRPCRouterRecord } from '@trpc/server';
 import { listEnabledSkills } from '../access';
-import { authedProcedure, router } from '../trpc';
+import { authedProcedure } from '../trpc';
 
-export const catalogRouter = router({
+export const catalogRouter = {
   /** The skills a user may connect, with their bank. Disabled skills are not listed. */
   skills: authedProcedure.query(async ({ ctx }) => {
     const rows = await listEnabledSkills(ctx.em);
@@ -13,4 +14,4 @@ export const catalogRouter = router({
       servicer: { code: row.servicer_code, name: row.servicer_name, country: row.servicer_country },
     }));
   }),
-});
+} satisfies TRPCRouterRecord;

@@ -1,7 +1,8 @@
+import type { TRPCRouterRecord } from '@trpc/server';
 import type { Context } from '../context';
 import { connectSessionInput, connectStartInput, connectSubmitInput } from '../schemas';
 import { type FlowDeps, getConnect, startConnect, submitConnect } from '../services/connect-flow';
-import { authedProcedure, router } from '../trpc';
+import { authedProcedure } from '../trpc';
 
 export function flowDeps(ctx: Context): FlowDeps {
   return {
@@ -15,7 +16,7 @@ export function flowDeps(ctx: Context): FlowDeps {
   };
 }
 
-export const connectRouter = router({
+export const connectRouter = {
   start: authedProcedure
     .input(connectStartInput)
     .mutation(({ ctx, input }) => startConnect(flowDeps(ctx), ctx.user, input.skillId)),
@@ -28,4 +29,4 @@ export const connectRouter = router({
   get: authedProcedure
     .input(connectSessionInput)
     .query(({ ctx, input }) => getConnect(flowDeps(ctx), ctx.user.id, input.sessionId)),
-});
+} satisfies TRPCRouterRecord;

@@ -1,8 +1,9 @@
+import type { TRPCRouterRecord } from '@trpc/server';
 import { findOwnedConsent } from '../access';
 import { sql } from '../db';
 import { fromFinqwareError, isFinqwareError, preconditionFailed, tooManyRequests } from '../errors';
 import { consentIdInput } from '../schemas';
-import { authedProcedure, router } from '../trpc';
+import { authedProcedure } from '../trpc';
 
 type ConsentRow = {
   id: string;
@@ -26,7 +27,7 @@ type ConsentRow = {
   run_finished_at: Date | null;
 };
 
-export const consentsRouter = router({
+export const consentsRouter = {
   list: authedProcedure.query(async ({ ctx }) => {
     const rows = await sql(ctx.em).all<ConsentRow>(
       `select us.id, us.status, us.consent_exp, us.expires_soon, us.last_synced_at, us.last_sync_outcome,
@@ -128,4 +129,4 @@ export const consentsRouter = router({
     });
     return { consentId: consent.id, status: 'DELETED' as const, dataPurged: purged };
   }),
-});
+} satisfies TRPCRouterRecord;

@@ -1,12 +1,13 @@
+import type { TRPCRouterRecord } from '@trpc/server';
 import { cashflow, topCounterparties } from '../queries/insights';
 import { cashflowInput, topCounterpartiesInput } from '../schemas';
-import { authedProcedure, router } from '../trpc';
+import { authedProcedure } from '../trpc';
 
-export const insightsRouter = router({
+export const insightsRouter = {
   cashflow: authedProcedure
     .input(cashflowInput)
     .query(({ ctx, input }) => cashflow(ctx.em, ctx.user.id, input)),
   topCounterparties: authedProcedure
     .input(topCounterpartiesInput)
     .query(({ ctx, input }) => topCounterparties(ctx.em, ctx.user.id, input)),
-});
+} satisfies TRPCRouterRecord;

@@ -1,10 +1,10 @@
-import { TRPCError } from '@trpc/server';
+import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { findOwnedConsent } from '../access';
 import { sql } from '../db';
 import { consentIdInput } from '../schemas';
-import { authedProcedure, router } from '../trpc';
+import { authedProcedure } from '../trpc';
 
-export const syncRouter = router({
+export const syncRouter = {
   /**
    * Live progress of the caller's consent syncs over server-sent events: a RUNNING event when a
    * run starts and after each page it commits (counts so far), then one with its outcome. Only
@@ -63,4 +63,4 @@ export const syncRouter = router({
       removed: row.removed,
     }));
   }),
-});
+} satisfies TRPCRouterRecord;

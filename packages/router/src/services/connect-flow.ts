@@ -50,7 +50,12 @@ export type FlowDeps = {
 export type ConnectState =
   | { sessionId: string; status: 'IN_PROGRESS'; done: false; step: FrontendStep }
   | { sessionId: string; status: 'COMPLETED'; done: true; consentId: string }
-  | { sessionId: string; status: 'FAILED' | 'EXPIRED'; done: false; reason: string };
+  | {
+      sessionId: string;
+      status: 'FAILED' | 'EXPIRED';
+      done: false;
+      reason: 'SESSION_FAILED' | 'SESSION_EXPIRED';
+    };
 
 export type CallbackOutcome = { sessionId: string; status: 'done' | 'failed'; reason?: string };
 

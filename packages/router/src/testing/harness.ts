@@ -27,7 +27,7 @@ import {
   type RouterConfig,
   type SyncJobsPort,
 } from '../ports';
-import { type AppRouter, appRouter } from '../root';
+import { appRouter, type ServerAppRouter } from '../root';
 import { createCallerFactory } from '../trpc';
 
 /**
@@ -60,9 +60,9 @@ const createCaller = createCallerFactory(appRouter);
 
 /**
  * An in-process client of the whole router, calling with one bearer token (or none). Named through
- * AppRouter so the built declarations reference the router's type instead of spelling it out.
+ * the router's type so the built declarations reference the router's type instead of spelling it out.
  */
-export type RouterCaller = ReturnType<AppRouter['createCaller']>;
+export type RouterCaller = ReturnType<ServerAppRouter['createCaller']>;
 
 export type SignedUpUser = Awaited<ReturnType<RouterCaller['auth']['register']>> & { api: RouterCaller };
 
