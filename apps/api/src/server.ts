@@ -1,6 +1,7 @@
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { MAX_BATCH_SIZE } from '@tenant/client';
 import {
   appRouter,
   completeFromCallback,
@@ -32,9 +33,6 @@ export type ApiDeps = {
   drainTimeoutMs?: number;
 };
 
-/** Matches `maxItems` of @tenant/router/client's httpBatchLink. */
-const MAX_BATCH_SIZE = 50;
-
 const CORS_HEADERS = 'authorization, content-type, trpc-accept, x-trpc-source';
 
 /** The client address; proxies are not trusted (put the api behind one that sets the socket peer, or extend here). */
@@ -65,7 +63,8 @@ export function createApiServer(deps: ApiDeps) {
     router: appRouter,
     basePath: '/trpc/',
     maxBodySize: 1_000_000,
-    // One HTTP request may not fan out into an unbounded number of procedure calls.
+    // One HTTP request may not fan out into an unbounded number of procedure calls; the client
+    // package splits its batches at the same constant.
     maxBatchSize: MAX_BATCH_SIZE,
     createContext: ({ req }) =>
       createContext({

@@ -1,12 +1,12 @@
 import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { createTenantClient } from '@tenant/client';
 import { SANDBOX_TENANT_APP } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import type { RunningSandbox } from '@tenant/finqware-sandbox';
 import { domainVault } from '@tenant/router';
-import { createTenantClient } from '@tenant/router/client';
 import { createHarness, type Harness, PASSWORD } from '@tenant/router/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

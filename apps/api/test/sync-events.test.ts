@@ -1,6 +1,6 @@
+import { createTenantClient, type RouterOutputs } from '@tenant/client';
 import { SYNC_EVENTS_CHANNEL, type SyncEvent, syncEventPayload } from '@tenant/domain';
 import { createSyncEventHub, domainVault, type SyncEventHub } from '@tenant/router';
-import { createTenantClient, type RouterOutputs } from '@tenant/router/client';
 import { createConsent, createHarness, type Harness } from '@tenant/router/testing';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

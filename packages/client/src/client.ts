@@ -1,8 +1,4 @@
-/**
- * Browser entry: a typed tRPC client for the Tenant api. It holds only `import type` of the
- * server, so bundling it pulls @trpc/client, superjson and eventsource and nothing of MikroORM,
- * pg or node (test/client-bundle.test.ts proves it).
- */
+import type { AppRouter } from '@tenant/router';
 import {
   createTRPCClient,
   httpBatchLink,
@@ -13,25 +9,25 @@ import {
 } from '@trpc/client';
 import { EventSource } from 'eventsource';
 import superjson from 'superjson';
-import type { AppRouter, RouterInputs, RouterOutputs } from '../root';
-
-export type { AppRouter, RouterInputs, RouterOutputs };
+import { MAX_BATCH_SIZE } from './limits';
 
 export type TenantClientOptions = {
   /** The api's tRPC endpoint, e.g. `https://api.example.com/trpc`. */
   url: string;
   /** Bearer token from auth.login / auth.register; a function is read on every request. */
   token?: string | (() => string | undefined | null);
+  /** Another fetch (tests, server-side rendering, instrumentation). */
   fetch?: typeof fetch;
 };
 
 export type TenantClient = TRPCClient<AppRouter>;
 
 /**
- * The links every Tenant client uses: queries and mutations batched over HTTP, subscriptions
- * (`sync.events`) over server-sent events. Both send the bearer token as a header: the
- * `eventsource` ponyfill reads the stream with fetch, which (unlike the browser's EventSource)
- * can send headers, so the token never travels in a URL.
+ * The links every Tenant client talks through, superjson on both (Dates arrive as Dates):
+ * queries and mutations made in the same tick go out batched, at most MAX_BATCH_SIZE calls a
+ * request; subscriptions (`sync.events`) go over server-sent events. Both send the bearer token as
+ * a header: the `eventsource` ponyfill reads the stream with fetch, which (unlike the browser's
+ * EventSource) can send headers, so the token never travels in a URL.
  */
 export function tenantLinks(options: TenantClientOptions): TRPCLink<AppRouter>[] {
   const token = () => (typeof options.token === 'function' ? options.token() : options.token);
@@ -57,8 +53,7 @@ export function tenantLinks(options: TenantClientOptions): TRPCLink<AppRouter>[]
       false: httpBatchLink({
         url: options.url,
         transformer: superjson,
-        // The api refuses batches of more than 50 calls (maxBatchSize).
-        maxItems: 50,
+        maxItems: MAX_BATCH_SIZE,
         fetch: fetchImpl,
         headers() {
           const bearer = token();
@@ -69,6 +64,7 @@ export function tenantLinks(options: TenantClientOptions): TRPCLink<AppRouter>[]
   ];
 }
 
+/** A typed client of the Tenant api: `await api.transactions.list.query({ limit: 100 })`. */
 export function createTenantClient(options: TenantClientOptions): TenantClient {
   return createTRPCClient<AppRouter>({ links: tenantLinks(options) });
 }
