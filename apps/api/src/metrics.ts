@@ -1,9 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { sqlPool } from '@tenant/domain';
+import { ormPool } from '@tenant/domain';
 import type { SessionCache } from '@tenant/router';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
-
-type TarnPool = { numUsed(): number; numFree(): number; numPendingAcquires(): number; max: number };
 
 /** Prometheus metrics of one api process, on their own registry (tests create several). */
 export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolean } = {}) {
@@ -46,23 +44,13 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
     },
   });
 
-  // Both pools of the ORM (packages/domain createOrm): knex's, for the ORM and transactions, and
-  // the SQL pool, for raw SQL outside transactions (nearly all of the api's queries).
+  // The ORM's one pg.Pool (packages/domain createOrm): entity loads, transactions and queries.
   type PoolState = { pool: string; used: number; free: number; pending: number; max: number };
-  const pools = (): PoolState[] => {
+  const pools = async (): Promise<PoolState[]> => {
     if (!options.orm) return [];
-    const found: PoolState[] = [];
-    const orm = (options.orm.em.getConnection().getKnex().client as { pool?: TarnPool }).pool;
-    if (orm) {
-      const [used, free, pending] = [orm.numUsed(), orm.numFree(), orm.numPendingAcquires()];
-      found.push({ pool: 'orm', used, free, pending, max: orm.max });
-    }
-    const raw = sqlPool(options.orm.em);
-    if (raw) {
-      const [used, free, pending] = [raw.totalCount - raw.idleCount, raw.idleCount, raw.waitingCount];
-      found.push({ pool: 'sql', used, free, pending, max: raw.options.max });
-    }
-    return found;
+    const pool = await ormPool(options.orm);
+    const [used, free, pending] = [pool.totalCount - pool.idleCount, pool.idleCount, pool.waitingCount];
+    return [{ pool: 'orm', used, free, pending, max: pool.options.max }];
   };
   const poolGauge = (name: string, help: string, read: (p: PoolState) => number) =>
     new Gauge({
@@ -70,8 +58,8 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
       help,
       labelNames: ['pool'] as const,
       registers: [registry],
-      collect() {
-        for (const p of pools()) this.set({ pool: p.pool }, read(p));
+      async collect() {
+        for (const p of await pools()) this.set({ pool: p.pool }, read(p));
       },
     });
   poolGauge('db_pool_connections_used', 'Database connections checked out', (p) => p.used);

@@ -115,7 +115,7 @@ export function createApiServer(deps: ApiDeps) {
       return { ok: false, database: 'unreachable' };
     }
     try {
-      const pending = await deps.orm.getMigrator().getPendingMigrations();
+      const pending = await deps.orm.migrator.getPending();
       return { ok: pending.length === 0, database: 'reachable', pendingMigrations: pending.length };
     } catch {
       return { ok: false, database: 'reachable', pendingMigrations: -1 };

@@ -248,7 +248,7 @@ describe('api over HTTP', () => {
     expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="OK"\} \d+/);
     expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="BAD_REQUEST"\} 1/);
     expect(text).toMatch(/trpc_request_duration_seconds_bucket\{le="[\d.]+",procedure="connect.start"\} \d+/);
-    for (const pool of ['orm', 'sql']) {
+    for (const pool of ['orm']) {
       expect(text).toMatch(new RegExp(`db_pool_connections_used\\{pool="${pool}"\\} \\d+`));
       expect(text).toMatch(new RegExp(`db_pool_connections_max\\{pool="${pool}"\\} \\d+`));
     }

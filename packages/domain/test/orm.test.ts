@@ -1,19 +1,26 @@
 import { describe, expect, it } from 'vitest';
-import { createOrm, sqlPool } from '../src';
+import { createOrm, ormPool } from '../src';
 import { createTestDatabase } from '../src/testing';
 
 describe('createOrm', () => {
-  it('gives the ORM a SQL pool on its own settings and types, which orm.close() ends', async () => {
+  it('has one pg pool, with the ORM’s types, which orm.close() ends', async () => {
     const db = await createTestDatabase({ migrate: false });
     try {
       const orm = await createOrm({ clientUrl: db.url, pool: 2 });
-      const pool = sqlPool(orm.em.fork());
-      if (!pool) throw new Error('no SQL pool');
-      expect(sqlPool(orm.em)).toBe(pool);
-      expect(sqlPool(db.orm.em)).not.toBe(pool);
-      // The ORM's type parsers: timestamps stay PostgreSQL's text, exact to the microsecond.
-      const { rows } = await pool.query(`select timestamptz '2025-01-01 10:00:00.123456+00' as at`);
-      expect(rows[0].at).toBe('2025-01-01 10:00:00.123456+00');
+      const pool = await ormPool(orm);
+      expect(await ormPool(orm)).toBe(pool);
+      expect(await ormPool(db.orm)).not.toBe(pool);
+      const { rows } = await pool.query(
+        `select timestamptz '2025-01-31 23:59:59.123456+02' as at, date '2025-01-31' as day,
+                9007199254740993::int8 as n, 0.1::numeric + 0.2 as x`,
+      );
+      // Instants are Dates (to the millisecond), calendar dates stay text, int8 and numeric stay exact text.
+      expect(rows[0]).toEqual({
+        at: new Date('2025-01-31T21:59:59.123Z'),
+        day: '2025-01-31',
+        n: '9007199254740993',
+        x: '0.3',
+      });
       expect(pool.totalCount).toBe(1);
 
       await orm.close(true);

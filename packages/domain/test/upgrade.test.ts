@@ -62,7 +62,7 @@ describe('upgrading a database populated by the first schema', () => {
   });
 
   it('ends on the current schema, with nothing left to migrate', async () => {
-    const sql = await db.orm.getSchemaGenerator().getUpdateSchemaSQL({ wrap: false });
+    const sql = await db.orm.schema.getUpdateSchemaSQL({ wrap: false });
     expect(sql.trim()).toBe('');
   });
 });

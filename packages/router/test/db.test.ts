@@ -1,4 +1,4 @@
-import { sqlPool } from '@tenant/domain';
+import { ormPool } from '@tenant/domain';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import { createHarness, type Harness } from '../src/testing/harness';
@@ -9,7 +9,7 @@ beforeAll(async () => {
 });
 afterAll(() => h?.close());
 
-describe('sql() outside a transaction (the ORM’s SQL pool)', () => {
+describe('sql() outside a transaction (the ORM’s pool)', () => {
   it('reads with the ORM’s types: timestamps as Dates to the microsecond’s millisecond, numerics and int8 as text', async () => {
     const row = await sql(h.em()).one<{ at: Date; n: string; x: string }>(
       `select timestamptz '2025-01-31 23:59:59.123456+02' as at, 9007199254740993::int8 as n, 0.1::numeric + 0.2 as x`,
@@ -21,8 +21,7 @@ describe('sql() outside a transaction (the ORM’s SQL pool)', () => {
 
   it('keeps its connections after a query the server rejects, and gives every one back', async () => {
     const em = h.em();
-    const pool = sqlPool(em);
-    if (!pool) throw new Error('createOrm gives every ORM a SQL pool');
+    const pool = await ormPool(h.db.orm);
     await Promise.all(Array.from({ length: 4 }, () => sql(em).one('select pg_sleep(0.05)')));
     const opened = pool.totalCount;
     expect(opened).toBeGreaterThan(0);

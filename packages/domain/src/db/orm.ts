@@ -1,12 +1,18 @@
 import { Migrator } from '@mikro-orm/migrations';
-import { defineConfig, MikroORM, type Options as OrmConfig, PostgreSqlDriver } from '@mikro-orm/postgresql';
+import {
+  createPostgreSqlTypeParsers,
+  defineConfig,
+  MikroORM,
+  type Options as OrmConfig,
+  PostgreSqlDriver,
+} from '@mikro-orm/postgresql';
 import pg from 'pg';
 import { entities } from '../entities';
 import { migrationsList } from '../migrations';
 
 export interface OrmOptions {
   clientUrl: string;
-  /** Maximum connections in each of the ORM's two pools (DATABASE_POOL_MAX; see createOrm). */
+  /** Maximum connections in the ORM's pool (DATABASE_POOL_MAX). */
   pool?: number;
   /** Log SQL (never enable where secrets may be bound as parameters in shared logs). */
   debug?: boolean;
@@ -16,6 +22,25 @@ const DEFAULT_POOL_MAX = 10;
 
 /** Name of the MikroORM migrations bookkeeping table. */
 export const MIGRATIONS_TABLE = 'mikro_orm_migrations';
+
+const TIMESTAMPTZ = 1184;
+const TEXT_ARRAY = 1009;
+
+/**
+ * The pool's type parsers: MikroORM's (dates, timestamps and intervals kept as PostgreSQL's text),
+ * except timestamptz, parsed to a Date by `pg`. Every instant column is timestamptz, so a query
+ * through Kysely returns exactly the `Date` its entity-derived type promises; the ORM's own
+ * hydration takes a Date as it is. numeric and int8 stay text (exact money, no 2^53 overflow).
+ */
+function typeParsers(): pg.CustomTypesConfig {
+  const types = new pg.TypeOverrides();
+  const parsers = createPostgreSqlTypeParsers(
+    pg.types.getTypeParser(TEXT_ARRAY as never) as (text: string) => string[],
+  );
+  for (const [oid, parse] of Object.entries(parsers)) types.setTypeParser(Number(oid), parse);
+  types.setTypeParser(TIMESTAMPTZ, pg.types.getTypeParser(TIMESTAMPTZ));
+  return types;
+}
 
 /** The MikroORM options shared by the runtime, the tests and the migration CLI. */
 export function ormConfig(options: OrmOptions): OrmConfig {
@@ -27,10 +52,14 @@ export function ormConfig(options: OrmOptions): OrmConfig {
     // timestamptz columns hold instants; never let the server's zone leak into Date values.
     forceUtcTimezone: true,
     // Entities are defineEntity schemas: nothing to reflect, nothing to cache, no files to glob.
-    discovery: { requireEntitiesArray: true, disableDynamicFileAccess: true },
     metadataCache: { enabled: false },
     debug: options.debug ?? false,
     pool: { min: 0, max: options.pool ?? DEFAULT_POOL_MAX },
+    // Foreign keys as the committed schema has them (MikroORM 6 added ON UPDATE CASCADE to every
+    // many-to-one; 7 no longer infers it). Primary keys are uuids that never change.
+    schemaGenerator: { defaultUpdateRule: 'cascade' },
+    // Handed to the pg.Pool MikroORM creates (its driver options are pg's since MikroORM 7).
+    driverOptions: { types: typeParsers() },
     migrations: {
       tableName: MIGRATIONS_TABLE,
       path: new URL('../migrations', import.meta.url).pathname,
@@ -49,40 +78,18 @@ export function ormConfig(options: OrmOptions): OrmConfig {
   });
 }
 
-/** Each ORM's pool for raw SQL, by its connection (one per ORM, shared by every fork). */
-const sqlPools = new WeakMap<object, pg.Pool>();
-
-/**
- * The ORM, and beside knex's pool a `pg.Pool` for raw SQL outside transactions (`sqlPool`), on
- * the same connection settings and type parsers, as large as the ORM's. Raw reads are nearly all
- * of the api's queries, and knex's pool (tarn) costs ~30 µs more per checkout than pg's: a chain
- * of promises and two timers per acquire (docs/performance.md). `orm.close()` ends both pools.
- */
+/** The ORM. Its one `pg.Pool` serves entity loads, transactions and Kysely queries alike. */
 export async function createOrm(options: OrmOptions): Promise<MikroORM> {
-  const orm = await MikroORM.init(ormConfig(options));
-  const connection = orm.em.getConnection();
-  const pool = new pg.Pool({
-    ...(connection.getConnectionOptions() as pg.PoolConfig),
-    max: options.pool ?? DEFAULT_POOL_MAX,
-  });
-  // A connection that breaks while idle is dropped by the pool; the next query opens another.
-  pool.on('error', () => {});
-  sqlPools.set(connection, pool);
-  const closeOrm = orm.close.bind(orm);
-  orm.close = async (force?: boolean) => {
-    await closeOrm(force);
-    await pool.end();
-  };
-  return orm;
+  return MikroORM.init(ormConfig(options));
 }
 
-/** The raw-SQL pool of the ORM `em` belongs to (undefined for an ORM made without createOrm). */
-export function sqlPool(em: { getConnection(): object }): pg.Pool | undefined {
-  return sqlPools.get(em.getConnection());
+/** The `pg.Pool` under the ORM (for pool gauges; queries go through `db(em)`). */
+export async function ormPool(orm: MikroORM): Promise<pg.Pool> {
+  return (await orm.em.getConnection().getNativeClient()) as pg.Pool;
 }
 
 /** Applies every pending committed migration; returns the names it applied. */
 export async function migrate(orm: MikroORM): Promise<string[]> {
-  const applied = await orm.getMigrator().up();
+  const applied = await orm.migrator.up();
   return applied.map((m) => m.name);
 }

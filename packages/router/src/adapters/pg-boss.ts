@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { fromKnex, type PgBoss, type SendOptions } from 'pg-boss';
+import { fromKysely, type PgBoss, type SendOptions } from 'pg-boss';
 import { sql } from '../db';
 import type { SyncJobsPort } from '../ports';
 
@@ -17,8 +17,8 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /**
  * Enqueues consent syncs with pg-boss. Given a transactional EntityManager, the job row is
- * inserted on that transaction's connection (pg-boss `send(..., { db })` over the knex
- * transaction), so a consent and its first sync commit together or not at all.
+ * inserted on that transaction's connection (pg-boss `send(..., { db })` over the transaction's
+ * Kysely), so a consent and its first sync commit together or not at all.
  */
 export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
   const schema = options.schema ?? 'pgboss';
@@ -26,11 +26,11 @@ export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
   return {
     async enqueueConsentSync(input, em?: EntityManager) {
       const { data, options: sendOptions } = options.job(input);
-      const trx = em?.getTransactionContext();
+      const inTransaction = em?.getTransactionContext() !== undefined;
       return options.boss.send(
         options.queue,
         data,
-        trx ? { ...sendOptions, db: fromKnex(trx) } : sendOptions,
+        em && inTransaction ? { ...sendOptions, db: fromKysely(em.getKysely()) } : sendOptions,
       );
     },
     async manualSyncCooldown(consentId, cooldownSeconds, em: EntityManager) {

@@ -77,7 +77,7 @@ export function toTransactionRow(tx: FqTransaction, accountId: string, userId: s
  * `WHERE … IS DISTINCT FROM` leaves unchanged rows alone (no dead tuple, not counted), so re-reading
  * an overlap costs a read, not a write. `xmax = 0` is true only for freshly inserted rows.
  *
- * Placeholders are `?` (knex) — see writers/sql.ts. The benchmark runs this same text through `pg`
+ * Placeholders are `?` — see writers/sql.ts. The benchmark runs this same text through `pg`
  * after `toPgPlaceholders`.
  */
 const UPSERT_BODY = `
