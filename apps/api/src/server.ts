@@ -16,6 +16,10 @@ import {
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { createTrpcHandler } from './trpc-handler';
+import { appendVary } from './vary';
+
+/** A session id as we issue them (crypto.randomUUID): anything else never reaches SQL. */
+const UUID = /^[0-9a-f]{8}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{4}-[0-9a-f]{12}$/;
 
 export type ApiDeps = {
   orm: MikroORM;
@@ -43,6 +47,14 @@ function clientAddress(req: IncomingMessage): string {
 function json(res: ServerResponse, status: number, body: unknown) {
   res.writeHead(status, { 'content-type': 'application/json' });
   res.end(JSON.stringify(body));
+}
+
+const TRPC_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+const READ_METHODS = new Set(['GET', 'HEAD']);
+
+function methodNotAllowed(res: ServerResponse, allowed: Set<string>) {
+  res.setHeader('allow', [...allowed].join(', '));
+  json(res, 405, { error: 'method not allowed' });
 }
 
 /**
@@ -89,12 +101,11 @@ export function createApiServer(deps: ApiDeps) {
 
   function cors(req: IncomingMessage, res: ServerResponse): boolean {
     const origin = req.headers.origin;
+    // The answer depends on the Origin whether or not this request sent one.
+    if (!allowAny) appendVary(res, 'Origin');
     if (!origin) return true;
     const ok = allowAny || allowed.has(origin);
-    if (ok) {
-      res.setHeader('access-control-allow-origin', allowAny ? '*' : origin);
-      res.setHeader('vary', 'Origin');
-    }
+    if (ok) res.setHeader('access-control-allow-origin', allowAny ? '*' : origin);
     if (req.method === 'OPTIONS') {
       if (ok) {
         res.setHeader('access-control-allow-methods', 'GET, POST, OPTIONS');
@@ -127,8 +138,7 @@ export function createApiServer(deps: ApiDeps) {
     const target = new URL(deps.routerConfig.connectReturnUrl);
     target.searchParams.set('session', sessionId);
     try {
-      if (!/^[0-9a-f-]{36}$/.test(sessionId))
-        throw Object.assign(new Error('bad session'), { reason: 'unknown_session' });
+      if (!UUID.test(sessionId)) throw Object.assign(new Error('bad session'), { reason: 'unknown_session' });
       const outcome = await completeFromCallback(
         {
           em: deps.orm.em.fork() as EntityManager,
@@ -166,13 +176,14 @@ export function createApiServer(deps: ApiDeps) {
     const url = new URL(req.url ?? '/', 'http://api.invalid');
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
       setRoute('trpc');
+      // Other methods (TRACE, PUT…) would reach tRPC's fetch Request, which throws on some of them.
+      if (!TRPC_METHODS.has(req.method ?? '')) return methodNotAllowed(res, TRPC_METHODS);
+      // Every answer here is someone's data or a token: no shared or browser cache keeps it.
+      res.setHeader('cache-control', 'no-store');
       if (cors(req, res)) await trpc(req, res);
       return;
     }
-    if (req.method !== 'GET' && req.method !== 'HEAD') {
-      json(res, 405, { error: 'method not allowed' });
-      return;
-    }
+    if (!READ_METHODS.has(req.method ?? '')) return methodNotAllowed(res, READ_METHODS);
     switch (url.pathname) {
       case '/healthz':
         setRoute('healthz');

@@ -5,6 +5,7 @@ import { type AnyTRPCRouter, type inferRouterContext, TRPCError } from '@trpc/se
 import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { type HTTPErrorHandler, resolveResponse } from '@trpc/server/http';
 import { abortOnClientGone, createSingleQueryPath } from './trpc-single-query';
+import { appendVary } from './vary';
 
 export type TrpcHandlerOptions<TRouter extends AnyTRPCRouter> = {
   router: TRouter;
@@ -45,8 +46,9 @@ function bodylessRequest(req: IncomingMessage, res: ServerResponse): Request {
   let url: string;
   try {
     url = new URL(req.url ?? '/', `${protocol}//${req.headers.host ?? 'localhost'}`).href;
-  } catch (cause) {
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid URL', cause });
+  } catch {
+    // No cause: its text would echo the Host header.
+    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid URL' });
   }
   return {
     method: req.method as string,
@@ -108,7 +110,8 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
     });
     res.statusCode = response.status;
     for (const [key, value] of response.headers) {
-      if (key !== 'set-cookie') res.setHeader(key, value);
+      if (key === 'vary') appendVary(res, value);
+      else if (key !== 'set-cookie') res.setHeader(key, value);
     }
     const cookies = response.headers.getSetCookie();
     if (cookies.length > 0) res.setHeader('set-cookie', cookies);

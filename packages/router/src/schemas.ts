@@ -4,6 +4,18 @@ import { z } from 'zod';
 
 export const id = z.uuid({ message: 'must be an id (uuid)' });
 
+/** In `u` mode a surrogate pair is one code point, so this matches only a lone (unpaired) surrogate. */
+const LONE_SURROGATE = /\p{Cs}/u;
+
+/**
+ * Free text: no NUL (PostgreSQL text cannot hold it, and the driver's error would be a 500) and no
+ * lone UTF-16 surrogate (it has no UTF-8 form: the driver would silently store U+FFFD instead).
+ */
+export const text = () =>
+  z.string().refine((value) => !value.includes('\u0000') && !LONE_SURROGATE.test(value), {
+    message: 'must not contain NUL characters or unpaired surrogates',
+  });
+
 export const email = z
   .string()
   .trim()
@@ -11,13 +23,12 @@ export const email = z
   .pipe(z.email({ message: 'must be an email address' }))
   .transform((value) => value.toLowerCase());
 
-export const newPassword = z
-  .string()
+export const newPassword = text()
   .min(10, { message: 'must be at least 10 characters' })
   .max(200, { message: 'must be at most 200 characters' });
 
 export const credentials = z.object({ email, password: newPassword });
-export const loginInput = z.object({ email, password: z.string().min(1).max(200) });
+export const loginInput = z.object({ email, password: text().min(1).max(200) });
 
 // JavaScript dates reach ±275,760 years; PostgreSQL timestamptz does not, and years outside
 // 1–9999 are never a meaningful query of bank data, so they are rejected here instead of in SQL.
@@ -50,7 +61,7 @@ export const connectSessionInput = z.object({ sessionId: id });
 export const connectSubmitInput = z.object({
   sessionId: id,
   stepId: id,
-  values: z.record(z.string().max(64), z.string().max(500)).default({}),
+  values: z.record(text().max(64), text().max(500)).default({}),
 });
 
 export const consentIdInput = z.object({ consentId: id });
@@ -69,10 +80,10 @@ export const transactionsListInput = z
     from: instant.optional(),
     to: instant.optional(),
     status: z.enum(['booked', 'pending']).optional(),
-    search: z.string().trim().min(1).max(100).optional(),
+    search: text().trim().min(1).max(100).optional(),
     minAmount: decimal.optional(),
     maxAmount: decimal.optional(),
-    cursor: z.string().max(200).optional(),
+    cursor: text().max(200).optional(),
     limit: z.number().int().min(1).max(500).default(50),
   })
   .refine((range) => !range.from || !range.to || range.from < range.to, {

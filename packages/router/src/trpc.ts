@@ -37,11 +37,20 @@ const t = initTRPC.context<Context>().create({
     const parsed = schemaIssues(error.cause);
     const issues = details?.issues ?? parsed;
     const internal = error.code === 'INTERNAL_SERVER_ERROR';
+    // Input a library could not read (JSON.parse, superjson's meta): its own text may echo the
+    // input or describe the library, so the client gets a fixed sentence instead.
+    const unreadable =
+      (error.code === 'BAD_REQUEST' || error.code === 'PARSE_ERROR') &&
+      error.cause instanceof Error &&
+      !details &&
+      !parsed;
     const message = internal
       ? 'Internal server error'
-      : parsed
-        ? `Invalid input: ${describe(parsed)}`
-        : shape.message;
+      : unreadable
+        ? 'Malformed input: send JSON in the superjson format the client writes'
+        : parsed
+          ? `Invalid input: ${describe(parsed)}`
+          : shape.message;
     return {
       code: shape.code,
       message,
