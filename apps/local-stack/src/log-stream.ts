@@ -1,7 +1,7 @@
 import { createInterface } from 'node:readline';
 import type { Readable } from 'node:stream';
 
-const COLORS = { postgres: 34, sandbox: 35, api: 36, worker: 33, stack: 32 } as const;
+const COLORS = { postgres: 34, sandbox: 35, api: 36, worker: 33, web: 94, stack: 32 } as const;
 const LEVELS: Record<number, string> = {
   10: 'TRACE',
   20: 'DEBUG',

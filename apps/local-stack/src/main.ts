@@ -7,8 +7,10 @@
  *   3. The Finqware sandbox as a child process, unless FINQWARE_BASE_URL points elsewhere; its
  *      consents and clock are kept in `.data/sandbox-state.json` (SANDBOX_STATE_FILE) across starts.
  *   4. The api and the sync worker, each a child process, given DATABASE_URL and FINQWARE_BASE_URL.
+ *   5. The web app (apps/web), built and served on the port of PUBLIC_APP_URL, calling the api at
+ *      API_PUBLIC_URL; it builds while the others start.
  *
- * Every child's output is merged into one stream, prefixed `[postgres] [sandbox] [api] [worker]`,
+ * Every child's output is merged into one stream, prefixed `[postgres] [sandbox] [api] [worker] [web]`,
  * with pino JSON shortened to readable lines. Ctrl-C reaches only this process (every child has its
  * own process group); Ctrl-C / SIGTERM stops the children in reverse order (each drains), then the
  * embedded database, so nothing loses its database while still draining.
@@ -82,6 +84,14 @@ async function main() {
     const finqwareBaseUrl = externalFinqware || `${sandboxUrl}/v1`;
     const env = { ...process.env, DATABASE_URL: databaseUrl, FINQWARE_BASE_URL: finqwareBaseUrl };
 
+    const webUrl = new URL(config.publicAppUrl).origin;
+    const web = startChild('web', root, 'apps/web/server/serve.ts', {
+      ...env,
+      TENANT_WEB_URL: webUrl,
+      VITE_TENANT_API_URL: `${config.api.publicUrl}/trpc`,
+    });
+    children.push(web);
+
     if (!externalFinqware) {
       const sandbox = startChild('sandbox', root, 'packages/finqware-sandbox/src/cli.ts', {
         ...env,
@@ -100,6 +110,7 @@ async function main() {
     const apiUrl = `http://127.0.0.1:${config.api.port}`;
     await waitForHttp(`${apiUrl}/healthz`, api);
     children.push(startChild('worker', root, 'apps/sync-worker/src/main.ts', env));
+    await waitForHttp(`${webUrl}/`, web, 180_000);
 
     // A child that dies on its own takes the stack down: a half-running system is worse than none.
     for (const child of database ? [database, ...children] : children) {
@@ -109,6 +120,7 @@ async function main() {
     }
     say(
       banner({
+        webUrl,
         apiUrl,
         sandboxUrl: externalFinqware ? null : sandboxUrl,
         finqwareBaseUrl,
@@ -126,6 +138,7 @@ async function main() {
 }
 
 function banner(urls: {
+  webUrl: string;
   apiUrl: string;
   sandboxUrl: string | null;
   finqwareBaseUrl: string;
@@ -137,6 +150,7 @@ function banner(urls: {
   return `
 ──────────────────────────────────────────────────────────────────────────────
  Tenant is running                                         Ctrl-C stops it all
+   web app      ${urls.webUrl}/   ← open this: sign up and connect a sandbox bank
    api (tRPC)   ${trpc}
    health       ${apiUrl}/healthz   ${apiUrl}/readyz
    metrics      ${apiUrl}/metrics

@@ -1,0 +1,89 @@
+import { type ChildProcess, spawn } from 'node:child_process';
+import { mkdtempSync, rmSync } from 'node:fs';
+import { tmpdir } from 'node:os';
+import { join } from 'node:path';
+import { fileURLToPath } from 'node:url';
+import { freePort } from '@tenant/domain';
+import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
+
+const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
+
+export type Stack = {
+  webUrl: string;
+  apiUrl: string;
+  sandboxUrl: string;
+  db: TestDatabase;
+  output(): string;
+  stop(): Promise<void>;
+};
+
+/**
+ * The whole system as `pnpm start` starts it (apps/local-stack: migrations, sandbox, api, worker,
+ * the web app built and served), on free ports and a fresh database of its own, so test runs in
+ * other worktrees never meet it. Resolves when the banner is printed.
+ */
+export async function startStack(env: Record<string, string> = {}): Promise<Stack> {
+  const db = await createTestDatabase({ migrate: false, pool: 2 });
+  const [api, sandbox, web] = [await freePort(), await freePort(), await freePort()];
+  const webUrl = `http://127.0.0.1:${web}`;
+  const apiUrl = `http://127.0.0.1:${api}`;
+  const dataDir = mkdtempSync(join(tmpdir(), 'tenant-web-'));
+  let output = '';
+  const child: ChildProcess = spawn(
+    process.execPath,
+    ['--conditions=@tenant/source', '--import', 'tsx', join(ROOT, 'apps/local-stack/src/main.ts')],
+    {
+      cwd: ROOT,
+      env: {
+        ...process.env,
+        NO_COLOR: '1',
+        DATABASE_URL: db.url,
+        TENANT_DATA_DIR: dataDir,
+        API_PORT: String(api),
+        API_PUBLIC_URL: apiUrl,
+        SANDBOX_PORT: String(sandbox),
+        PUBLIC_APP_URL: `${webUrl}/connected`,
+        CORS_ORIGINS: webUrl,
+        ...env,
+      },
+      stdio: ['ignore', 'pipe', 'pipe'],
+    },
+  );
+  child.stdout?.on('data', (chunk) => {
+    output += chunk;
+  });
+  child.stderr?.on('data', (chunk) => {
+    output += chunk;
+  });
+  const exited = new Promise<void>((resolve) => child.once('exit', () => resolve()));
+
+  const stop = async () => {
+    if (child.exitCode === null && child.signalCode === null) {
+      child.kill('SIGTERM');
+      await exited;
+    }
+    rmSync(dataDir, { recursive: true, force: true });
+    await db.drop();
+  };
+
+  try {
+    await new Promise<void>((resolve, reject) => {
+      const timer = setTimeout(() => reject(new Error('the stack did not start within 3 minutes')), 180_000);
+      const check = () => {
+        if (output.includes('Tenant is running')) {
+          clearTimeout(timer);
+          resolve();
+        }
+      };
+      child.stdout?.on('data', check);
+      void exited.then(() => {
+        clearTimeout(timer);
+        reject(new Error('the stack exited before it was ready'));
+      });
+    });
+  } catch (err) {
+    await stop();
+    throw new Error(`${(err as Error).message}\n${output.slice(-4000)}`);
+  }
+  return { webUrl, apiUrl, sandboxUrl: `http://127.0.0.1:${sandbox}`, db, output: () => output, stop };
+}
