@@ -45,7 +45,12 @@ export function BalanceChart({ history, currency }: { history: Balance[]; curren
             tickFormatter={(at: number) => formatDate(new Date(at))}
             stroke="#3f3f46"
           />
-          <YAxis tickFormatter={(value: number) => axisMoney.format(value)} width={80} stroke="#3f3f46" />
+          <YAxis
+            domain={['auto', 'auto']}
+            tickFormatter={(value: number) => axisMoney.format(value)}
+            width={80}
+            stroke="#3f3f46"
+          />
           <Tooltip
             labelFormatter={(at) => formatDate(new Date(Number(at)))}
             formatter={(_value, name, item) => [
