@@ -1,14 +1,15 @@
 import { QueryClientProvider } from '@tanstack/react-query';
 import { RouterProvider } from '@tanstack/react-router';
+import { TenantProvider } from '@tenant/client/react-query';
 import { useEffect, useState } from 'react';
-import { createQueryClient, createTrpcClient, TRPCProvider } from './api/trpc';
+import { createApiClient, createQueryClient } from './api/client';
 import { session } from './auth/session';
 import { createAppRouter } from './router';
 
-/** The providers, as @trpc/tanstack-react-query sets them up: TanStack Query, then tRPC, then routes. */
+/** The providers: TanStack Query, the typed client's integration (useTenant), then the routes. */
 export function App() {
   const [queryClient] = useState(createQueryClient);
-  const [trpcClient] = useState(() => createTrpcClient());
+  const [client] = useState(() => createApiClient());
   const [router] = useState(createAppRouter);
   // Signed out (an expired token, another tab): re-run the route guards, which send the page to sign-in.
   useEffect(
@@ -20,9 +21,9 @@ export function App() {
   );
   return (
     <QueryClientProvider client={queryClient}>
-      <TRPCProvider trpcClient={trpcClient} queryClient={queryClient}>
+      <TenantProvider trpcClient={client} queryClient={queryClient}>
         <RouterProvider router={router} />
-      </TRPCProvider>
+      </TenantProvider>
     </QueryClientProvider>
   );
 }

@@ -1,7 +1,7 @@
 import { useQuery } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
-import type { RouterOutputs } from '@tenant/router/client';
-import { useTRPC } from '../api/trpc';
+import type { RouterOutputs } from '@tenant/client';
+import { useTenant } from '@tenant/client/react-query';
 import { formatMoney } from '../ui/format';
 import { useTitle } from '../ui/layout';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -12,8 +12,8 @@ type Account = RouterOutputs['accounts']['list'][number];
 /** Accounts with their current balances; the chosen one's balance history as a chart. */
 export function AccountsPage({ selected }: { selected?: string }) {
   useTitle('Accounts');
-  const trpc = useTRPC();
-  const accounts = useQuery(trpc.accounts.list.queryOptions());
+  const tenant = useTenant();
+  const accounts = useQuery(tenant.accounts.list.queryOptions());
   const chosen = accounts.data?.find((a) => a.id === selected) ?? accounts.data?.[0];
 
   return (
@@ -95,8 +95,8 @@ function AccountCard({ account, current }: { account: Account; current: boolean 
 }
 
 function BalanceHistory({ account }: { account: Account }) {
-  const trpc = useTRPC();
-  const history = useQuery(trpc.balances.history.queryOptions({ accountId: account.id }));
+  const tenant = useTenant();
+  const history = useQuery(tenant.balances.history.queryOptions({ accountId: account.id }));
   const title = account.nickname ?? account.name ?? account.iban ?? 'this account';
   return (
     <section className="card chart-card" aria-labelledby="balance-history">

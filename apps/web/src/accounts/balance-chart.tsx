@@ -1,4 +1,4 @@
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
 import { CartesianGrid, Legend, Line, LineChart, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
 import { formatDate, formatMoney } from '../ui/format';
 

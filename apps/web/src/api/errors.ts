@@ -1,21 +1,12 @@
-import { TRPCClientError } from '@trpc/client';
+import { tenantError } from '@tenant/client';
 
-/** What the api puts in every error (packages/router/README.md, Errors). */
-type ErrorData = {
-  code?: string;
-  httpStatus?: number;
-  issues?: { path: string; message: string }[];
-  retryAfterSeconds?: number;
-  reason?: string;
-};
-
-function dataOf(error: unknown): ErrorData | undefined {
-  return error instanceof TRPCClientError ? (error.data as ErrorData | undefined) : undefined;
-}
-
-export const errorCode = (error: unknown) => dataOf(error)?.code;
-export const errorReason = (error: unknown) => dataOf(error)?.reason;
-export const retryAfterSeconds = (error: unknown) => dataOf(error)?.retryAfterSeconds;
+/**
+ * The client's `tenantError` read into what pages show. Every message here is for a person: never
+ * a stack, a JSON body or a library's error name.
+ */
+export const errorCode = (error: unknown) => tenantError(error).code;
+export const errorReason = (error: unknown) => tenantError(error).reason;
+export const retryAfterSeconds = (error: unknown) => tenantError(error).retryAfterSeconds;
 
 /**
  * Field messages of a BAD_REQUEST, keyed by the field's name without the input's prefix
@@ -23,7 +14,7 @@ export const retryAfterSeconds = (error: unknown) => dataOf(error)?.retryAfterSe
  */
 export function fieldIssues(error: unknown, prefix = ''): Record<string, string> {
   const issues: Record<string, string> = {};
-  for (const issue of dataOf(error)?.issues ?? []) {
+  for (const issue of tenantError(error).issues ?? []) {
     const name = prefix && issue.path.startsWith(prefix) ? issue.path.slice(prefix.length) : issue.path;
     issues[name] ??= issue.message;
   }
@@ -37,30 +28,28 @@ export function formatWait(seconds: number): string {
 }
 
 /**
- * A sentence for a person: never a stack, a JSON body or a library's error name. The api's own
- * messages are written for people (and carry no secrets), so known refusals show them; anything
- * unexpected gets a generic sentence.
+ * A sentence for a person. The api's own messages are written for people and carry no secrets, so
+ * known refusals show them; anything unexpected gets a generic sentence.
  */
 export function describeError(error: unknown): string {
-  if (!(error instanceof TRPCClientError)) return 'Something went wrong. Please try again.';
-  const data = dataOf(error);
-  switch (data?.code) {
-    case undefined:
+  const e = tenantError(error);
+  switch (e.code) {
+    case 'NETWORK':
       return 'The server cannot be reached. Check your connection and try again.';
     case 'UNAUTHORIZED':
     case 'NOT_FOUND':
     case 'CONFLICT':
     case 'PRECONDITION_FAILED':
     case 'BAD_REQUEST':
-      return error.message;
+      return e.message;
     case 'TOO_MANY_REQUESTS':
-      return data.retryAfterSeconds
-        ? `${error.message}. Try again in ${formatWait(data.retryAfterSeconds)}.`
-        : `${error.message}. Try again later.`;
+      return e.retryAfterSeconds
+        ? `${e.message}. Try again in ${formatWait(e.retryAfterSeconds)}.`
+        : `${e.message}. Try again later.`;
     case 'SERVICE_UNAVAILABLE':
     case 'BAD_GATEWAY':
       return 'The bank service is not answering right now. Please try again in a moment.';
     default:
-      return 'Something went wrong on our side. Please try again.';
+      return 'Something went wrong. Please try again.';
   }
 }

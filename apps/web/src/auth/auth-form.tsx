@@ -1,9 +1,9 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
+import { useTenant } from '@tenant/client/react-query';
 import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { describeError, errorCode, fieldIssues } from '../api/errors';
-import { useTRPC } from '../api/trpc';
 import { Notice } from '../ui/states';
 import { session } from './session';
 
@@ -15,13 +15,13 @@ type Values = { email: string; password: string };
  * user goes where they were headed.
  */
 export function AuthForm({ mode, redirect }: { mode: 'sign-in' | 'sign-up'; redirect?: string }) {
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const [notice] = useState(() => session.takeNotice());
   const form = useForm<Values>({ defaultValues: { email: '', password: '' } });
   const { errors } = form.formState;
-  const procedure = mode === 'sign-in' ? trpc.auth.login : trpc.auth.register;
+  const procedure = mode === 'sign-in' ? tenant.auth.login : tenant.auth.register;
   const submit = useMutation(
     procedure.mutationOptions({
       onSuccess: (result) => {

@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
+import { useTenant } from '@tenant/client/react-query';
 import { describeError } from '../api/errors';
-import { useTRPC } from '../api/trpc';
 import { useTitle } from '../ui/layout';
 import { Empty, ErrorState, Loading, Notice } from '../ui/states';
 
@@ -17,14 +17,14 @@ const KIND_LABEL: Record<Skill['kind'], string> = {
 /** The banks on offer, grouped by bank; choosing one starts its connect flow. */
 export function CatalogPage() {
   useTitle('Connect a bank');
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const skills = useQuery(trpc.catalog.skills.queryOptions());
+  const skills = useQuery(tenant.catalog.skills.queryOptions());
   const start = useMutation(
-    trpc.connect.start.mutationOptions({
+    tenant.connect.start.mutationOptions({
       onSuccess: (answer, { skillId }) => {
-        queryClient.setQueryData(trpc.connect.get.queryKey({ sessionId: answer.sessionId }), answer);
+        queryClient.setQueryData(tenant.connect.get.queryKey({ sessionId: answer.sessionId }), answer);
         const bank = skills.data?.find((skill) => skill.id === skillId)?.servicer.name;
         void navigate({
           to: '/connect/$sessionId',

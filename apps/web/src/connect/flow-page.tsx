@@ -1,8 +1,8 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link } from '@tanstack/react-router';
+import { useTenant } from '@tenant/client/react-query';
 import { useEffect, useState } from 'react';
 import { describeError, errorCode, errorReason, fieldIssues } from '../api/errors';
-import { useTRPC } from '../api/trpc';
 import { useTitle } from '../ui/layout';
 import { ErrorState, Loading, Notice } from '../ui/states';
 import { StepRenderer } from './step-renderer';
@@ -23,13 +23,13 @@ export type FlowSearch = { bank?: string; reason?: string };
  */
 export function FlowPage({ sessionId, search }: { sessionId: string; search: FlowSearch }) {
   useTitle('Connect a bank');
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const queryClient = useQueryClient();
-  const flowKey = trpc.connect.get.queryKey({ sessionId });
-  const flow = useQuery(trpc.connect.get.queryOptions({ sessionId }));
+  const flowKey = tenant.connect.get.queryKey({ sessionId });
+  const flow = useQuery(tenant.connect.get.queryOptions({ sessionId }));
   const [stale, setStale] = useState<string | null>(null);
   const submit = useMutation(
-    trpc.connect.submit.mutationOptions({
+    tenant.connect.submit.mutationOptions({
       onMutate: () => setStale(null),
       onSuccess: (answer) => queryClient.setQueryData(flowKey, answer),
       onError: (error) => {
@@ -46,8 +46,8 @@ export function FlowPage({ sessionId, search }: { sessionId: string; search: Flo
   );
   const done = flow.data?.status === 'COMPLETED';
   useEffect(() => {
-    if (done) void queryClient.invalidateQueries({ queryKey: trpc.consents.pathKey() });
-  }, [done, queryClient, trpc]);
+    if (done) void queryClient.invalidateQueries({ queryKey: tenant.consents.pathKey() });
+  }, [done, queryClient, tenant]);
 
   const bankName = search.bank ?? 'your bank';
   const issues =

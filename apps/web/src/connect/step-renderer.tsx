@@ -1,4 +1,4 @@
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
 import { useEffect } from 'react';
 import { type UseFormRegister, useForm } from 'react-hook-form';
 

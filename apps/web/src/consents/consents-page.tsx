@@ -1,9 +1,9 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
+import { useTenant } from '@tenant/client/react-query';
 import { useEffect, useState } from 'react';
 import { describeError, errorCode, formatWait, retryAfterSeconds } from '../api/errors';
-import { useTRPC } from '../api/trpc';
 import { useLiveSync } from '../live/sync-events';
 import { ConfirmDialog } from '../ui/confirm-dialog';
 import { formatDateTime, formatRelative } from '../ui/format';
@@ -30,8 +30,8 @@ const OUTCOME: Record<string, string> = {
 /** The user's bank connections (consents): status, expiry, syncs, and what can be done. */
 export function ConsentsPage() {
   useTitle('Banks');
-  const trpc = useTRPC();
-  const consents = useQuery(trpc.consents.list.queryOptions());
+  const tenant = useTenant();
+  const consents = useQuery(tenant.consents.list.queryOptions());
   return (
     <>
       <div className="page-head">
@@ -60,7 +60,7 @@ export function ConsentsPage() {
 }
 
 function ConsentCard({ consent }: { consent: Consent }) {
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
   const live = useLiveSync(consent.id);
@@ -69,9 +69,9 @@ function ConsentCard({ consent }: { consent: Consent }) {
   const now = useNow(cooldownUntil !== null);
   const coolingDown = cooldownUntil !== null && cooldownUntil > now;
 
-  const invalidate = () => queryClient.invalidateQueries({ queryKey: trpc.consents.pathKey() });
+  const invalidate = () => queryClient.invalidateQueries({ queryKey: tenant.consents.pathKey() });
   const refresh = useMutation(
-    trpc.consents.refresh.mutationOptions({
+    tenant.consents.refresh.mutationOptions({
       onError: (error) => {
         const wait = retryAfterSeconds(error);
         if (errorCode(error) === 'TOO_MANY_REQUESTS' && wait) setCooldownUntil(Date.now() + wait * 1000);
@@ -79,18 +79,18 @@ function ConsentCard({ consent }: { consent: Consent }) {
     }),
   );
   const revoke = useMutation(
-    trpc.consents.revoke.mutationOptions({
+    tenant.consents.revoke.mutationOptions({
       onSuccess: () => {
         setConfirming(false);
         void invalidate();
-        void queryClient.invalidateQueries({ queryKey: trpc.accounts.pathKey() });
+        void queryClient.invalidateQueries({ queryKey: tenant.accounts.pathKey() });
       },
     }),
   );
   const reconnect = useMutation(
-    trpc.connect.start.mutationOptions({
+    tenant.connect.start.mutationOptions({
       onSuccess: (answer) => {
-        queryClient.setQueryData(trpc.connect.get.queryKey({ sessionId: answer.sessionId }), answer);
+        queryClient.setQueryData(tenant.connect.get.queryKey({ sessionId: answer.sessionId }), answer);
         void navigate({
           to: '/connect/$sessionId',
           params: { sessionId: answer.sessionId },

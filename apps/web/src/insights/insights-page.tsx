@@ -1,9 +1,9 @@
 import { useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
+import { useTenant } from '@tenant/client/react-query';
 import { useState } from 'react';
 import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAxis, YAxis } from 'recharts';
-import { useTRPC } from '../api/trpc';
 import { formatMoney, formatMonth } from '../ui/format';
 import { useTitle } from '../ui/layout';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -30,13 +30,13 @@ type Counterparty = RouterOutputs['insights']['topCounterparties'][number];
 /** Cash flow per month and the top counterparties, for a chosen period and currency. */
 export function InsightsPage({ search }: { search: InsightsSearch }) {
   useTitle('Insights');
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const navigate = useNavigate();
   const months = search.months ?? 12;
   const range = period(months);
-  const cashflow = useQuery(trpc.insights.cashflow.queryOptions({ ...range, interval: 'month' }));
+  const cashflow = useQuery(tenant.insights.cashflow.queryOptions({ ...range, interval: 'month' }));
   // The api ranks counterparties across currencies; the chart shows one currency's top ten of them.
-  const top = useQuery(trpc.insights.topCounterparties.queryOptions({ ...range, limit: 100 }));
+  const top = useQuery(tenant.insights.topCounterparties.queryOptions({ ...range, limit: 100 }));
   const currencies = busiestFirst(cashflow.data ?? []);
   const [picked, setPicked] = useState<string | null>(null);
   const currency = picked && currencies.includes(picked) ? picked : currencies[0];

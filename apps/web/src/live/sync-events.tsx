@@ -1,9 +1,9 @@
 import { useQueryClient } from '@tanstack/react-query';
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
+import { useTenant } from '@tenant/client/react-query';
 import { useSubscription } from '@trpc/tanstack-react-query';
 import { createContext, type ReactNode, useContext, useState } from 'react';
 import { errorCode } from '../api/errors';
-import { useTRPC } from '../api/trpc';
 import { session } from '../auth/session';
 
 export type SyncEvent = RouterOutputs['sync']['events'] extends AsyncIterable<infer T> ? T : never;
@@ -17,25 +17,25 @@ const LiveSync = createContext<ReadonlyMap<string, SyncEvent>>(new Map());
  * by the server, so every (re)connection re-reads everything.
  */
 export function LiveSyncProvider({ children }: { children: ReactNode }) {
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const queryClient = useQueryClient();
   const [latest, setLatest] = useState<ReadonlyMap<string, SyncEvent>>(new Map());
 
   const refreshData = () => {
     for (const key of [
-      trpc.consents.pathKey(),
-      trpc.accounts.pathKey(),
-      trpc.balances.pathKey(),
-      trpc.transactions.pathKey(),
-      trpc.insights.pathKey(),
-      trpc.sync.runs.pathKey(),
+      tenant.consents.pathKey(),
+      tenant.accounts.pathKey(),
+      tenant.balances.pathKey(),
+      tenant.transactions.pathKey(),
+      tenant.insights.pathKey(),
+      tenant.sync.runs.pathKey(),
     ]) {
       void queryClient.invalidateQueries({ queryKey: key });
     }
   };
 
   useSubscription(
-    trpc.sync.events.subscriptionOptions(undefined, {
+    tenant.sync.events.subscriptionOptions(undefined, {
       onStarted: refreshData,
       onError: (error) => {
         if (errorCode(error) === 'UNAUTHORIZED') session.expire();
@@ -44,7 +44,7 @@ export function LiveSyncProvider({ children }: { children: ReactNode }) {
         setLatest((previous) => new Map(previous).set(event.consentId, event));
         // The run's start changes only its status; pages and the end change data too.
         if (event.outcome !== 'RUNNING' || event.inserted + event.updated + event.removed > 0) refreshData();
-        else void queryClient.invalidateQueries({ queryKey: trpc.consents.pathKey() });
+        else void queryClient.invalidateQueries({ queryKey: tenant.consents.pathKey() });
       },
     }),
   );

@@ -1,4 +1,4 @@
-import type { RouterOutputs } from '@tenant/router/client';
+import type { RouterOutputs } from '@tenant/client';
 import type { ReactNode } from 'react';
 import { useForm } from 'react-hook-form';
 

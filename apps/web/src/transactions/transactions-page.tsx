@@ -1,9 +1,9 @@
 import { useInfiniteQuery, useQuery } from '@tanstack/react-query';
 import { useNavigate } from '@tanstack/react-router';
-import type { RouterInputs } from '@tenant/router/client';
+import type { RouterInputs } from '@tenant/client';
+import { useTenant } from '@tenant/client/react-query';
 import { useEffect, useRef } from 'react';
 import { errorCode, fieldIssues } from '../api/errors';
-import { useTRPC } from '../api/trpc';
 import { formatDate, formatMoney, isNegative } from '../ui/format';
 import { useTitle } from '../ui/layout';
 import { Empty, ErrorState, Loading } from '../ui/states';
@@ -37,11 +37,11 @@ function toInput(search: TransactionSearch): Omit<RouterInputs['transactions']['
  */
 export function TransactionsPage({ search }: { search: TransactionSearch }) {
   useTitle('Transactions');
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const navigate = useNavigate();
-  const accounts = useQuery(trpc.accounts.list.queryOptions());
+  const accounts = useQuery(tenant.accounts.list.queryOptions());
   const pages = useInfiniteQuery(
-    trpc.transactions.list.infiniteQueryOptions(toInput(search), {
+    tenant.transactions.list.infiniteQueryOptions(toInput(search), {
       getNextPageParam: (page) => page.nextCursor ?? undefined,
     }),
   );

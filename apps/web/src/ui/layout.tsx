@@ -1,7 +1,7 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, Outlet } from '@tanstack/react-router';
+import { useTenant } from '@tenant/client/react-query';
 import { useEffect } from 'react';
-import { useTRPC } from '../api/trpc';
 import { session, useSession } from '../auth/session';
 import { LiveSyncProvider, useRunningSyncs } from '../live/sync-events';
 
@@ -56,10 +56,10 @@ export function AppLayout() {
 }
 
 function SignOut({ email }: { email: string }) {
-  const trpc = useTRPC();
+  const tenant = useTenant();
   const queryClient = useQueryClient();
   const logout = useMutation(
-    trpc.auth.logout.mutationOptions({
+    tenant.auth.logout.mutationOptions({
       onSettled: () => {
         session.signOut('You are signed out.');
         queryClient.clear();

@@ -1,17 +1,14 @@
 import { MutationCache, QueryCache, QueryClient } from '@tanstack/react-query';
-import { type AppRouter, tenantLinks } from '@tenant/router/client';
-import { createTRPCClient } from '@trpc/client';
-import { createTRPCContext } from '@trpc/tanstack-react-query';
+import { createTenantClient } from '@tenant/client';
 import { session } from '../auth/session';
 import { errorCode } from './errors';
 
 /** The api's tRPC endpoint, fixed when the app is built (`pnpm start` passes its own). */
 export const API_URL: string = import.meta.env.VITE_TENANT_API_URL ?? 'http://127.0.0.1:3000/trpc';
 
-export const { TRPCProvider, useTRPC, useTRPCClient } = createTRPCContext<AppRouter>();
-
-export function createTrpcClient(url = API_URL) {
-  return createTRPCClient<AppRouter>({ links: tenantLinks({ url, token: session.token }) });
+/** The typed client, reading the session's token on every call. */
+export function createApiClient(url = API_URL) {
+  return createTenantClient({ url, token: session.token });
 }
 
 /**
@@ -28,19 +25,11 @@ export function createQueryClient() {
     defaultOptions: {
       queries: {
         staleTime: 30_000,
-        // Retrying a refusal changes nothing; a network blip or a 5xx deserves two more tries.
-        retry: (failures, error) => failures < 2 && isRetryable(error),
+        // Retrying a refusal changes nothing; no answer or a server failure deserves two more tries.
+        retry: (failures, error) => failures < 2 && RETRYABLE.has(errorCode(error)),
       },
     },
   });
 }
 
-function isRetryable(error: unknown): boolean {
-  const code = errorCode(error);
-  return (
-    code === undefined ||
-    code === 'SERVICE_UNAVAILABLE' ||
-    code === 'BAD_GATEWAY' ||
-    code === 'INTERNAL_SERVER_ERROR'
-  );
-}
+const RETRYABLE = new Set(['NETWORK', 'SERVICE_UNAVAILABLE', 'BAD_GATEWAY', 'INTERNAL_SERVER_ERROR']);
