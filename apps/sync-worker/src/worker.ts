@@ -7,6 +7,7 @@ import { type ConsentStatusPort, checkConsents } from './consent-check';
 import { createConsentSyncHandler } from './consent-sync';
 import { fanOut } from './fanout';
 import type { Logger } from './logger';
+import { purgeExpiredData, RETENTION_PURGE_CRON } from './retention-purge';
 
 /** Daily, early morning in SYNC_TIMEZONE: Finqware's expiry job runs every two hours (§4.3). */
 export const CONSENT_CHECK_CRON = '17 4 * * *';
@@ -98,9 +99,20 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     },
   );
 
+  await boss.work(
+    QUEUES.retentionPurge,
+    { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
+    async ([job]) => {
+      const result = await purgeExpiredData(orm, job ? { signal: job.signal } : {});
+      log.info(result, 'retention purge done');
+      return result;
+    },
+  );
+
   if (deps.schedule ?? true) {
     await boss.schedule(QUEUES.syncFanout, config.sync.cron, {}, { tz: config.sync.timezone });
     await boss.schedule(QUEUES.consentCheck, CONSENT_CHECK_CRON, {}, { tz: config.sync.timezone });
+    await boss.schedule(QUEUES.retentionPurge, RETENTION_PURGE_CRON, {}, { tz: config.sync.timezone });
   }
   log.info(
     { concurrency: config.sync.concurrency, cron: config.sync.cron, tz: config.sync.timezone },

@@ -260,3 +260,55 @@ describe('consent-check', () => {
     expect(again?.soon).toBe(false);
   });
 });
+
+describe('retention purge', () => {
+  /** Rows this consent has cached: accounts, and balances and transactions under them. */
+  const cached = async (consentId: string) => {
+    const [row] = await runSql<{ accounts: number; balances: number; transactions: number }>(
+      world.em(),
+      `SELECT (SELECT count(*)::int FROM accounts WHERE user_skill_id = ?) AS accounts,
+              (SELECT count(*)::int FROM balances b JOIN accounts a ON a.id = b.account_id WHERE a.user_skill_id = ?) AS balances,
+              (SELECT count(*)::int FROM transactions t JOIN accounts a ON a.id = t.account_id WHERE a.user_skill_id = ?) AS transactions`,
+      [consentId, consentId, consentId],
+    );
+    return row;
+  };
+
+  it('deletes the cached data of consents past max_data_retention, keeps the rest and the consents', async () => {
+    const [due, kept] = [await world.connect(), await world.connect()];
+    for (const consent of [due, kept]) {
+      const jobId = (await send(consent.consentId)) as string;
+      await waitFor(
+        async () => (await worker.boss.getJobById(QUEUES.consentSync, jobId))?.state === 'completed',
+      );
+    }
+    const keptBefore = await cached(kept.consentId);
+    expect((await cached(due.consentId))?.transactions).toBeGreaterThan(0);
+    await runSql(
+      world.em(),
+      `UPDATE user_skills SET max_data_retention = now() - interval '1 minute' WHERE id = ?`,
+      [due.consentId],
+    );
+    await runSql(
+      world.em(),
+      `UPDATE user_skills SET max_data_retention = now() + interval '1 day' WHERE id = ?`,
+      [kept.consentId],
+    );
+
+    const jobId = (await worker.boss.send(QUEUES.retentionPurge, {})) as string;
+    await waitFor(
+      async () => (await worker.boss.getJobById(QUEUES.retentionPurge, jobId))?.state === 'completed',
+    );
+
+    expect(await cached(due.consentId)).toEqual({ accounts: 0, balances: 0, transactions: 0 });
+    expect(await cached(kept.consentId)).toEqual(keptBefore);
+    const consents = await runSql<{ id: string; status: string; cursor: object }>(
+      world.em(),
+      'SELECT id, status, sync_cursor AS cursor FROM user_skills WHERE id IN (?, ?) ORDER BY id',
+      [due.consentId, kept.consentId],
+    );
+    // The consent stays (the user sees the connection); an ACTIVE one starts its next sync afresh.
+    expect(consents.find((c) => c.id === due.consentId)).toMatchObject({ status: 'ACTIVE', cursor: {} });
+    expect(consents.find((c) => c.id === kept.consentId)?.cursor).not.toEqual({});
+  }, 90_000);
+});

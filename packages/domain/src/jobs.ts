@@ -137,6 +137,25 @@ export const QUEUE_DEFINITIONS = {
         'A retry checks every consent again, which only refreshes what it already wrote.',
     },
   },
+  /**
+   * Cron-triggered (hourly): delete the cached accounts, balances and transactions of consents
+   * whose max_data_retention has passed (apps/sync-worker retention-purge.ts). CONSENT_REVOKE_PURGE
+   * is the other half of data retention: it purges a revoked consent at once instead of at its
+   * retention date.
+   */
+  retentionPurge: {
+    name: 'retention-purge',
+    policy: 'stately',
+    retryLimit: 3,
+    retryDelay: 10,
+    failureDetection: {
+      heartbeatSeconds: HEARTBEAT_SECONDS,
+      expireInSeconds: 30 * 60,
+      why:
+        'its length grows with the consents due and the rows they cached (one transaction per consent): ' +
+        'heartbeat. A retry is harmless: purged consents have no accounts left and are skipped.',
+    },
+  },
 } as const satisfies Record<string, QueueDefinition & { name: string }>;
 
 type Definitions = typeof QUEUE_DEFINITIONS;

@@ -1,4 +1,5 @@
 import { z } from 'zod';
+import { isCommonPassword } from './auth/common-passwords';
 
 /** Input schemas shared by the routers; each failure names its field through the error formatter. */
 
@@ -23,9 +24,14 @@ export const email = z
   .pipe(z.email({ message: 'must be an email address' }))
   .transform((value) => value.toLowerCase());
 
+const PASSWORD_MIN_LENGTH = 10;
+
 export const newPassword = text()
-  .min(10, { message: 'must be at least 10 characters' })
-  .max(200, { message: 'must be at most 200 characters' });
+  .min(PASSWORD_MIN_LENGTH, { message: `must be at least ${PASSWORD_MIN_LENGTH} characters` })
+  .max(200, { message: 'must be at most 200 characters' })
+  .refine((password) => !isCommonPassword(password, PASSWORD_MIN_LENGTH), {
+    message: 'is one of the most common passwords, the first an attacker tries: choose another',
+  });
 
 export const credentials = z.object({ email, password: newPassword });
 export const loginInput = z.object({ email, password: text().min(1).max(200) });

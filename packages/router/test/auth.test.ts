@@ -46,6 +46,17 @@ describe('auth', () => {
     expect(err.code).toBe('CONFLICT');
   });
 
+  it('refuses a password from the common-password list, in any case, before anything is stored', async () => {
+    for (const password of ['qwertyuiop', 'Password123', '1q2w3e4r5t6y', 'BASKETBALL']) {
+      const error = await rejection(h.caller().auth.register({ email: 'common@example.com', password }));
+      expect(error.code).toBe('BAD_REQUEST');
+      expect((error.cause as { issues?: { path: string[] }[] }).issues?.[0]?.path).toEqual(['password']);
+    }
+    expect(await sql(h.em()).all('select id from users where email = ?', ['common@example.com'])).toEqual([]);
+    // A long password that is not on the list goes through.
+    await h.caller().auth.register({ email: 'common@example.com', password: 'qwertyuiop but longer' });
+  });
+
   it('names the field of a bad input', async () => {
     const err = await rejection(h.caller().auth.register({ email: 'not-an-email', password: 'short' }));
     expect(err.code).toBe('BAD_REQUEST');

@@ -57,6 +57,26 @@ describe('consents', () => {
     ]);
   });
 
+  it('sync.runs tells each failure in our own words, never Finqware’s or the bank’s text', async () => {
+    const user = await h.signUp();
+    const consentId = await createConsent(h, user.user.id);
+    const theirs =
+      'finqware accounts.get 401 invalid_credentials_id: <script>IBAN RO49AAAA1B31007593840000</script>';
+    await sql(h.em()).run(
+      `insert into sync_runs (user_skill_id, reason, outcome, error_class, error_message, started_at)
+       select ?, 'scheduled', 'FAILED', c, ?, now() - make_interval(secs => n)
+         from unnest(array['consent','rate_limit','transient','protocol','client','internal']) with ordinality as t(c, n)`,
+      [consentId, theirs],
+    );
+    const runs = await user.api.sync.runs({ consentId });
+    expect(runs).toHaveLength(6);
+    for (const run of runs) {
+      expect(run.errorMessage).toEqual(expect.any(String));
+      expect(run.errorMessage).not.toMatch(/finqware accounts|invalid_credentials|script|RO49/);
+    }
+    expect(new Set(runs.map((run) => run.errorMessage)).size).toBe(6);
+  });
+
   it('refresh enqueues a manual sync, then throttles the consent until the cooldown passes', async () => {
     const user = await h.signUp();
     const consentId = await createConsent(h, user.user.id);

@@ -1,8 +1,22 @@
+import type { ErrorClass } from '@tenant/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { findOwnedConsent } from '../access';
 import { sql } from '../db';
 import { consentIdInput } from '../schemas';
 import { authedProcedure } from '../trpc';
+
+/**
+ * What a failed run says to the user, by error class: our words, never the stored error_message,
+ * which keeps Finqware's or the bank's own text (it may echo what was sent) for operators.
+ */
+const RUN_MESSAGES: Record<ErrorClass, string> = {
+  consent: 'The bank no longer accepts this connection; connect the bank again.',
+  rate_limit: 'Finqware asked us to slow down; the sync will try again shortly.',
+  transient: 'Finqware or the bank did not answer in time; the sync will try again.',
+  protocol: 'Finqware answered something we could not read; we have been told.',
+  client: 'Finqware refused our request; we have been told.',
+  internal: 'The sync stopped on our side before it finished; the next one resumes where it stopped.',
+};
 
 export const syncRouter = {
   /**
@@ -56,7 +70,7 @@ export const syncRouter = {
       finishedAt: row.finished_at,
       outcome: row.outcome,
       errorClass: row.error_class,
-      errorMessage: row.error_message,
+      errorMessage: row.error_class ? RUN_MESSAGES[row.error_class as ErrorClass] : null,
       accountsSynced: row.accounts_synced,
       inserted: row.inserted,
       updated: row.updated,
