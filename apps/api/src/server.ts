@@ -13,6 +13,7 @@ import {
   type SyncJobsPort,
   type VaultPort,
 } from '@tenant/router';
+import type { AnyTRPCProcedure } from '@trpc/server';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { createTrpcHandler } from './trpc-handler';
@@ -50,6 +51,14 @@ function json(res: ServerResponse, status: number, body: unknown) {
 }
 
 const TRPC_METHODS = new Set(['GET', 'HEAD', 'POST', 'OPTIONS']);
+
+/** auth.register, auth.login, auth.logout: what the client sends unbatched (@tenant/client tenantLinks). */
+const AUTH_MUTATIONS: ReadonlySet<string> = new Set(
+  // At run time the record is flat, keyed by full path (its type nests it by sub-router).
+  Object.entries(appRouter._def.procedures as unknown as Record<string, AnyTRPCProcedure>)
+    .filter(([path, procedure]) => path.startsWith('auth.') && procedure._def.type === 'mutation')
+    .map(([path]) => path),
+);
 const READ_METHODS = new Set(['GET', 'HEAD']);
 
 function methodNotAllowed(res: ServerResponse, allowed: Set<string>) {
@@ -78,6 +87,9 @@ export function createApiServer(deps: ApiDeps) {
     // One HTTP request may not fan out into an unbounded number of procedure calls; the client
     // package splits its batches at the same constant.
     maxBatchSize: MAX_BATCH_SIZE,
+    // A sign-in, a registration or a sign-out travels alone: a batch would let one request run
+    // MAX_BATCH_SIZE password hashes, or race many guesses past the throttle's counters at once.
+    alone: AUTH_MUTATIONS,
     createContext: ({ req }) =>
       createContext({
         em: deps.orm.em.fork() as EntityManager,

@@ -15,7 +15,21 @@ export type TrpcHandlerOptions<TRouter extends AnyTRPCRouter> = {
   maxBatchSize: number;
   createContext: (opts: { req: IncomingMessage }) => inferRouterContext<TRouter>;
   onError?: HTTPErrorHandler<TRouter, Request>;
+  /** Procedures a batch may not carry with other calls: the whole batch is a BAD_REQUEST. */
+  alone?: ReadonlySet<string>;
 };
+
+/** The first procedure of a batch of several that must be called alone, if any. */
+function loneInBatch(
+  path: string,
+  search: string,
+  alone: ReadonlySet<string> | undefined,
+): string | undefined {
+  if (!alone || !path.includes(',') || !new URLSearchParams(search).has('batch')) return undefined;
+  return decodeURIComponent(path)
+    .split(',')
+    .find((name) => alone.has(name));
+}
 
 /**
  * Responses written as they are produced: batch streaming (tRPC marks it `transfer-encoding:
@@ -92,8 +106,10 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       .replace(/^\/+|\/+$/g, '')
       .slice(basePath.length)
       .replace(/^\/+/, '');
-    const outcome = await singleQuery(req, res, path, queryAt < 0 ? '' : url.slice(queryAt + 1));
+    const search = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    const outcome = await singleQuery(req, res, path, search);
     if (outcome.kind === 'answered') return;
+    const lone = loneInBatch(path, search, opts.alone);
     const request =
       req.method === 'GET' || req.method === 'HEAD'
         ? bodylessRequest(req, res)
@@ -103,7 +119,12 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       req: request,
       path,
       // A single query that failed is answered by tRPC's own error handling, not run again.
-      error: outcome.kind === 'failed' ? outcome.error : null,
+      error:
+        outcome.kind === 'failed'
+          ? outcome.error
+          : lone
+            ? new TRPCError({ code: 'BAD_REQUEST', message: `${lone} must be sent alone, not in a batch` })
+            : null,
       maxBatchSize: opts.maxBatchSize,
       createContext: async () => opts.createContext({ req }),
       onError: opts.onError,

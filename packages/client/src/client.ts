@@ -2,6 +2,7 @@ import type { AppRouter } from '@tenant/router';
 import {
   createTRPCClient,
   httpBatchLink,
+  httpLink,
   httpSubscriptionLink,
   splitLink,
   type TRPCClient,
@@ -25,7 +26,7 @@ export type TenantClient = TRPCClient<AppRouter>;
 /**
  * The links every Tenant client talks through, superjson on both (Dates arrive as Dates):
  * queries and mutations made in the same tick go out batched, at most MAX_BATCH_SIZE calls a
- * request; subscriptions (`sync.events`) go over server-sent events. Both send the bearer token as
+ * request, except auth mutations, which the api takes only alone; subscriptions (`sync.events`) go over server-sent events. Both send the bearer token as
  * a header: the `eventsource` ponyfill reads the stream with fetch, which (unlike the browser's
  * EventSource) can send headers, so the token never travels in a URL.
  */
@@ -33,6 +34,10 @@ export function tenantLinks(options: TenantClientOptions): TRPCLink<AppRouter>[]
   const token = () => (typeof options.token === 'function' ? options.token() : options.token);
   // Called as a plain function: browsers refuse a `fetch` invoked as another object's method.
   const fetchImpl: typeof fetch = options.fetch ?? ((...args) => fetch(...args));
+  const headers = () => {
+    const bearer = token();
+    return bearer ? { authorization: `Bearer ${bearer}` } : {};
+  };
   return [
     splitLink({
       condition: (op) => op.type === 'subscription',
@@ -50,15 +55,17 @@ export function tenantLinks(options: TenantClientOptions): TRPCLink<AppRouter>[]
           },
         }),
       }),
-      false: httpBatchLink({
-        url: options.url,
-        transformer: superjson,
-        maxItems: MAX_BATCH_SIZE,
-        fetch: fetchImpl,
-        headers() {
-          const bearer = token();
-          return bearer ? { authorization: `Bearer ${bearer}` } : {};
-        },
+      false: splitLink({
+        // The api refuses a batch that carries auth.register/login/logout with other calls.
+        condition: (op) => op.type === 'mutation' && op.path.startsWith('auth.'),
+        true: httpLink({ url: options.url, transformer: superjson, fetch: fetchImpl, headers }),
+        false: httpBatchLink({
+          url: options.url,
+          transformer: superjson,
+          maxItems: MAX_BATCH_SIZE,
+          fetch: fetchImpl,
+          headers,
+        }),
       }),
     }),
   ];
