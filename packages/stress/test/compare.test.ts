@@ -1,7 +1,7 @@
 import type { TruthConsent } from '@tenant/finqware-sandbox';
 import { describe, expect, it } from 'vitest';
 import { canonicalDecimal, compareConsent, type StoredTransaction } from '../src/soak/compare';
-import { parseSoakOptions } from '../src/soak/options';
+import { parseSoakOptions, SoakHelpRequested, SoakUsageError } from '../src/soak/options';
 
 const truth: TruthConsent = {
   credentialsId: 'c1',
@@ -93,9 +93,22 @@ describe('comparison with the ground truth', () => {
 
 describe('soak options', () => {
   it('has a bounded short variant and names a bad option', () => {
-    expect(parseSoakOptions(['--short'], {})).toMatchObject({ consents: 60, rounds: 2 });
+    expect(parseSoakOptions(['--short'], {})).toMatchObject({ consents: 60, rounds: 2, fanoutKills: 1 });
     expect(parseSoakOptions([], { SOAK_CONSENTS: '7' }).consents).toBe(7);
-    expect(() => parseSoakOptions(['--fault-rate', '2'], {})).toThrow(/--fault-rate/);
+    // A flag wins over the environment, in either spelling parseArgs accepts.
+    expect(parseSoakOptions(['--consents=9', '--seed', 'x'], { SOAK_CONSENTS: '7' })).toMatchObject({
+      consents: 9,
+      seed: 'x',
+    });
+    expect(() => parseSoakOptions(['--fault-rate', '2'], {})).toThrow(
+      /--fault-rate must be a number in 0\.\.1/,
+    );
+    expect(() => parseSoakOptions(['--consents', '0'], {})).toThrow(/--consents must be a number ≥ 1/);
+    expect(() => parseSoakOptions([], { SOAK_ROUNDS: 'many' })).toThrow(/SOAK_ROUNDS/);
+    expect(() => parseSoakOptions(['--nope'], {})).toThrow(SoakUsageError);
     expect(() => parseSoakOptions(['--nope'], {})).toThrow(/--nope/);
+    expect(() => parseSoakOptions(['--rounds'], {})).toThrow(/--rounds/);
+    expect(() => parseSoakOptions(['extra'], {})).toThrow(/extra/);
+    expect(() => parseSoakOptions(['--help'], {})).toThrow(SoakHelpRequested);
   });
 });

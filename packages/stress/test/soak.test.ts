@@ -5,8 +5,10 @@ import { runSoak } from '../src/soak/run';
 
 /**
  * The short chaos soak (what `pnpm soak --short` runs): 60 consents, 20% faults of every kind,
- * two worker processes SIGKILLed at random, the sandbox clock advancing between fan-outs; then
- * faults off, one clean fan-out, and every transaction compared with the sandbox's truth.
+ * two worker processes SIGKILLed at random and one in the middle of a fan-out on purpose, the
+ * sandbox clock advancing between fan-outs; then faults off, one clean fan-out, and every
+ * transaction compared with the sandbox's truth. The settle phase runs on the queues' real
+ * failure detection, and throws (naming the stuck jobs) when nothing moves for longer.
  */
 describe('chaos soak (short)', () => {
   it('loses, duplicates, leaves behind and corrupts nothing', async () => {
@@ -14,6 +16,10 @@ describe('chaos soak (short)', () => {
     console.log(formatReport(result));
     expect(result.comparison.compared).toBeGreaterThan(10_000);
     expect(result.workerKills).toBeGreaterThan(0);
+    // The killed fan-out was retried and completed; nothing is left in the queue.
+    expect(result.fanoutKills.midway).toBe(1);
+    expect(result.jobs.fanouts.retried).toBeGreaterThanOrEqual(1);
+    expect(Object.keys(result.jobs.fanouts.byState)).toEqual(['completed']);
     expect(result.faultsInjected).toBeGreaterThan(0);
     expect({
       lost: result.comparison.lost,

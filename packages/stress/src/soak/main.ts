@@ -1,8 +1,9 @@
 /**
- * `pnpm soak [--short] …` — the chaos soak (see README). Exit code 1 when anything was lost,
- * duplicated, left behind or wrong; 2 on bad arguments.
+ * `pnpm soak [--short] …` — the chaos soak (see README; `--help` lists the flags). Exit code 1
+ * when anything was lost, duplicated, left behind or wrong, or the queue got stuck; 2 on bad
+ * arguments.
  */
-import { parseSoakOptions, SoakUsageError, USAGE } from './options';
+import { parseSoakOptions, SoakHelpRequested, SoakUsageError, USAGE } from './options';
 import { formatReport } from './report';
 import { runSoak } from './run';
 
@@ -18,6 +19,10 @@ async function main() {
 main().then(
   (code) => process.exit(code),
   (err) => {
+    if (err instanceof SoakHelpRequested) {
+      console.log(USAGE);
+      process.exit(0);
+    }
     if (err instanceof SoakUsageError) {
       console.error(`${err.message}\n${USAGE}`);
       process.exit(2);

@@ -1,6 +1,8 @@
+import { parseArgs } from 'node:util';
+
 /**
  * Soak settings: flags win over environment variables, which win over defaults. `--short` is the
- * CI variant (about a minute): fewer consents, two chaos rounds.
+ * CI variant (about a minute and a half): fewer consents, two chaos rounds.
  */
 export type SoakOptions = {
   consents: number;
@@ -14,8 +16,12 @@ export type SoakOptions = {
   faultRate: number;
   /** Mean seconds between SIGKILLs of a worker (0 disables kills). */
   killEverySeconds: number;
-  /** Hard cap on the settle phase, seconds: the soak fails if jobs have not settled by then. */
-  settleTimeoutSeconds: number;
+  /**
+   * How many fan-outs get their worker SIGKILLed half-way, on purpose: a trap is set in the last
+   * round, then every third one before it, and springs on the next fan-out past half of its
+   * consents (see FanoutTrap).
+   */
+  fanoutKills: number;
   /** Transactions per bank account: the sandbox draws uniformly in [min, max]. */
   history: { min: number; max: number; days: number };
   seed: string;
@@ -32,7 +38,7 @@ export const DEFAULTS: SoakOptions = {
   roundSeconds: 20,
   faultRate: 0.2,
   killEverySeconds: 6,
-  settleTimeoutSeconds: 600,
+  fanoutKills: 2,
   history: { min: 200, max: 800, days: 365 },
   seed: 'soak',
   workerLogLevel: 'info',
@@ -44,70 +50,88 @@ export const SHORT: Partial<SoakOptions> = {
   rounds: 2,
   roundSeconds: 12,
   killEverySeconds: 5,
-  settleTimeoutSeconds: 150,
+  fanoutKills: 1,
   history: { min: 100, max: 400, days: 365 },
 };
 
-const ENV: Record<string, keyof SoakOptions> = {
-  SOAK_CONSENTS: 'consents',
-  SOAK_ROUNDS: 'rounds',
-  SOAK_ROUND_SECONDS: 'roundSeconds',
-  SOAK_FAULT_RATE: 'faultRate',
-  SOAK_KILL_EVERY_SECONDS: 'killEverySeconds',
-  SOAK_SETTLE_TIMEOUT_SECONDS: 'settleTimeoutSeconds',
-};
-
-const FLAGS: Record<string, keyof SoakOptions> = {
-  '--consents': 'consents',
-  '--rounds': 'rounds',
-  '--round-seconds': 'roundSeconds',
-  '--fault-rate': 'faultRate',
-  '--kill-every': 'killEverySeconds',
-  '--settle-timeout': 'settleTimeoutSeconds',
-};
+/** The numeric settings: flag, environment variable, and what a valid value is. */
+const NUMBERS = {
+  consents: { flag: 'consents', env: 'SOAK_CONSENTS', min: 1 },
+  rounds: { flag: 'rounds', env: 'SOAK_ROUNDS', min: 0 },
+  roundSeconds: { flag: 'round-seconds', env: 'SOAK_ROUND_SECONDS', min: 0 },
+  faultRate: { flag: 'fault-rate', env: 'SOAK_FAULT_RATE', min: 0, max: 1 },
+  killEverySeconds: { flag: 'kill-every', env: 'SOAK_KILL_EVERY_SECONDS', min: 0 },
+  fanoutKills: { flag: 'kill-fanouts', env: 'SOAK_KILL_FANOUTS', min: 0 },
+} as const satisfies Record<string, { flag: string; env: string; min: number; max?: number }>;
 
 export const USAGE = `usage: pnpm soak [--short] [--consents N] [--rounds N] [--round-seconds S] [--fault-rate R]
-                 [--kill-every S] [--settle-timeout S] [--seed X] [--keep-db]
+                 [--kill-every S] [--kill-fanouts N] [--seed X] [--keep-db] [--help]
+  --short           the CI variant: 60 consents, 2 rounds × 12 s, one fan-out killed
+  --kill-every S    mean seconds between random SIGKILLs of a worker (0: none)
+  --kill-fanouts N  fan-outs whose worker is SIGKILLed half-way on purpose (default 2; --short 1)
+  The settle phase fails when the queue makes no progress for longer than the queues' failure
+  detection allows (packages/domain/src/jobs.ts), naming the stuck jobs.
 env: SOAK_CONSENTS, SOAK_ROUNDS, SOAK_ROUND_SECONDS, SOAK_FAULT_RATE, SOAK_KILL_EVERY_SECONDS,
-     SOAK_SETTLE_TIMEOUT_SECONDS, SOAK_SHORT=1, DATABASE_URL (server to create the soak database on)`;
+     SOAK_KILL_FANOUTS, SOAK_SHORT=1, DATABASE_URL (server to create the soak database on)`;
 
 export class SoakUsageError extends Error {}
 
-function numberFor(name: string, raw: string | undefined, key: keyof SoakOptions): number {
+/** `--help` was asked for: print USAGE, exit 0. */
+export class SoakHelpRequested extends Error {}
+
+function numberFor(name: string, raw: string, rule: { min: number; max?: number }): number {
   const value = Number(raw);
-  const ok = key === 'faultRate' ? value >= 0 && value <= 1 : Number.isFinite(value) && value >= 0;
-  if (raw === undefined || raw === '' || !ok) {
-    throw new SoakUsageError(`${name} must be ${key === 'faultRate' ? 'a number in 0..1' : 'a number ≥ 0'}`);
+  const ok =
+    raw.trim() !== '' && Number.isFinite(value) && value >= rule.min && value <= (rule.max ?? Infinity);
+  if (!ok) {
+    const range = rule.max !== undefined ? `a number in ${rule.min}..${rule.max}` : `a number ≥ ${rule.min}`;
+    throw new SoakUsageError(`${name} must be ${range}, got ${JSON.stringify(raw)}`);
   }
   return value;
 }
 
 export function parseSoakOptions(argv: string[], env: NodeJS.ProcessEnv = process.env): SoakOptions {
-  const short = argv.includes('--short') || env.SOAK_SHORT === '1';
+  let flags: ReturnType<typeof parse>;
+  try {
+    flags = parse(argv);
+  } catch (err) {
+    // node:util names the offending argument; ours is the usage error with the usage text.
+    throw new SoakUsageError(err instanceof Error ? err.message : String(err));
+  }
+  if (flags.help) throw new SoakHelpRequested();
+  const short = flags.short === true || env.SOAK_SHORT === '1';
   const options: SoakOptions = { ...DEFAULTS, ...(short ? SHORT : {}) };
-  const set = (key: keyof SoakOptions, value: number) => {
-    (options as Record<string, unknown>)[key] = value;
-  };
-  for (const [name, key] of Object.entries(ENV)) {
-    if (env[name] !== undefined) set(key, numberFor(name, env[name], key));
+  for (const [key, rule] of Object.entries(NUMBERS) as [
+    keyof typeof NUMBERS,
+    (typeof NUMBERS)[keyof typeof NUMBERS],
+  ][]) {
+    const fromEnv = env[rule.env];
+    if (fromEnv !== undefined) options[key] = numberFor(rule.env, fromEnv, rule);
+    const fromFlag = flags[rule.flag];
+    if (typeof fromFlag === 'string') options[key] = numberFor(`--${rule.flag}`, fromFlag, rule);
   }
-  for (let i = 0; i < argv.length; i++) {
-    const arg = argv[i] as string;
-    if (arg === '--short') continue;
-    if (arg === '--keep-db') {
-      options.keepDatabase = true;
-      continue;
-    }
-    if (arg === '--seed') {
-      options.seed = argv[++i] ?? options.seed;
-      continue;
-    }
-    const key = FLAGS[arg];
-    if (!key) throw new SoakUsageError(`unknown argument ${arg}`);
-    set(key, numberFor(arg, argv[++i], key));
-  }
-  if (options.consents < 1) throw new SoakUsageError('--consents must be at least 1');
+  if (flags.seed !== undefined) options.seed = flags.seed;
+  if (flags['keep-db']) options.keepDatabase = true;
   options.consents = Math.floor(options.consents);
   options.rounds = Math.floor(options.rounds);
+  options.fanoutKills = Math.floor(options.fanoutKills);
   return options;
+}
+
+function parse(argv: string[]) {
+  const numeric = Object.fromEntries(
+    Object.values(NUMBERS).map(({ flag }) => [flag, { type: 'string' as const }]),
+  ) as { [K in (typeof NUMBERS)[keyof typeof NUMBERS]['flag']]: { type: 'string' } };
+  return parseArgs({
+    args: argv,
+    strict: true,
+    allowPositionals: false,
+    options: {
+      ...numeric,
+      short: { type: 'boolean' },
+      seed: { type: 'string' },
+      'keep-db': { type: 'boolean' },
+      help: { type: 'boolean', short: 'h' },
+    },
+  }).values;
 }

@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { QUEUES } from '@tenant/domain';
+import { QUEUES, SUPERVISION } from '@tenant/domain';
 import { PgBoss } from 'pg-boss';
 
 /**
@@ -8,7 +8,7 @@ import { PgBoss } from 'pg-boss';
  * the retry and dead-letter figures. It never works a job itself.
  */
 
-type Sql = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
+export type Sql = (text: string, params?: unknown[]) => Promise<Record<string, unknown>[]>;
 
 export function sqlOf(orm: MikroORM): Sql {
   return (text, params = []) =>
@@ -20,10 +20,8 @@ export async function startObserver(url: string): Promise<PgBoss> {
     connectionString: url,
     max: 3,
     schedule: false,
-    // Supervision (expiry, missed heartbeats) is shared by every instance on the database; the
-    // soak runs it often so a killed worker's jobs come back within seconds, not a minute.
-    supervise: true,
-    superviseIntervalSeconds: 2,
+    // Supervises like a worker does, no faster: the soak measures the real failure detection.
+    ...SUPERVISION,
     application_name: 'tenant-soak',
   });
   boss.on('error', () => undefined);
@@ -31,23 +29,12 @@ export async function startObserver(url: string): Promise<PgBoss> {
   return boss;
 }
 
-/** Heartbeat the soak puts on consent-sync when the queue has none (see `ensureHeartbeat`). */
-export const SOAK_HEARTBEAT_SECONDS = 10;
-
 /**
- * Without a heartbeat, pg-boss only notices a SIGKILLed worker's job when the job's
- * `expireInSeconds` (30 min for consent-sync) runs out; until then the consent cannot be synced
- * at all (its singleton slot is held). Returns the heartbeat the queue had.
+ * Sends a fan-out the way the cron does, in batches small enough that a worker can be killed
+ * between two of them. Null when one is already queued (the stately queue collapses it).
  */
-export async function ensureHeartbeat(boss: PgBoss): Promise<number | null> {
-  const queue = await boss.getQueue(QUEUES.consentSync);
-  const had = queue?.heartbeatSeconds ?? null;
-  if (!had) await boss.updateQueue(QUEUES.consentSync, { heartbeatSeconds: SOAK_HEARTBEAT_SECONDS });
-  return had;
-}
-
-export async function triggerFanout(boss: PgBoss): Promise<string | null> {
-  return boss.send(QUEUES.syncFanout, {});
+export async function triggerFanout(boss: PgBoss, batchSize: number): Promise<string | null> {
+  return boss.send(QUEUES.syncFanout, { batchSize });
 }
 
 export type QueueCounts = { fanoutPending: number; queued: number; retrying: number; active: number };
@@ -70,41 +57,58 @@ export async function queueCounts(sql: Sql): Promise<QueueCounts> {
 }
 
 /**
- * Moves waiting retries to now. Only used once faults are off, to compress the queue's real
- * backoff (30 s doubling to 30 min) into a bounded run; what a retry does is unchanged.
+ * Moves waiting retries to now. Only used once faults are off, to compress the queues' real
+ * backoff (30 s doubling to 30 min) into a bounded run; what a retry does is unchanged, and so is
+ * how long a dead worker's job takes to become a retry.
  */
 export async function fastForwardRetries(sql: Sql): Promise<number> {
   const rows = await sql(
     `update pgboss.job set start_after = now()
-      where name = ? and state = 'retry' and start_after > now() returning id`,
-    [QUEUES.consentSync],
+      where name = any(?::text[]) and state = 'retry' and start_after > now() returning id`,
+    [`{${QUEUES.consentSync},${QUEUES.syncFanout}}`],
   );
   return rows.length;
 }
 
-export type JobFigures = {
-  jobs: number;
-  retried: number;
-  deadLettered: number;
-  byState: Record<string, number>;
-};
+/**
+ * What changes whenever a job of the soak's queues moves: counts by queue and state, and the
+ * attempts taken. Equal twice means nothing was enqueued, taken, finished or retried meanwhile.
+ */
+export async function queueFingerprint(sql: Sql): Promise<string> {
+  const rows = await sql(
+    `select name, state, count(*)::int as n, sum(retry_count)::int as attempts from pgboss.job
+      where name = any(?::text[]) group by name, state order by name, state`,
+    [`{${QUEUES.consentSync},${QUEUES.syncFanout}}`],
+  );
+  return JSON.stringify(rows);
+}
 
-export async function jobFigures(sql: Sql): Promise<JobFigures> {
-  const states = await sql(
+type StateCounts = { jobs: number; retried: number; byState: Record<string, number> };
+
+/** A queue's jobs by state, and its retries (attempts after each job's first). */
+async function stateCounts(sql: Sql, queue: string): Promise<StateCounts> {
+  const counts: StateCounts = { jobs: 0, retried: 0, byState: {} };
+  for (const row of await sql(
     `select state, count(*)::int as n, coalesce(sum(retry_count), 0)::int as retries
        from pgboss.job where name = ? group by state`,
-    [QUEUES.consentSync],
-  );
+    [queue],
+  )) {
+    counts.byState[String(row.state)] = Number(row.n);
+    counts.jobs += Number(row.n);
+    counts.retried += Number(row.retries);
+  }
+  return counts;
+}
+
+export type JobFigures = StateCounts & { deadLettered: number; fanouts: StateCounts };
+
+export async function jobFigures(sql: Sql): Promise<JobFigures> {
   const [dead] = await sql(`select count(*)::int as n from pgboss.job where name = ?`, [
     QUEUES.consentSyncDeadLetter,
   ]);
-  const byState: Record<string, number> = {};
-  let jobs = 0;
-  let retried = 0;
-  for (const row of states) {
-    byState[String(row.state)] = Number(row.n);
-    jobs += Number(row.n);
-    retried += Number(row.retries);
-  }
-  return { jobs, retried, deadLettered: Number(dead?.n ?? 0), byState };
+  return {
+    ...(await stateCounts(sql, QUEUES.consentSync)),
+    deadLettered: Number(dead?.n ?? 0),
+    fanouts: await stateCounts(sql, QUEUES.syncFanout),
+  };
 }

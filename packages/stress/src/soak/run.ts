@@ -3,23 +3,32 @@ import { appendFileSync, mkdtempSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { createQueues, createVault, parseCatalog, repoRoot, seedCatalog } from '@tenant/domain';
+import {
+  createQueues,
+  createVault,
+  DEAD_WORKER_NOTICED_WITHIN_SECONDS,
+  parseCatalog,
+  repoRoot,
+  seedCatalog,
+} from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG, FAULT_KINDS, startSandbox } from '@tenant/finqware-sandbox';
 import { ManagedProcess } from '../processes';
 import { type Comparison, compareConsent, emptyComparison, type StoredTransaction } from './compare';
+import { FanoutTrap } from './fanout-trap';
 import type { SoakOptions } from './options';
 import {
-  ensureHeartbeat,
   fastForwardRetries,
   type JobFigures,
   jobFigures,
   queueCounts,
+  queueFingerprint,
   sqlOf,
   startObserver,
   triggerFanout,
 } from './queue';
 import { seedConsents } from './seed';
+import { explainStuckJobs, settleStallSeconds } from './stuck';
 
 export type SoakResult = {
   options: SoakOptions;
@@ -36,8 +45,10 @@ export type SoakResult = {
   faultsInjected: number;
   sandboxRequests: number;
   retriesFastForwarded: number;
-  /** The queue had no heartbeat and the soak set one (see queue.ts). */
-  heartbeatAdded: boolean;
+  /** Fan-out workers SIGKILLed on purpose, and how many of those kills landed before the fan-out's job completed. */
+  fanoutKills: { sent: number; midway: number };
+  /** The settle phase's limit: no job moving for this long means the queue is stuck. */
+  settleStallSeconds: number;
   logDir: string;
   workerLogLines: number;
   workerErrorLines: number;
@@ -88,16 +99,14 @@ export async function runSoak(
   });
   const observer = await startObserver(db.url);
   const workers: ManagedProcess[] = [];
+  const fanoutTrap = new FanoutTrap({ sql, say, restartDelayMs: () => 200 + random() * 1800 });
+  const stallSeconds = settleStallSeconds();
   let workerLogLines = 0;
   let workerErrorLines = 0;
   try {
     await seedCatalog(db.orm.em.fork() as EntityManager, parseCatalog(CATALOG));
     // The queues exist before any worker starts, as after a deploy (the api creates them too).
     await createQueues(observer);
-    const heartbeatAdded = (await ensureHeartbeat(observer)) === null;
-    if (heartbeatAdded) {
-      say('note: consent-sync has no heartbeatSeconds; the soak sets 10 s so killed workers’ jobs come back');
-    }
     const seeded = await seedConsents(db.orm.em.fork() as EntityManager, vault, sandbox, {
       consents: options.consents,
       perUser: options.consentsPerUser,
@@ -132,6 +141,7 @@ export async function runSoak(
           workerLogLines++;
           if (/"level":(50|60)/.test(line) || !line.startsWith('{')) workerErrorLines++;
           appendFileSync(file, `${line}\n`);
+          fanoutTrap.onLine(worker, line);
         },
         onExit: (code, signal) =>
           appendFileSync(file, `--- exit code=${code} signal=${signal} (pid ${worker.pid})\n`),
@@ -151,6 +161,17 @@ export async function runSoak(
 
     let fanouts = 0;
     let clockAdvancedMinutes = 0;
+    // The last round, then every third before it: a killed fan-out holds back the ones behind it
+    // for up to a minute (closer when more kills are asked for than that leaves room for).
+    const trapSpacing = Math.max(
+      1,
+      Math.min(3, Math.floor(options.rounds / Math.max(1, options.fanoutKills))),
+    );
+    const trapRounds = new Set(
+      Array.from({ length: options.fanoutKills }, (_, i) => options.rounds - i * trapSpacing),
+    );
+    // About twenty batches per fan-out, so a worker can die between two of them.
+    const fanoutBatch = Math.max(5, Math.ceil(seeded.length / 20));
     for (let round = 1; round <= options.rounds; round++) {
       if (round > 1) {
         // Half a day to two days: new rows arrive, pending rows book in place, vanish or are replaced.
@@ -158,7 +179,8 @@ export async function runSoak(
         sandbox.control.advanceClock({ advanceMinutes: minutes });
         clockAdvancedMinutes += minutes;
       }
-      await triggerFanout(observer);
+      if (trapRounds.has(round)) fanoutTrap.arm();
+      await triggerFanout(observer, fanoutBatch);
       fanouts++;
       const roundEnd = Date.now() + options.roundSeconds * 1000;
       let kills = 0;
@@ -183,13 +205,14 @@ export async function runSoak(
           `queue: ${counts.queued} queued, ${counts.active} active, ${counts.retrying} retrying`,
       );
     }
+    await fanoutTrap.disarm();
     phase('chaos');
 
     sandbox.control.setFaults({ rate: 0 });
     for (const worker of workers) if (!worker.running) worker.start();
     let retriesFastForwarded = await settle();
     say(`settled after faults off (${retriesFastForwarded} retries fast-forwarded)`);
-    await triggerFanout(observer);
+    await triggerFanout(observer, fanoutBatch);
     fanouts++;
     retriesFastForwarded += await settle();
     say('clean fan-out settled');
@@ -254,7 +277,8 @@ export async function runSoak(
       faultsInjected,
       sandboxRequests: stats.total,
       retriesFastForwarded,
-      heartbeatAdded,
+      fanoutKills: { ...fanoutTrap.kills },
+      settleStallSeconds: stallSeconds,
       logDir,
       workerLogLines,
       workerErrorLines,
@@ -275,20 +299,38 @@ export async function runSoak(
     }
   }
 
-  /** Waits until no fan-out and no consent sync is queued, retrying or running (twice in a row). */
+  /**
+   * Waits until no fan-out and no consent sync is queued, retrying or running (twice in a row).
+   * Fails when no job has moved for `stallSeconds` (derived from the queues' failure detection),
+   * naming each unfinished job and why it is not moving.
+   */
   async function settle(): Promise<number> {
-    const deadline = Date.now() + options.settleTimeoutSeconds * 1000;
     let forwarded = 0;
     let quiet = 0;
-    let last = '';
+    let fingerprint = '';
+    let movedAt = Date.now();
+    let saidAt = Date.now();
     while (quiet < 2) {
-      if (Date.now() > deadline)
-        throw new Error(`queue did not settle within ${options.settleTimeoutSeconds}s: ${last}`);
       for (const worker of workers) if (!worker.running) worker.start();
       forwarded += await fastForwardRetries(sql);
-      const c = await queueCounts(sql);
-      last = JSON.stringify(c);
-      quiet = c.fanoutPending + c.queued + c.retrying + c.active === 0 ? quiet + 1 : 0;
+      const counts = await queueCounts(sql);
+      const now = await queueFingerprint(sql);
+      if (now !== fingerprint) {
+        fingerprint = now;
+        movedAt = Date.now();
+      }
+      quiet = counts.fanoutPending + counts.queued + counts.retrying + counts.active === 0 ? quiet + 1 : 0;
+      if (Date.now() - movedAt > stallSeconds * 1000) {
+        const stuck = await explainStuckJobs(sql);
+        throw new Error(
+          `queue stuck: no job moved for ${stallSeconds} s (a dead worker's job is back in its queue within ` +
+            `${DEAD_WORKER_NOTICED_WITHIN_SECONDS} s): ${JSON.stringify(counts)}\n${stuck.map((line) => `  ${line}`).join('\n')}`,
+        );
+      }
+      if (Date.now() - saidAt > 15_000) {
+        say(`settling: ${JSON.stringify(counts)}`);
+        saidAt = Date.now();
+      }
       await sleep(1_000);
     }
     return forwarded;

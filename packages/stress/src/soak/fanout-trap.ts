@@ -1,0 +1,72 @@
+import { QUEUES } from '@tenant/domain';
+import type { ManagedProcess } from '../processes';
+import type { Sql } from './queue';
+
+const PROGRESS = '"msg":"sync fan-out progress"';
+const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
+
+/**
+ * Kills workers in the middle of fan-outs, on purpose rather than by chance. Each `arm()` asks
+ * for one such kill: the next worker that logs a committed fan-out batch past half of the
+ * consents (and before the last) gets a SIGKILL at once, then is restarted like any killed
+ * worker. Late rather than early, so most of that round's syncs still run under chaos while the
+ * rest wait for the fan-out's retry. A kill counts as mid-way only if the fan-out's job had not
+ * completed when the worker died; otherwise the trap stays armed for the next fan-out.
+ */
+export class FanoutTrap {
+  private armed = 0;
+  private springing: Promise<void> | undefined;
+  /** SIGKILLs sent, and those that landed before the fan-out's job completed. */
+  readonly kills = { sent: 0, midway: 0 };
+
+  constructor(
+    private readonly deps: { sql: Sql; say: (line: string) => void; restartDelayMs: () => number },
+  ) {}
+
+  arm(): void {
+    this.armed++;
+  }
+
+  /** Stops springing; resolves once a kill under way has restarted its worker. */
+  async disarm(): Promise<void> {
+    this.armed = 0;
+    await this.springing;
+  }
+
+  /** Give it every line a worker writes. */
+  onLine(worker: ManagedProcess, line: string): void {
+    if (this.armed === 0 || this.springing || !line.includes(PROGRESS)) return;
+    let progress: { jobId: string; consents: number; total: number };
+    try {
+      progress = JSON.parse(line);
+    } catch {
+      return;
+    }
+    if (progress.consents < progress.total / 2 || progress.consents >= progress.total) return;
+    this.springing = this.spring(worker, progress).finally(() => {
+      this.springing = undefined;
+    });
+  }
+
+  private async spring(worker: ManagedProcess, progress: { jobId: string; consents: number; total: number }) {
+    const { sql, say, restartDelayMs } = this.deps;
+    await worker.kill();
+    this.kills.sent++;
+    const [job] = await sql(`select state::text as state from pgboss.job where name = ? and id = ?`, [
+      QUEUES.syncFanout,
+      progress.jobId,
+    ]);
+    const where = `fan-out ${progress.jobId} at ${progress.consents}/${progress.total} consents`;
+    if (job?.state === 'active') {
+      this.kills.midway++;
+      this.armed = Math.max(0, this.armed - 1);
+      say(`SIGKILLed ${worker.options.name} mid-way through ${where}`);
+    } else {
+      say(
+        `SIGKILLed ${worker.options.name} in ${where}, but its job was already ${job?.state}: trap stays armed`,
+      );
+    }
+    await sleep(restartDelayMs());
+    worker.start();
+  }
+}
