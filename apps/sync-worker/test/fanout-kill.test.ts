@@ -1,10 +1,10 @@
-import { consentSyncSendOptions, createQueues, QUEUES } from '@tenant/domain';
+import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
 import { runSql } from '@tenant/sync-engine';
 import pg from 'pg';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanoutJobId } from '../src/fanout';
-import { createWorld, type World, waitFor } from './harness';
+import { createWorld, startSupervisor, type World, waitFor } from './harness';
 
 /**
  * A worker process SIGKILLed in the middle of a fan-out, on real PostgreSQL: the fan-out job is
@@ -18,17 +18,7 @@ let blocker: pg.Client;
 
 beforeAll(async () => {
   world = await createWorld({ seed: 'fanout-kill', transactionsPerAccount: 5 });
-  // The test's pg-boss is a fast supervisor: a lapsed heartbeat is failed within a second or two.
-  boss = new PgBoss({
-    connectionString: world.db.url,
-    superviseIntervalSeconds: 1,
-    monitorIntervalSeconds: 1,
-    schedule: false,
-    max: 3,
-  });
-  boss.on('error', () => undefined);
-  await boss.start();
-  await createQueues(boss);
+  boss = await startSupervisor(world.db.url);
   blocker = new pg.Client({ connectionString: world.db.url });
   await blocker.connect();
 }, 120_000);

@@ -3,6 +3,7 @@ import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
+  createQueues,
   defaultCatalogPath,
   loadCatalogFile,
   loadConfig,
@@ -15,6 +16,7 @@ import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
 import { runSql } from '@tenant/sync-engine';
 import { localLines, truthLines } from '@tenant/sync-engine/testing';
+import { PgBoss } from 'pg-boss';
 
 export const SKILL = 'rzb_ro_aisp_sbx_#1.0';
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
@@ -162,4 +164,23 @@ export async function runsOf(em: EntityManager, consentId: string) {
        FROM sync_runs WHERE user_skill_id = ? ORDER BY started_at`,
     [consentId],
   );
+}
+
+/**
+ * The test's own pg-boss, with the queues created; it doubles as a fast supervisor, so a job
+ * whose worker died is failed within a second or two of its heartbeat lapsing (workers
+ * themselves supervise every 15 s).
+ */
+export async function startSupervisor(url: string): Promise<PgBoss> {
+  const boss = new PgBoss({
+    connectionString: url,
+    superviseIntervalSeconds: 1,
+    monitorIntervalSeconds: 1,
+    schedule: false,
+    max: 3,
+  });
+  boss.on('error', () => undefined);
+  await boss.start();
+  await createQueues(boss);
+  return boss;
 }

@@ -1,9 +1,9 @@
 import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
 import { runSql } from '@tenant/sync-engine';
-import { PgBoss } from 'pg-boss';
+import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanOut } from '../src/fanout';
-import { createWorld, runsOf, type World, waitFor } from './harness';
+import { createWorld, runsOf, startSupervisor, type World, waitFor } from './harness';
 
 /** The worker as real processes: killed mid-sync, two of them sharing a fan-out, SIGTERM. */
 let world: World;
@@ -11,17 +11,7 @@ let boss: PgBoss;
 
 beforeAll(async () => {
   world = await createWorld({ seed: 'worker-processes', transactionsPerAccount: 30 });
-  // The test's own pg-boss doubles as a fast supervisor (lapsed heartbeats are failed within ~1 s).
-  boss = new PgBoss({
-    connectionString: world.db.url,
-    superviseIntervalSeconds: 1,
-    monitorIntervalSeconds: 1,
-    max: 3,
-  });
-  boss.on('error', () => undefined);
-  await boss.start();
-  const { createQueues } = await import('@tenant/domain');
-  await createQueues(boss);
+  boss = await startSupervisor(world.db.url);
 }, 120_000);
 afterAll(async () => {
   await boss?.stop({ graceful: false });
