@@ -47,9 +47,14 @@ export async function startApiProcess(env: {
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
   // Ready when /readyz says so (database reachable, no pending migration); polled, never slept on.
+  const deadline = Date.now() + 120_000;
   for (let ready = false; !ready; ) {
     if (child.exitCode !== null)
       throw new Error(`the api exited (${child.exitCode}) before it was ready:\n${output}`);
+    if (Date.now() > deadline) {
+      child.kill('SIGKILL');
+      throw new Error(`the api was not ready within 120 s:\n${output}`);
+    }
     ready = await fetch(`${base}/readyz`).then(
       (res) => res.ok,
       () => false,
