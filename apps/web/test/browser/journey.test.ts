@@ -96,6 +96,14 @@ describe('the web app in a browser', () => {
     expect(new URL(page.url()).pathname).toMatch(/^\/connect\/[0-9a-f-]{36}$/);
   });
 
+  it('connects a bank whose approval is implicit', async () => {
+    await nav('Connect a bank').click();
+    await page.getByRole('button', { name: 'Connect ING Bank Romania — accounts' }).click();
+    await page.getByRole('heading', { name: 'Connect ING (sandbox)' }).waitFor();
+    await page.getByRole('button', { name: 'Approve access' }).click();
+    await page.getByText('Your bank is connected.').waitFor();
+  });
+
   it('says so when access is denied at the bank, and connects nothing', async () => {
     await nav('Connect a bank').click();
     await page.getByRole('button', { name: 'Connect Erste Bank Croatia — accounts' }).click();
@@ -109,13 +117,13 @@ describe('the web app in a browser', () => {
     await inspect('connect-denied');
   });
 
-  it('shows both banks syncing to completion, live, with expiry', async () => {
+  it('shows the three banks syncing to completion, live, with expiry', async () => {
     await nav('Banks').click();
     await heading('Your banks').waitFor();
     const cards = page.locator('li.consent');
-    await page.waitForFunction(() => document.querySelectorAll('li.consent').length === 2);
+    await page.waitForFunction(() => document.querySelectorAll('li.consent').length === 3);
     // The worker's progress arrives over the live subscription: no reload needed.
-    for (const bank of ['Banca Transilvania', 'Raiffeisen Bank Romania']) {
+    for (const bank of ['Banca Transilvania', 'Raiffeisen Bank Romania', 'ING Bank Romania']) {
       await cards
         .filter({ hasText: bank })
         .getByTestId('sync-status')
@@ -188,6 +196,17 @@ describe('the web app in a browser', () => {
       .waitFor({ state: 'attached' });
     await page.locator('#top-title ~ .chart .recharts-bar-rectangle').first().waitFor({ state: 'attached' });
     await inspect('insights');
+    const months = () => page.locator('#cashflow-title ~ details tbody tr').count();
+    expect(await months()).toBeGreaterThan(3);
+    await page.getByLabel('Period', { exact: true }).selectOption('3');
+    await page.waitForURL(/months=3/);
+    await page.waitForFunction(
+      () => document.querySelectorAll('#cashflow-title ~ details tbody tr').length <= 3,
+    );
+    await page
+      .locator('#cashflow-title ~ .chart .recharts-bar-rectangle')
+      .first()
+      .waitFor({ state: 'attached' });
   });
 
   it('shows new transactions without a reload when the bank has new ones and the user refreshes', async () => {
@@ -228,6 +247,37 @@ describe('the web app in a browser', () => {
     );
   });
 
+  it('asks to approve a bank again when its consent ended at the bank, and reconnects it', async () => {
+    const truth = (await (await fetch(`${stack.sandboxUrl}/_sandbox/truth?summary=1`)).json()) as {
+      consents: { credentialsId: string; skill: string }[];
+    };
+    const ing = truth.consents.find((c) => c.skill === 'ing_ro_aisp_sbx_#2.0');
+    const expired = await fetch(`${stack.sandboxUrl}/_sandbox/consents/expire`, {
+      method: 'POST',
+      body: JSON.stringify({ credentialsId: ing?.credentialsId }),
+    });
+    expect(expired.status).toBe(200);
+
+    await nav('Banks').click();
+    const card = page.locator('li.consent').filter({ hasText: 'ING Bank Romania' });
+    await card.getByRole('button', { name: 'Refresh' }).click();
+    // The sync finds the consent gone: the card changes live.
+    await card.locator('.badge', { hasText: 'Needs your approval again' }).waitFor({ timeout: 60_000 });
+    await inspect('consents-reauth');
+    await card.getByRole('button', { name: 'Approve again' }).click();
+    await page.getByRole('button', { name: 'Approve access' }).click();
+    await page.getByText('Your bank is connected.').waitFor();
+    await nav('Banks').click();
+    // The new consent's first sync, seen live, before anything else on this page.
+    await page
+      .locator('li.consent')
+      .filter({ hasText: 'ING Bank Romania' })
+      .filter({ has: page.getByText('Active', { exact: true }) })
+      .getByTestId('sync-status')
+      .getByText(/^Succeeded/)
+      .waitFor({ timeout: 60_000 });
+  });
+
   it('revokes a bank after confirmation', async () => {
     await nav('Banks').click();
     const rzb = page.locator('li.consent').filter({ hasText: 'Raiffeisen Bank Romania' });
@@ -260,9 +310,13 @@ describe('the web app in a browser', () => {
     await page.getByText('Your session has expired. Please sign in again.').waitFor();
     await inspect('session-expired');
 
-    await page.getByLabel('Email').fill(email);
-    await page.getByLabel('Password').fill(password);
-    await page.getByRole('button', { name: 'Sign in' }).click();
+    // By keyboard alone: Tab into the form, Enter submits.
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.id)).toBe('email');
+    await page.keyboard.type(email);
+    await page.keyboard.press('Tab');
+    await page.keyboard.type(password);
+    await page.keyboard.press('Enter');
     await heading('Your banks').waitFor();
   });
 
