@@ -50,6 +50,8 @@ export function FlowPage({ sessionId, search }: { sessionId: string; search: Flo
   }, [done, queryClient, tenant]);
 
   const bankName = search.bank ?? 'your bank';
+  const submitStep = (stepId: string) => (values: Record<string, string>) =>
+    submit.mutate({ sessionId, stepId, values });
   const issues =
     submit.error && errorCode(submit.error) === 'BAD_REQUEST'
       ? fieldIssues(submit.error, 'values.')
@@ -73,13 +75,7 @@ export function FlowPage({ sessionId, search }: { sessionId: string; search: Flo
           bankName={bankName}
           submitting={submit.isPending}
           issues={issues}
-          onSubmit={(values) =>
-            submit.mutate({
-              sessionId,
-              stepId: flow.data.status === 'IN_PROGRESS' ? flow.data.step.id : '',
-              values,
-            })
-          }
+          onSubmit={submitStep(flow.data.step.id)}
         />
       ) : flow.data.status === 'COMPLETED' ? (
         <section className="step">

@@ -138,9 +138,7 @@ function ConsentCard({ consent }: { consent: Consent }) {
               </>
             ) : consent.lastSync ? (
               <>
-                {OUTCOME[consent.lastSync.outcome] === undefined
-                  ? consent.lastSync.outcome
-                  : `${capitalise(OUTCOME[consent.lastSync.outcome] as string)}`}{' '}
+                {capitalise(OUTCOME[consent.lastSync.outcome] ?? consent.lastSync.outcome)}{' '}
                 {formatRelative(
                   consent.lastSync.finishedAt ?? consent.lastSync.startedAt ?? consent.createdAt,
                 )}
