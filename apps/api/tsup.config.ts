@@ -1,10 +1,10 @@
 import { defineConfig } from 'tsup';
 
 export default defineConfig({
-  entry: ['src/main.ts', 'src/node-flags.ts'],
+  entry: ['src/main.ts'],
   format: ['esm'],
   dts: false,
   sourcemap: true,
   clean: true,
-  target: 'node20',
+  target: 'node24',
 });

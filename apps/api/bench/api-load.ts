@@ -20,7 +20,7 @@
  * node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY (a regex of
  * scenario names to run).
  */
-import { execFileSync, spawn } from 'node:child_process';
+import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
@@ -28,6 +28,7 @@ import { parseCatalog, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG } from '@tenant/finqware-sandbox';
 import { hashBearerToken } from '@tenant/router';
+import { spawnNode } from '@tenant/spawn';
 import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
 import pg from 'pg';
 import { API_NODE_FLAGS } from '../src/node-flags';
@@ -130,29 +131,22 @@ try {
   );
 
   // ---- the servers, in a child process ---------------------------------------------------------
-  const child = spawn(
-    process.execPath,
-    [
+  const child = spawnNode(fileURLToPath(new URL('./servers.ts', import.meta.url)), {
+    nodeFlags: [
       // BENCH_CPU_PROF=<dir>: write a V8 CPU profile of the servers (open it in Chrome DevTools).
       ...(process.env.BENCH_CPU_PROF ? ['--cpu-prof', `--cpu-prof-dir=${process.env.BENCH_CPU_PROF}`] : []),
       // The api's own flags (the baseline shares its process, so it runs with them too).
       ...API_NODE_FLAGS,
       // BENCH_NODE_FLAGS: more flags for the servers' node, e.g. `--trace-gc`; a later flag wins.
       ...(process.env.BENCH_NODE_FLAGS?.split(' ').filter(Boolean) ?? []),
-      '--import',
-      'tsx',
-      '--conditions=@tenant/source',
-      fileURLToPath(new URL('./servers.ts', import.meta.url)),
     ],
-    {
-      env: { ...process.env, BENCH_DATABASE_URL: db.url, BENCH_POOL: String(POOL) },
-      stdio: ['ignore', 'pipe', 'inherit'],
-    },
-  );
+    env: { ...process.env, BENCH_DATABASE_URL: db.url, BENCH_POOL: String(POOL) },
+    stdio: ['ignore', 'pipe', 'inherit'],
+  });
   const ports = await new Promise<{ api: number; baseline: number }>((resolve, reject) => {
     child.once('exit', (code) => reject(new Error(`servers exited (${code})`)));
     // The ports line; anything else the servers print (flags like --trace-gc) goes to stderr.
-    createInterface({ input: child.stdout }).on('line', (line) => {
+    createInterface({ input: child.stdout as NodeJS.ReadableStream }).on('line', (line) => {
       if (line.startsWith('{"api"')) resolve(JSON.parse(line));
       else process.stderr.write(`${line}\n`);
     });

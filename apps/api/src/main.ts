@@ -4,12 +4,17 @@ import {
   createOrm,
   createQueues,
   loadConfig,
+  pendingMigrations,
   QUEUES,
-  resolveDatabase,
   vaultFromConfig,
 } from '@tenant/domain';
-import { createFinqwareClient } from '@tenant/finqware-client';
 import { createSyncEventHub, domainVault, pgBossJobs, routerConfigFrom } from '@tenant/router';
+import {
+  createAdminServer,
+  databaseReadiness,
+  finqwareClientFromConfig,
+  finqwareMetrics,
+} from '@tenant/runtime';
 import { PgBoss } from 'pg-boss';
 import { createLogger } from './logger';
 import { createMetrics } from './metrics';
@@ -17,36 +22,40 @@ import { createApiServer } from './server';
 import { listenForSyncEvents } from './sync-events';
 
 /**
- * Composition root: config → database → ORM → pg-boss (send only, no workers) → Finqware client
- * → HTTP server. SIGTERM/SIGINT drain: stop accepting, finish in-flight requests, then close
- * pg-boss and the pool.
+ * Composition root: config → ORM → pg-boss (send only, no workers) → Finqware client → the public
+ * HTTP server on API_HOST:API_PORT and the admin listener (/healthz, /readyz, /metrics) on
+ * ADMIN_HOST:ADMIN_PORT. SIGTERM/SIGINT drain: stop accepting, finish in-flight requests, then
+ * close pg-boss and the pool.
  */
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig('api');
   const logger = createLogger({ level: config.logLevel });
   if (config.vault.usingDevelopmentKey) logger.warn({}, 'VAULT_KEYS unset: using the development vault key');
 
-  const database = await resolveDatabase(config, {
-    onLog: (line) => logger.debug({ line }, 'embedded postgres'),
+  const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
+  const pending = await pendingMigrations(orm);
+  if (pending.length > 0) {
+    logger.warn(
+      { pendingMigrations: pending },
+      'migrations are pending: run the migrate command; /readyz answers 503 until then',
+    );
+  }
+  const boss = new PgBoss({
+    connectionString: config.database.url,
+    max: 2,
+    schedule: false,
+    supervise: false,
   });
-  const orm = await createOrm({ clientUrl: database.url, pool: config.database.poolMax });
-  const boss = new PgBoss({ connectionString: database.url, max: 2, schedule: false, supervise: false });
   boss.on('error', (err: Error) =>
     logger.error({ err: { name: err.name, message: err.message } }, 'pg-boss error'),
   );
   await boss.start();
   await createQueues(boss);
 
-  const fq = createFinqwareClient({
-    baseUrl: config.finqware.baseUrl,
-    clientId: config.finqware.clientId,
-    clientSecret: config.finqware.clientSecret,
-    clientAppKey: config.finqware.clientAppKey,
-    timeoutMs: config.finqware.timeoutMs,
-  });
   const metrics = createMetrics({ orm });
+  const fq = finqwareClientFromConfig(config, { onResponse: finqwareMetrics(metrics.registry) });
   const syncEvents = createSyncEventHub();
-  const listener = listenForSyncEvents({ connectionString: database.url, hub: syncEvents, logger });
+  const listener = listenForSyncEvents({ connectionString: config.database.url, hub: syncEvents, logger });
   const api = createApiServer({
     orm,
     fq,
@@ -62,9 +71,17 @@ async function main() {
     metrics,
     syncEvents,
   });
-  const address = await api.listen(config.api.port);
+  const admin = createAdminServer({ registry: metrics.registry, readiness: () => databaseReadiness(orm) });
+  const address = await api.listen(config.api.port, config.api.host);
+  const adminAddress = await admin.listen(config.admin.port, config.admin.host, 'ADMIN_PORT');
   logger.info(
-    { port: address.port, publicUrl: config.api.publicUrl, embeddedDatabase: database.embedded },
+    {
+      host: address.address,
+      port: address.port,
+      adminHost: adminAddress.address,
+      adminPort: adminAddress.port,
+      publicUrl: config.api.publicUrl,
+    },
     'api listening',
   );
 
@@ -76,8 +93,8 @@ async function main() {
     await api.close();
     await listener.close();
     await boss.stop({ graceful: true, timeout: 5_000 }).catch(() => undefined);
+    await admin.close();
     await orm.close(true);
-    await database.stop();
     logger.info({}, 'stopped');
     process.exit(0);
   };

@@ -23,7 +23,7 @@ export function createMetrics(options: { orm?: MikroORM; defaultMetrics?: boolea
   });
   const http = new Counter({
     name: 'http_requests_total',
-    help: 'HTTP requests by route and status',
+    help: 'HTTP requests to the public listener by route (trpc, callback, healthz, other) and status',
     labelNames: ['route', 'status'] as const,
     registers: [registry],
   });

@@ -13,6 +13,7 @@ import {
   type SyncJobsPort,
   type VaultPort,
 } from '@tenant/router';
+import { listenOn } from '@tenant/runtime';
 import type { AnyTRPCProcedure } from '@trpc/server';
 import type { Logger } from './logger';
 import type { Metrics } from './metrics';
@@ -67,7 +68,8 @@ function methodNotAllowed(res: ServerResponse, allowed: Set<string>) {
 }
 
 /**
- * The api's HTTP surface: tRPC at /trpc, the bank callback, health, readiness and metrics.
+ * The api's public HTTP surface: tRPC at /trpc, the bank callback and /healthz. Readiness and
+ * metrics are the admin listener's (src/main.ts, @tenant/runtime createAdminServer), never here.
  * Each tRPC request gets its own EntityManager fork (MikroORM's identity map is per request).
  */
 export function createApiServer(deps: ApiDeps) {
@@ -131,20 +133,6 @@ export function createApiServer(deps: ApiDeps) {
     return true;
   }
 
-  async function ready(): Promise<{ ok: boolean; database: string; pendingMigrations?: number }> {
-    try {
-      await deps.orm.em.getConnection().execute('select 1');
-    } catch {
-      return { ok: false, database: 'unreachable' };
-    }
-    try {
-      const pending = await deps.orm.migrator.getPending();
-      return { ok: pending.length === 0, database: 'reachable', pendingMigrations: pending.length };
-    } catch {
-      return { ok: false, database: 'reachable', pendingMigrations: -1 };
-    }
-  }
-
   async function callback(url: URL, res: ServerResponse) {
     const sessionId = url.searchParams.get('session') ?? '';
     const target = new URL(deps.routerConfig.connectReturnUrl);
@@ -201,17 +189,6 @@ export function createApiServer(deps: ApiDeps) {
         setRoute('healthz');
         json(res, 200, { status: 'ok' });
         return;
-      case '/readyz': {
-        setRoute('readyz');
-        const state = await ready();
-        json(res, state.ok ? 200 : 503, { status: state.ok ? 'ready' : 'not ready', ...state });
-        return;
-      }
-      case '/metrics':
-        setRoute('metrics');
-        res.writeHead(200, { 'content-type': metrics.registry.contentType });
-        res.end(await metrics.registry.metrics());
-        return;
       case '/connect/callback':
         setRoute('callback');
         await callback(url, res);
@@ -262,14 +239,9 @@ export function createApiServer(deps: ApiDeps) {
 
   return {
     server,
-    listen(port: number, host = '0.0.0.0'): Promise<AddressInfo> {
-      return new Promise((resolve, reject) => {
-        server.once('error', reject);
-        server.listen(port, host, () => {
-          server.off('error', reject);
-          resolve(server.address() as AddressInfo);
-        });
-      });
+    /** Listens on `host:port` (API_HOST, API_PORT); a taken port is a PortInUseError. */
+    listen(port: number, host: string): Promise<AddressInfo> {
+      return listenOn(server, port, host, 'API_PORT');
     },
     /**
      * Stops accepting connections, lets in-flight requests finish (closing idle keep-alive

@@ -2,12 +2,10 @@ import { request as httpRequest } from 'node:http';
 import { Writable } from 'node:stream';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTenantClient } from '@tenant/client';
-import { SANDBOX_TENANT_APP } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
-import { createFinqwareClient } from '@tenant/finqware-client';
-import type { RunningSandbox } from '@tenant/finqware-sandbox';
 import { domainVault } from '@tenant/router';
 import { createHarness, type Harness, PASSWORD } from '@tenant/router/testing';
+import { type AdminServer, createAdminServer, databaseReadiness } from '@tenant/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createLogger } from '../src/logger';
@@ -19,21 +17,22 @@ const APP_ORIGIN = 'http://app.example.test';
 // The router wired as in its own tests (database, pg-boss, vault, catalog, sandbox), served over HTTP.
 let h: Harness;
 let db: TestDatabase;
-let sandbox: RunningSandbox;
 let api: ApiServer;
+let admin: AdminServer;
 let base: string;
+let adminBase: string;
 const logLines: string[] = [];
 
 beforeAll(async () => {
   h = await createHarness({ sandbox: true, config: { connectReturnUrl: `${APP_ORIGIN}/connected` } });
   db = h.db;
-  sandbox = h.sandbox as RunningSandbox;
   const capture = new Writable({
     write(chunk, _encoding, done) {
       logLines.push(...String(chunk).split('\n').filter(Boolean));
       done();
     },
   });
+  const metrics = createMetrics({ orm: db.orm, defaultMetrics: false });
   api = createApiServer({
     orm: db.orm,
     fq: h.fq,
@@ -42,16 +41,20 @@ beforeAll(async () => {
     routerConfig: h.config,
     corsOrigins: [APP_ORIGIN],
     logger: createLogger({ level: 'debug', destination: capture }),
-    metrics: createMetrics({ orm: db.orm, defaultMetrics: false }),
+    metrics,
   });
+  // As src/main.ts wires them: readiness and metrics on their own listener.
+  admin = createAdminServer({ registry: metrics.registry, readiness: () => databaseReadiness(db.orm) });
   const address = await api.listen(0, '127.0.0.1');
   base = `http://127.0.0.1:${address.port}`;
+  adminBase = `http://127.0.0.1:${(await admin.listen(0, '127.0.0.1', 'ADMIN_PORT')).port}`;
   // The bank sends the browser back to this very server.
   h.config.apiPublicUrl = base;
 });
 
 afterAll(async () => {
   await api?.close();
+  await admin?.close();
   await h?.close();
 });
 
@@ -61,27 +64,29 @@ const client = (token?: string) => createTenantClient({ url: `${base}/trpc`, tok
 const secrets = new Set<string>([PASSWORD]);
 
 describe('api over HTTP', () => {
-  it('answers /healthz and /readyz', async () => {
+  it('answers /healthz publicly, /readyz and /metrics only on the admin listener', async () => {
     expect((await fetch(`${base}/healthz`)).status).toBe(200);
-    const ready = await fetch(`${base}/readyz`);
+    const ready = await fetch(`${adminBase}/readyz`);
     expect(ready.status).toBe(200);
     expect(await ready.json()).toMatchObject({ status: 'ready', pendingMigrations: 0 });
+    expect((await fetch(`${adminBase}/healthz`)).status).toBe(200);
+    expect((await fetch(`${adminBase}/metrics`)).status).toBe(200);
+    // The public port tells the internet nothing about pools, migrations or traffic.
+    for (const path of ['/readyz', '/metrics']) {
+      const res = await fetch(`${base}${path}`);
+      expect(res.status).toBe(404);
+      expect(await res.text()).not.toMatch(/pending|pool|_total/);
+    }
   });
 
   it('reports not ready while migrations are pending', async () => {
     const bare = await createTestDatabase({ migrate: false });
-    const other = createApiServer({
-      orm: bare.orm,
-      fq: createFinqwareClient({ baseUrl: sandbox.apiUrl, ...SANDBOX_TENANT_APP }),
-      jobs: { enqueueConsentSync: async () => null, manualSyncCooldown: async () => 0 },
-      vault: domainVault(h.vault),
-      routerConfig: h.config,
-      corsOrigins: [],
-      logger: createLogger({ level: 'silent' }),
-      metrics: createMetrics({ defaultMetrics: false }),
+    const other = createAdminServer({
+      registry: createMetrics({ defaultMetrics: false }).registry,
+      readiness: () => databaseReadiness(bare.orm),
     });
     try {
-      const { port } = await other.listen(0, '127.0.0.1');
+      const { port } = await other.listen(0, '127.0.0.1', 'ADMIN_PORT');
       const res = await fetch(`http://127.0.0.1:${port}/readyz`);
       expect(res.status).toBe(503);
       expect(((await res.json()) as { pendingMigrations: number }).pendingMigrations).toBeGreaterThan(0);
@@ -244,7 +249,7 @@ describe('api over HTTP', () => {
   });
 
   it('exposes Prometheus metrics per procedure and for the pool', async () => {
-    const text = await (await fetch(`${base}/metrics`)).text();
+    const text = await (await fetch(`${adminBase}/metrics`)).text();
     expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="OK"\} \d+/);
     expect(text).toMatch(/trpc_requests_total\{procedure="auth.register",code="BAD_REQUEST"\} 1/);
     expect(text).toMatch(/trpc_request_duration_seconds_bucket\{le="[\d.]+",procedure="connect.start"\} \d+/);

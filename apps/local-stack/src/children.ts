@@ -1,5 +1,6 @@
-import { type ChildProcess, spawn } from 'node:child_process';
-import { join } from 'node:path';
+import type { ChildProcess } from 'node:child_process';
+import { isAbsolute, join } from 'node:path';
+import { spawnNode } from '@tenant/spawn';
 import { type ProcessName, pipeLines, say } from './log-stream';
 
 export type Child = {
@@ -24,8 +25,8 @@ export interface ChildOptions {
 }
 
 /**
- * Runs a workspace TypeScript entry point as its own process: `node --conditions=@tenant/source
- * --import tsx <entry>`, so nothing needs building and signals reach the program itself.
+ * Runs a workspace TypeScript entry point (relative to `root`, or absolute) as its own process,
+ * from its sources (@tenant/spawn), so nothing needs building and signals reach the program itself.
  */
 export function startChild(
   name: ProcessName,
@@ -34,19 +35,16 @@ export function startChild(
   env: NodeJS.ProcessEnv,
   options: ChildOptions = {},
 ): Child {
-  const child = spawn(
-    process.execPath,
-    [...(options.nodeFlags ?? []), '--conditions=@tenant/source', '--import', 'tsx', join(root, entry)],
-    {
-      cwd: root,
-      env,
-      stdio: [options.lifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'],
-      // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops the
-      // children one by one in order (worker drains before the api, the api before the sandbox, the
-      // database last).
-      detached: true,
-    },
-  );
+  const child = spawnNode(isAbsolute(entry) ? entry : join(root, entry), {
+    cwd: root,
+    env,
+    nodeFlags: options.nodeFlags,
+    stdio: [options.lifeline ? 'pipe' : 'ignore', 'pipe', 'pipe'],
+    // Its own process group: a terminal's Ctrl-C reaches only the supervisor, which then stops the
+    // children one by one in order (worker drains before the api, the api before the sandbox, the
+    // database last).
+    detached: true,
+  });
   // …and if the supervisor itself dies, the children go with it.
   if (!options.lifeline) {
     process.on('exit', () => {

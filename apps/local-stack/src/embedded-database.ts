@@ -1,13 +1,14 @@
 /**
- * The embedded PostgreSQL of `pnpm start`, run by a helper process (packages/domain/src/db/
- * embedded-server.ts) in a process group of its own. Started in this process, postgres would sit
+ * The embedded PostgreSQL of `pnpm start`, run by a helper process (src/database-helper.ts) in a
+ * process group of its own. Started in this process, postgres would sit
  * in the terminal's foreground group and shut down on the same Ctrl-C as the supervisor, while the
  * api and worker still drain against it; as a child like the others, it stops when the supervisor
  * says so, last.
  */
+import { fileURLToPath } from 'node:url';
 import { type Child, startChild } from './children';
 
-export const EMBEDDED_SERVER_ENTRY = 'packages/domain/src/db/embedded-server.ts';
+const HELPER = fileURLToPath(new URL('./database-helper.ts', import.meta.url));
 
 export interface EmbeddedDatabase {
   /** The helper; `stop()` stops the server (after a first start, initdb can take a while). */
@@ -41,7 +42,7 @@ export function startEmbeddedDatabase(
   const ready = new Promise<string>((resolve) => {
     onReady = resolve;
   });
-  const helper = startChild('postgres', root, EMBEDDED_SERVER_ENTRY, env, {
+  const helper = startChild('postgres', root, HELPER, env, {
     // Closing stdin stops the server if the supervisor dies without stopping it.
     lifeline: true,
     takeStdoutLine: (line) => {

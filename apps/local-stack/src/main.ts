@@ -16,21 +16,14 @@
  * embedded database, so nothing loses its database while still draining.
  */
 import { join } from 'node:path';
-import { API_NODE_FLAGS } from '@tenant/api/node-flags';
-import {
-  ConfigError,
-  createOrm,
-  dataDir,
-  defaultCatalogPath,
-  loadCatalogFile,
-  loadConfig,
-  migrate,
-  repoRoot,
-  seedCatalog,
-} from '@tenant/domain';
+import { ConfigError, loadConfig, repoRoot } from '@tenant/domain';
+import { PortInUseError } from '@tenant/runtime';
+import { packageNodeFlags } from '@tenant/spawn';
 import { type Child, startChild, waitForHttp } from './children';
 import { startEmbeddedDatabase } from './embedded-database';
 import { say } from './log-stream';
+import { assertPortsFree } from './ports';
+import { prepareDatabase } from './prepare-database';
 
 async function main() {
   // This supervisor owns shutdown: children first, then the database.
@@ -53,38 +46,44 @@ async function main() {
   process.on('SIGTERM', () => void shutdown('SIGTERM', 0));
 
   try {
-    const config = loadConfig();
+    const config = loadConfig('pnpm start');
+    const { local } = config;
     const root = repoRoot();
+    const externalFinqware = local.finqwareBaseUrl;
+    const webOrigin = new URL(config.publicAppUrl);
+    const otherWeb = new URL(config.publicAppUrl);
+    otherWeb.port = String(Number(webOrigin.port || 80) + 100);
+    await assertPortsFree([
+      {
+        port: Number(webOrigin.port || 80),
+        host: webOrigin.hostname,
+        variable: 'PUBLIC_APP_URL',
+        example: `PUBLIC_APP_URL=${otherWeb}`,
+      },
+      ...(externalFinqware ? [] : [{ port: local.sandboxPort, host: '127.0.0.1', variable: 'SANDBOX_PORT' }]),
+      { port: config.api.port, host: config.api.host, variable: 'API_PORT' },
+      { port: local.adminPort, host: local.adminHost, variable: 'ADMIN_PORT' },
+      { port: local.workerAdminPort, host: local.adminHost, variable: 'WORKER_ADMIN_PORT' },
+    ]);
 
     say(
-      config.database.url
+      local.databaseUrl
         ? 'database: DATABASE_URL'
-        : 'database: embedded PostgreSQL under .data/ (first start initialises it)',
+        : `database: embedded PostgreSQL under ${local.dataDir} (first start initialises it)`,
     );
-    let databaseUrl = config.database.url;
+    let databaseUrl = local.databaseUrl;
     if (!databaseUrl) {
       const embedded = startEmbeddedDatabase(root, process.env);
       database = embedded.helper;
       databaseUrl = await embedded.url;
     }
-    const orm = await createOrm({ clientUrl: databaseUrl, pool: 2 });
-    try {
-      const applied = await migrate(orm);
-      say(applied.length ? `migrations applied: ${applied.join(', ')}` : 'schema up to date');
-      const seeded = await seedCatalog(orm.em.fork(), await loadCatalogFile(defaultCatalogPath()));
-      say(
-        `catalog: ${seeded.skills.inserted} skills added, ${seeded.skills.updated} updated, ${seeded.skills.unchanged} unchanged`,
-      );
-    } finally {
-      await orm.close();
-    }
+    await prepareDatabase(databaseUrl, config.catalog.file, say);
 
-    const externalFinqware = process.env.FINQWARE_BASE_URL?.trim();
-    const sandboxUrl = `http://127.0.0.1:${config.sandbox.port}`;
+    const sandboxUrl = `http://127.0.0.1:${local.sandboxPort}`;
     const finqwareBaseUrl = externalFinqware || `${sandboxUrl}/v1`;
     const env = { ...process.env, DATABASE_URL: databaseUrl, FINQWARE_BASE_URL: finqwareBaseUrl };
 
-    const webUrl = new URL(config.publicAppUrl).origin;
+    const webUrl = webOrigin.origin;
     const web = startChild('web', root, 'apps/web/server/serve.ts', {
       ...env,
       TENANT_WEB_URL: webUrl,
@@ -95,19 +94,20 @@ async function main() {
     if (!externalFinqware) {
       const sandbox = startChild('sandbox', root, 'packages/finqware-sandbox/src/cli.ts', {
         ...env,
-        SANDBOX_PORT: String(config.sandbox.port),
+        SANDBOX_PORT: String(local.sandboxPort),
         // The sandbox keeps its consents beside the database that references them, so a restart
         // does not leave every connected bank needing a new consent.
         SANDBOX_STATE_FILE:
-          process.env.SANDBOX_STATE_FILE?.trim() ||
-          join(dataDir(config.database.dataDir), 'sandbox-state.json'),
+          process.env.SANDBOX_STATE_FILE?.trim() || join(local.dataDir, 'sandbox-state.json'),
       });
       children.push(sandbox);
       await waitForHttp(`${sandboxUrl}/_sandbox/clock`, sandbox);
     }
-    const api = startChild('api', root, 'apps/api/src/main.ts', env, { nodeFlags: API_NODE_FLAGS });
+    const api = startChild('api', root, 'apps/api/src/main.ts', env, {
+      nodeFlags: packageNodeFlags(join(root, 'apps/api')),
+    });
     children.push(api);
-    const apiUrl = `http://127.0.0.1:${config.api.port}`;
+    const apiUrl = `http://${config.api.host === '0.0.0.0' ? '127.0.0.1' : config.api.host}:${config.api.port}`;
     await waitForHttp(`${apiUrl}/healthz`, api);
     children.push(startChild('worker', root, 'apps/sync-worker/src/main.ts', env));
     await waitForHttp(`${webUrl}/`, web, 180_000);
@@ -118,18 +118,23 @@ async function main() {
         if (!stopping) void shutdown(`${child.name} exited (${signal ?? `code ${code}`})`, 1);
       });
     }
+    const admin = (port: number) =>
+      `http://${local.adminHost === '0.0.0.0' ? '127.0.0.1' : local.adminHost}:${port}`;
     say(
       banner({
         webUrl,
         apiUrl,
+        apiAdminUrl: admin(local.adminPort),
+        workerAdminUrl: admin(local.workerAdminPort),
         sandboxUrl: externalFinqware ? null : sandboxUrl,
         finqwareBaseUrl,
         embedded: database !== undefined,
       }),
     );
   } catch (err) {
+    // What went wrong and what to do, never a stack: ConfigError and PortInUseError say it all.
     say(
-      err instanceof ConfigError
+      err instanceof ConfigError || err instanceof PortInUseError
         ? err.message
         : `failed to start: ${err instanceof Error ? err.message : err}`,
     );
@@ -140,6 +145,8 @@ async function main() {
 function banner(urls: {
   webUrl: string;
   apiUrl: string;
+  apiAdminUrl: string;
+  workerAdminUrl: string;
   sandboxUrl: string | null;
   finqwareBaseUrl: string;
   embedded: boolean;
@@ -152,8 +159,8 @@ function banner(urls: {
  Tenant is running                                         Ctrl-C stops it all
    web app      ${urls.webUrl}/   ← open this: sign up and connect a sandbox bank
    api (tRPC)   ${trpc}
-   health       ${apiUrl}/healthz   ${apiUrl}/readyz
-   metrics      ${apiUrl}/metrics
+   health       ${apiUrl}/healthz
+   admin        api ${urls.apiAdminUrl}/readyz  /metrics   worker ${urls.workerAdminUrl}/readyz  /metrics
    finqware     ${urls.finqwareBaseUrl}${urls.sandboxUrl ? `   (sandbox; control: ${urls.sandboxUrl}/_sandbox)` : ''}
    database     ${urls.embedded ? 'embedded PostgreSQL, data in .data/ (kept between starts)' : 'DATABASE_URL'}
  Try it:

@@ -1,11 +1,13 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { existsSync, readFileSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { connect } from 'node:net';
 import { dirname, join } from 'node:path';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { createOrm, temporaryDataDir } from '@tenant/domain';
+import { createOrm } from '@tenant/domain';
+import { temporaryDataDir } from '@tenant/domain/embedded';
+import { spawnNode } from '@tenant/spawn';
 import { afterAll, describe, expect, it } from 'vitest';
 
 // What `pnpm start` users rely on: Ctrl-C in the terminal reaches the supervisor's process group,
@@ -22,11 +24,7 @@ const helperPids: number[] = [];
 
 /** The supervisor stand-in, in its own process group like `pnpm start` under a terminal. */
 function startParent(): Parent {
-  const child = spawn(process.execPath, ['--conditions=@tenant/source', '--import', 'tsx', PARENT], {
-    env: { ...process.env, TENANT_DATA_DIR: dataRoot },
-    stdio: ['ignore', 'pipe', 'pipe'],
-    detached: true,
-  });
+  const child = spawnNode(PARENT, { env: { ...process.env, TENANT_DATA_DIR: dataRoot }, detached: true });
   const lines: string[] = [];
   for (const stream of [child.stdout, child.stderr]) {
     if (stream) createInterface({ input: stream }).on('line', (line) => lines.push(line));

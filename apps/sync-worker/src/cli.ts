@@ -5,7 +5,7 @@
  *   dlq retry-all         move every dead letter back
  *   fanout                enqueue a sync of every ACTIVE consent now (same as the cron)
  */
-import { ConfigError, createOrm, createQueues, loadConfig, resolveDatabase } from '@tenant/domain';
+import { ConfigError, createOrm, createQueues, loadConfig } from '@tenant/domain';
 import { PgBoss } from 'pg-boss';
 
 import { listDeadLetters, redriveDeadLetters } from './dlq';
@@ -15,8 +15,8 @@ const USAGE = 'usage: dlq list [limit] | dlq retry <job-id…> | dlq retry-all |
 
 async function main(argv: string[]) {
   const [group, command, ...rest] = argv[0] === 'dlq' ? argv : ['', ...argv];
-  const config = loadConfig();
-  const database = await resolveDatabase(config);
+  const config = loadConfig('worker cli');
+  const database = config.database;
   // A short-lived instance: no maintenance, no cron, no instance registry entry.
   const boss = new PgBoss({
     connectionString: database.url,
@@ -52,7 +52,6 @@ async function main(argv: string[]) {
     }
   } finally {
     await boss.stop({ graceful: false, close: true });
-    await database.stop();
   }
 }
 

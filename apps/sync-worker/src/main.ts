@@ -4,16 +4,8 @@
  * to finish (each commits per page, so abandoning one loses nothing: its retry resumes from the
  * cursor), close the pools, exit 0.
  */
-import {
-  ConfigError,
-  createOrm,
-  loadConfig,
-  migrate,
-  resolveDatabase,
-  vaultFromConfig,
-} from '@tenant/domain';
-
-import { createWorkerFinqwareClient } from './finqware';
+import { ConfigError, createOrm, loadConfig, vaultFromConfig } from '@tenant/domain';
+import { finqwareClientFromConfig } from '@tenant/runtime';
 import { createLogger } from './logger';
 import { vaultSecretsReader } from './secrets';
 import { startWorker } from './worker';
@@ -21,20 +13,16 @@ import { startWorker } from './worker';
 const STOP_TIMEOUT_MS = 30_000;
 
 async function main() {
-  const config = loadConfig();
+  const config = loadConfig('worker');
   const log = createLogger(config.logLevel);
-  const database = await resolveDatabase(config);
-  const orm = await createOrm({ clientUrl: database.url, pool: config.database.poolMax });
-  if (database.embedded) {
-    // Running alone on the development database: bring its schema up to date (idempotent).
-    const applied = await migrate(orm);
-    if (applied.length > 0) log.info({ applied }, 'migrations applied');
-  }
+  const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
   const worker = await startWorker({
-    databaseUrl: database.url,
+    databaseUrl: config.database.url,
     orm,
     config,
-    finqware: createWorkerFinqwareClient(config),
+    // Short server delays (≤ 2 s) are waited out inside the call; a longer Retry-After surfaces as
+    // a rate_limit error, so the job is rescheduled for that time instead of holding a worker slot.
+    finqware: finqwareClientFromConfig(config, { retry: { retries: 2, maxRetryAfterMs: 2000 } }),
     readSecrets: vaultSecretsReader(vaultFromConfig(config)),
     log,
   });
@@ -47,7 +35,6 @@ async function main() {
     try {
       await worker.stop(STOP_TIMEOUT_MS);
       await orm.close();
-      await database.stop();
       log.info({}, 'stopped');
       process.exit(0);
     } catch (err) {
@@ -55,7 +42,6 @@ async function main() {
       process.exit(1);
     }
   };
-  // This process owns its lifecycle: the embedded database (when we started it) stops after the drain.
   process.on('SIGTERM', () => void shutdown('SIGTERM'));
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }

@@ -1,4 +1,4 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import {
   createQueues,
@@ -10,6 +10,7 @@ import {
 } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
+import { spawnNode } from '@tenant/spawn';
 import { runSql } from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
@@ -28,10 +29,16 @@ const processes: ChildProcess[] = [];
 
 function start(entry: string, env: Record<string, string>) {
   let output = '';
-  const child = spawn(process.execPath, ['--conditions=@tenant/source', '--import', 'tsx', entry], {
+  const child = spawnNode(entry, {
     cwd: ROOT,
-    env: { ...process.env, NODE_ENV: 'test', LOG_LEVEL: 'info', ...env },
-    stdio: ['ignore', 'pipe', 'pipe'],
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'info',
+      ADMIN_PORT: '0',
+      WORKER_ADMIN_PORT: '0',
+      ...env,
+    },
   });
   child.stdout?.on('data', (c) => {
     output += c;

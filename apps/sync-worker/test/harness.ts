@@ -1,19 +1,20 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   createQueues,
+  createVault,
+  DEVELOPMENT_VAULT_KEY,
   defaultCatalogPath,
   loadCatalogFile,
-  loadConfig,
   seedCatalog,
   storeConsent,
   type Vault,
-  vaultFromConfig,
 } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
+import { spawnNode } from '@tenant/spawn';
 import { runSql } from '@tenant/sync-engine';
 import { localLines, truthLines } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
@@ -54,7 +55,8 @@ export async function createWorld(options: {
       history: { transactionsPerAccount: options.transactionsPerAccount ?? 40, days: 60 },
     }),
   ]);
-  const vault = vaultFromConfig(loadConfig({ NODE_ENV: 'test' }));
+  // The key a worker started with no VAULT_KEYS outside production uses.
+  const vault = createVault([DEVELOPMENT_VAULT_KEY]);
   const em = () => db.orm.em.fork() as unknown as EntityManager;
   await seedCatalog(em(), await loadCatalogFile(defaultCatalogPath()));
   const [skill] = await runSql<{ id: string }>(em(), 'SELECT id FROM skills WHERE code = ?', [SKILL]);
@@ -90,8 +92,7 @@ export async function createWorld(options: {
     },
     spawnWorker(env = {}) {
       let out = '';
-      // node itself (not the tsx wrapper), so signals reach the worker and its exit code is ours.
-      const child = spawn(process.execPath, ['--conditions=@tenant/source', '--import', 'tsx', MAIN], {
+      const child = spawnNode(MAIN, {
         cwd: APP_DIR,
         env: {
           ...process.env,
@@ -102,9 +103,10 @@ export async function createWorld(options: {
           SYNC_SPREAD_SECONDS: '0',
           SYNC_CONCURRENCY: '2',
           LOG_LEVEL: 'info',
+          // Several workers run at once, beside other test runs: each admin listener on a free port.
+          WORKER_ADMIN_PORT: '0',
           ...env,
         },
-        stdio: ['ignore', 'pipe', 'pipe'],
       });
       child.stdout?.on('data', (chunk) => {
         out += chunk;

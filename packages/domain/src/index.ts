@@ -2,13 +2,20 @@ export * from './catalog/schema';
 export * from './catalog/seed';
 export * from './config';
 export { createDatabaseIfMissing, dropDatabase, withDatabase } from './db/admin';
-export * from './db/bootstrap';
-export { type EmbeddedServer, freePort, startEmbeddedPostgres, temporaryDataDir } from './db/embedded';
-export { createOrm, MIGRATIONS_TABLE, migrate, type OrmOptions, ormConfig, ormPool } from './db/orm';
+export {
+  createOrm,
+  MIGRATIONS_TABLE,
+  migrate,
+  type OrmOptions,
+  ormConfig,
+  ormPool,
+  pendingMigrations,
+} from './db/orm';
 export { executeRaw, type RawResult } from './db/raw-sql';
 export * from './entities';
 export * from './jobs';
 export { migrationsList } from './migrations';
+export { freePort } from './net';
 export * from './paths';
 export * from './services/consent-secrets';
 export * from './sync-events';

@@ -2,8 +2,9 @@ import { existsSync } from 'node:fs';
 import { rm } from 'node:fs/promises';
 import { dirname } from 'node:path';
 import { describe, expect, it } from 'vitest';
-import { createOrm, loadConfig, migrate, resolveDatabase, temporaryDataDir } from '../src';
+import { createOrm, migrate } from '../src';
 import { withClient } from '../src/db/admin';
+import { startEmbeddedDatabase, temporaryDataDir } from '../src/embedded';
 
 // Starts a real embedded PostgreSQL (initdb + start: a few seconds). Runs when asked to, or when no
 // DATABASE_URL is set (then the embedded server is what every other test uses anyway).
@@ -15,9 +16,7 @@ describe.runIf(enabled)('embedded PostgreSQL bootstrap', () => {
   }, async () => {
     const dataDir = dirname(temporaryDataDir('tenant-embedded-test-'));
     try {
-      const config = loadConfig({ TENANT_DATA_DIR: dataDir });
-      const first = await resolveDatabase(config);
-      expect(first.embedded).toBe(true);
+      const first = await startEmbeddedDatabase(dataDir);
       expect(first.url).toMatch(/^postgres:\/\/postgres:[^@]+@127\.0\.0\.1:\d+\/tenant$/);
       const orm = await createOrm({ clientUrl: first.url, pool: 1 });
       expect((await migrate(orm)).length).toBeGreaterThan(0);
@@ -27,7 +26,7 @@ describe.runIf(enabled)('embedded PostgreSQL bootstrap', () => {
       expect(existsSync(`${dataDir}/pg/PG_VERSION`)).toBe(true);
 
       // Persistent: a second start reuses the initialised directory (new port) and finds the data.
-      const second = await resolveDatabase(config);
+      const second = await startEmbeddedDatabase(dataDir);
       try {
         const rows = await withClient(second.url, (c) => c.query(`select code from servicers`));
         expect(rows.rows).toEqual([{ code: 'kept' }]);

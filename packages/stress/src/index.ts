@@ -1,4 +1,3 @@
-export { ManagedProcess, type ManagedProcessOptions } from './processes';
 export {
   type Comparison,
   canonicalDecimal,

@@ -8,8 +8,8 @@ import { createTenantClient } from '@tenant/client';
 import { freePort, parseCatalog, repoRoot, SANDBOX_TENANT_APP, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { CATALOG, type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
+import { ManagedProcess } from '@tenant/spawn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedProcess } from '../src/processes';
 import { startRecordingProxy } from './support/recording-proxy';
 
 /**
@@ -62,6 +62,8 @@ beforeAll(async () => {
     VAULT_KEYS: `audit:${vaultKey}`,
     API_PORT: String(port),
     API_PUBLIC_URL: base,
+    ADMIN_PORT: '0',
+    WORKER_ADMIN_PORT: '0',
     PUBLIC_APP_URL: APP_URL,
     SYNC_CRON: '0 0 1 1 *',
     SYNC_SPREAD_SECONDS: '1',

@@ -11,11 +11,12 @@
  * The engine runs in a child process so its peak RSS is measured alone. Each side gets a fresh
  * database. BENCH_TRANSACTIONS (default 100000), BENCH_PAGE_SIZE (default 2000).
  */
-import { spawn } from 'node:child_process';
+
 import { fileURLToPath } from 'node:url';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { startSandbox, TENANT_APP } from '@tenant/finqware-sandbox';
+import { spawnNode } from '@tenant/spawn';
 import pg from 'pg';
 import { toPgPlaceholders, toTransactionRow, transactionColumns, UPSERT_TRANSACTIONS_SQL } from '../src';
 import { insertTestConsent } from '../src/testing';
@@ -146,21 +147,19 @@ type EngineReport = {
 };
 
 function runEngine(env: Record<string, string>): Promise<EngineReport> {
-  const tsx = fileURLToPath(new URL('../../../node_modules/.bin/tsx', import.meta.url));
   const script = fileURLToPath(new URL('./ingest-engine.ts', import.meta.url));
   return new Promise((resolve, reject) => {
-    const child = spawn(tsx, ['--conditions=@tenant/source', script], {
+    const child = spawnNode(script, {
       // The engine's heap is capped like a production worker's would be: the live set is a couple
       // of pages, and without a cap V8 lets dead pages pile up in old space before collecting.
-      env: {
-        ...process.env,
-        NODE_OPTIONS: process.env.BENCH_ENGINE_NODE_OPTIONS ?? '--max-old-space-size=128',
-        ...env,
-      },
+      nodeFlags: (process.env.BENCH_ENGINE_NODE_OPTIONS ?? '--max-old-space-size=128')
+        .split(' ')
+        .filter(Boolean),
+      env: { ...process.env, ...env },
       stdio: ['ignore', 'pipe', 'inherit'],
     });
     let out = '';
-    child.stdout.on('data', (chunk) => {
+    child.stdout?.on('data', (chunk) => {
       out += chunk;
     });
     child.on('error', reject);

@@ -1,10 +1,11 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { mkdtempSync, rmSync } from 'node:fs';
 import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
+import { spawnNode } from '@tenant/spawn';
 
 const ROOT = fileURLToPath(new URL('../../../..', import.meta.url));
 
@@ -29,26 +30,23 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
   const apiUrl = `http://127.0.0.1:${api}`;
   const dataDir = mkdtempSync(join(tmpdir(), 'tenant-web-'));
   let output = '';
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@tenant/source', '--import', 'tsx', join(ROOT, 'apps/local-stack/src/main.ts')],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NO_COLOR: '1',
-        DATABASE_URL: db.url,
-        TENANT_DATA_DIR: dataDir,
-        API_PORT: String(api),
-        API_PUBLIC_URL: apiUrl,
-        SANDBOX_PORT: String(sandbox),
-        PUBLIC_APP_URL: `${webUrl}/connected`,
-        CORS_ORIGINS: webUrl,
-        ...env,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const child: ChildProcess = spawnNode(join(ROOT, 'apps/local-stack/src/main.ts'), {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NO_COLOR: '1',
+      DATABASE_URL: db.url,
+      TENANT_DATA_DIR: dataDir,
+      API_PORT: String(api),
+      API_PUBLIC_URL: apiUrl,
+      ADMIN_PORT: '0',
+      WORKER_ADMIN_PORT: '0',
+      SANDBOX_PORT: String(sandbox),
+      PUBLIC_APP_URL: `${webUrl}/connected`,
+      CORS_ORIGINS: webUrl,
+      ...env,
     },
-  );
+  });
   child.stdout?.on('data', (chunk) => {
     output += chunk;
   });

@@ -3,7 +3,7 @@
  * whole run (instead of one per test process) and stops it afterwards. A package's vitest.config.ts
  * asks for it with `packageTestConfig({ database: true })` (vitest.shared.ts).
  */
-import { startTemporaryPostgres } from '../db/embedded';
+import { startTemporaryPostgres } from '../embedded/server';
 import { SHARED_TEST_SERVER_ENV } from './shared-server';
 
 export default async function setup(): Promise<(() => Promise<void>) | undefined> {

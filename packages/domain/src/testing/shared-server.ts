@@ -1,4 +1,4 @@
-import { type EmbeddedServer, startTemporaryPostgres } from '../db/embedded';
+import { type EmbeddedServer, startTemporaryPostgres } from '../embedded/server';
 
 /** Env variable through which a vitest globalSetup hands its embedded server to the test workers. */
 export const SHARED_TEST_SERVER_ENV = 'TENANT_TEST_DATABASE_URL';

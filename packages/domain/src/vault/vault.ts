@@ -1,5 +1,5 @@
 import { createCipheriv, createDecipheriv, createHmac, hkdfSync, randomBytes } from 'node:crypto';
-import type { VaultKey } from '../config';
+import type { VaultKey } from '../config/variables';
 
 /**
  * Envelope-free authenticated encryption for the secrets we must be able to read back

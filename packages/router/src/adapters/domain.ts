@@ -46,7 +46,9 @@ export function domainVault(vault: Vault): VaultPort {
 }
 
 /** The router's settings, read from the process config (@tenant/domain loadConfig). */
-export function routerConfigFrom(config: Config): RouterConfig {
+export function routerConfigFrom(
+  config: Pick<Config, 'api' | 'publicAppUrl' | 'auth' | 'consent'>,
+): RouterConfig {
   return {
     apiPublicUrl: config.api.publicUrl,
     connectReturnUrl: config.publicAppUrl,
@@ -58,7 +60,7 @@ export function routerConfigFrom(config: Config): RouterConfig {
       // One address may legitimately front several users (an office NAT): a looser limit.
       maxPerAddress: config.auth.loginMaxFailures * 4,
     },
-    syncRefreshCooldownSeconds: config.sync.refreshCooldownSeconds,
+    syncRefreshCooldownSeconds: config.consent.refreshCooldownSeconds,
     consentRevokePurge: config.consent.revokePurge,
     connectSessionTtlSeconds: 30 * 60,
   };

@@ -1,5 +1,5 @@
 import { QUEUES } from '@tenant/domain';
-import type { ManagedProcess } from '../processes';
+import type { ManagedProcess } from '@tenant/spawn';
 import type { Sql } from './queue';
 
 const PROGRESS = '"msg":"sync fan-out progress"';

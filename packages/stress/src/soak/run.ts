@@ -13,7 +13,7 @@ import {
 } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG, FAULT_KINDS, startSandbox } from '@tenant/finqware-sandbox';
-import { ManagedProcess } from '../processes';
+import { ManagedProcess } from '@tenant/spawn';
 import { type Comparison, compareConsent, emptyComparison, type StoredTransaction } from './compare';
 import { FanoutTrap } from './fanout-trap';
 import type { SoakOptions } from './options';
@@ -129,6 +129,8 @@ export async function runSoak(
       SYNC_CRON: '0 0 1 1 *',
       SYNC_SPREAD_SECONDS: '3',
       SYNC_CONCURRENCY: '4',
+      // Two workers on one machine, beside whatever else runs: admin listeners on free ports.
+      WORKER_ADMIN_PORT: '0',
     };
     for (const name of ['worker-a', 'worker-b']) {
       const file = join(logDir, `${name}.log`);

