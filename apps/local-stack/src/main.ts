@@ -128,7 +128,7 @@ async function main() {
         workerAdminUrl: admin(local.workerAdminPort),
         sandboxUrl: externalFinqware ? null : sandboxUrl,
         finqwareBaseUrl,
-        embedded: database !== undefined,
+        embeddedDataDir: database ? local.dataDir : undefined,
       }),
     );
   } catch (err) {
@@ -149,7 +149,8 @@ function banner(urls: {
   workerAdminUrl: string;
   sandboxUrl: string | null;
   finqwareBaseUrl: string;
-  embedded: boolean;
+  /** Where the embedded PostgreSQL keeps its data; undefined with DATABASE_URL. */
+  embeddedDataDir: string | undefined;
 }) {
   const { apiUrl } = urls;
   const trpc = `${apiUrl}/trpc`;
@@ -162,7 +163,7 @@ function banner(urls: {
    health       ${apiUrl}/healthz
    admin        api ${urls.apiAdminUrl}/readyz  /metrics   worker ${urls.workerAdminUrl}/readyz  /metrics
    finqware     ${urls.finqwareBaseUrl}${urls.sandboxUrl ? `   (sandbox; control: ${urls.sandboxUrl}/_sandbox)` : ''}
-   database     ${urls.embedded ? 'embedded PostgreSQL, data in .data/ (kept between starts)' : 'DATABASE_URL'}
+   database     ${urls.embeddedDataDir ? `embedded PostgreSQL, data in ${urls.embeddedDataDir} (kept between starts)` : 'DATABASE_URL'}
  Try it:
    curl -s -XPOST ${trpc}/auth.register -H 'content-type: application/json' -d ${body}
    curl -s -XPOST ${trpc}/auth.login -H 'content-type: application/json' -d ${body}
