@@ -1,6 +1,7 @@
-import { type ChildProcess, spawn } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import { fileURLToPath } from 'node:url';
 import { freePort } from '@tenant/domain';
+import { spawnNode } from '@tenant/spawn';
 
 const ROOT = fileURLToPath(new URL('../../../', import.meta.url));
 
@@ -19,24 +20,20 @@ export async function startApiProcess(env: {
   databaseUrl: string;
   finqwareBaseUrl: string;
 }): Promise<ApiProcess> {
-  const port = await freePort();
-  const child: ChildProcess = spawn(
-    process.execPath,
-    ['--conditions=@tenant/source', '--import', 'tsx', 'apps/api/src/main.ts'],
-    {
-      cwd: ROOT,
-      env: {
-        ...process.env,
-        NODE_ENV: 'test',
-        LOG_LEVEL: 'warn',
-        DATABASE_URL: env.databaseUrl,
-        FINQWARE_BASE_URL: env.finqwareBaseUrl,
-        API_PORT: String(port),
-        API_PUBLIC_URL: `http://127.0.0.1:${port}`,
-      },
-      stdio: ['ignore', 'pipe', 'pipe'],
+  const [port, adminPort] = [await freePort(), await freePort()];
+  const child: ChildProcess = spawnNode(`${ROOT}apps/api/src/main.ts`, {
+    cwd: ROOT,
+    env: {
+      ...process.env,
+      NODE_ENV: 'test',
+      LOG_LEVEL: 'warn',
+      DATABASE_URL: env.databaseUrl,
+      FINQWARE_BASE_URL: env.finqwareBaseUrl,
+      API_PORT: String(port),
+      API_PUBLIC_URL: `http://127.0.0.1:${port}`,
+      ADMIN_PORT: String(adminPort),
     },
-  );
+  });
   let output = '';
   child.stdout?.on('data', (chunk: Buffer) => {
     output += chunk;
@@ -46,7 +43,8 @@ export async function startApiProcess(env: {
   });
   const exited = new Promise<number | null>((resolve) => child.once('exit', (code) => resolve(code)));
   const base = `http://127.0.0.1:${port}`;
-  // Ready when /readyz says so (database reachable, no pending migration); polled, never slept on.
+  // Ready when the admin listener's /readyz says so (database reachable, no pending migration);
+  // polled, never slept on.
   const deadline = Date.now() + 120_000;
   for (let ready = false; !ready; ) {
     if (child.exitCode !== null)
@@ -55,7 +53,7 @@ export async function startApiProcess(env: {
       child.kill('SIGKILL');
       throw new Error(`the api was not ready within 120 s:\n${output}`);
     }
-    ready = await fetch(`${base}/readyz`).then(
+    ready = await fetch(`http://127.0.0.1:${adminPort}/readyz`).then(
       (res) => res.ok,
       () => false,
     );
