@@ -8,8 +8,8 @@ import type { AddressInfo } from 'node:net';
 import { createOrm, createVault, DEVELOPMENT_VAULT_KEY, SANDBOX_TENANT_APP } from '@tenant/domain';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { defaultRouterConfig, domainVault } from '@tenant/router';
+import { createLogger } from '@tenant/runtime';
 import pg from 'pg';
-import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { createApiServer } from '../src/server';
 
@@ -25,7 +25,7 @@ const api = createApiServer({
   routerConfig: defaultRouterConfig,
   corsOrigins: [],
   // `warn`: a request line per call would measure the terminal, not the api.
-  logger: createLogger({ level: 'warn', destination: process.stderr }),
+  logger: createLogger({ service: 'api', level: 'warn', destination: process.stderr }),
   metrics: createMetrics({ orm, defaultMetrics: false }),
 });
 

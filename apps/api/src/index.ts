@@ -1,3 +1,2 @@
-export { createLogger, REDACT_PATHS } from './logger';
 export { createMetrics, type Metrics } from './metrics';
 export { type ApiDeps, type ApiServer, createApiServer } from './server';

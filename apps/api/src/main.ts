@@ -11,12 +11,13 @@ import {
 import { createSyncEventHub, domainVault, pgBossJobs, routerConfigFrom } from '@tenant/router';
 import {
   createAdminServer,
+  createLogger,
   databaseReadiness,
+  exitOnStartupFailure,
   finqwareClientFromConfig,
   finqwareMetrics,
 } from '@tenant/runtime';
 import { PgBoss } from 'pg-boss';
-import { createLogger } from './logger';
 import { createMetrics } from './metrics';
 import { createApiServer } from './server';
 import { listenForSyncEvents } from './sync-events';
@@ -29,7 +30,7 @@ import { listenForSyncEvents } from './sync-events';
  */
 async function main() {
   const config = loadConfig('api');
-  const logger = createLogger({ level: config.logLevel });
+  const logger = createLogger({ service: 'api', level: config.logLevel });
   if (config.vault.usingDevelopmentKey) logger.warn({}, 'VAULT_KEYS unset: using the development vault key');
 
   const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
@@ -102,8 +103,5 @@ async function main() {
   process.on('SIGINT', () => void stop('SIGINT'));
 }
 
-main().catch((err: Error) => {
-  // ConfigError messages name variables, never values.
-  process.stderr.write(`api failed to start: ${err.name}: ${err.message}\n`);
-  process.exit(1);
-});
+// One JSON line saying why (ConfigError messages name variables, never values), then exit 1.
+main().catch((err: unknown) => exitOnStartupFailure('api', err));

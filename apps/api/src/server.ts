@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import { createServer, type IncomingMessage, type Server, type ServerResponse } from 'node:http';
 import type { AddressInfo } from 'node:net';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
@@ -13,9 +14,8 @@ import {
   type SyncJobsPort,
   type VaultPort,
 } from '@tenant/router';
-import { listenOn } from '@tenant/runtime';
+import { type Logger, listenOn, withLogContext } from '@tenant/runtime';
 import type { AnyTRPCProcedure } from '@trpc/server';
-import type { Logger } from './logger';
 import type { Metrics } from './metrics';
 import { createTrpcHandler } from './trpc-handler';
 import { appendVary } from './vary';
@@ -39,7 +39,15 @@ export type ApiDeps = {
   drainTimeoutMs?: number;
 };
 
-const CORS_HEADERS = 'authorization, content-type, trpc-accept, x-trpc-source';
+const CORS_HEADERS = 'authorization, content-type, trpc-accept, x-trpc-source, x-request-id';
+
+const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
+
+/** The caller's X-Request-Id when it is a plain token (it ends up in logs), else a new one. */
+function requestIdOf(req: IncomingMessage): string {
+  const given = req.headers['x-request-id'];
+  return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
+}
 
 /** The client address; proxies are not trusted (put the api behind one that sets the socket peer, or extend here). */
 function clientAddress(req: IncomingMessage): string {
@@ -206,6 +214,10 @@ export function createApiServer(deps: ApiDeps) {
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     const started = performance.now();
     let route = 'other';
+    // Every line logged while serving this request carries its id: the caller's X-Request-Id (a
+    // proxy's, say), or one made here; the response says which, for the caller to quote.
+    const requestId = requestIdOf(req);
+    res.setHeader('x-request-id', requestId);
     res.once('finish', () => {
       // While draining, a keep-alive socket is closed as soon as its last response is out.
       if (closing) setImmediate(() => server.closeIdleConnections());
@@ -214,6 +226,7 @@ export function createApiServer(deps: ApiDeps) {
       // Only the path is logged: query strings carry temp_tokens (callback) and inputs (tRPC GET).
       logger.info(
         {
+          requestId,
           method: req.method,
           path: new URL(req.url ?? '/', 'http://api.invalid').pathname,
           status: res.statusCode,
@@ -223,9 +236,11 @@ export function createApiServer(deps: ApiDeps) {
       );
     });
     inFlight++;
-    handle(req, res, (r) => {
-      route = r;
-    })
+    withLogContext({ requestId }, () =>
+      handle(req, res, (r) => {
+        route = r;
+      }),
+    )
       .catch((err: Error) => {
         logger.error({ err: { name: err.name, message: err.message } }, 'request handler failed');
         if (!res.headersSent) json(res, 500, { error: 'internal error' });

@@ -1,7 +1,7 @@
 import { parseSyncEvent, SYNC_EVENTS_CHANNEL } from '@tenant/domain';
 import type { SyncEventHub } from '@tenant/router';
+import type { Logger } from '@tenant/runtime';
 import pg from 'pg';
-import type { Logger } from './logger';
 
 export type SyncEventListener = {
   /** Resolves once the first LISTEN is in place. */

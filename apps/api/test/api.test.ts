@@ -5,10 +5,9 @@ import { createTenantClient } from '@tenant/client';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { domainVault } from '@tenant/router';
 import { createHarness, type Harness, PASSWORD } from '@tenant/router/testing';
-import { type AdminServer, createAdminServer, databaseReadiness } from '@tenant/runtime';
+import { type AdminServer, createAdminServer, createLogger, databaseReadiness } from '@tenant/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { type ApiServer, createApiServer } from '../src/server';
 
@@ -40,7 +39,7 @@ beforeAll(async () => {
     vault: domainVault(h.vault),
     routerConfig: h.config,
     corsOrigins: [APP_ORIGIN],
-    logger: createLogger({ level: 'debug', destination: capture }),
+    logger: createLogger({ service: 'api', level: 'debug', destination: capture }),
     metrics,
   });
   // As src/main.ts wires them: readiness and metrics on their own listener.
@@ -267,6 +266,45 @@ describe('api over HTTP', () => {
     expect(Number(text.match(/auth_session_cache_entries (\d+)/)?.[1])).toBeGreaterThan(0);
   });
 
+  it("tags every line it logs for a request with that request id: the caller's X-Request-Id, or a new one", async () => {
+    type Entry = { msg: string; requestId?: string; path?: string; service?: string; time?: string };
+    const entries = () => logLines.map((line) => JSON.parse(line) as Entry);
+    /** The request line is written once the response is out: wait for it rather than guess. */
+    const requestLine = async (requestId: string) => {
+      for (let i = 0; i < 200; i++) {
+        const found = entries().find((e) => e.msg === 'request' && e.requestId === requestId);
+        if (found) return found;
+        await new Promise((r) => setTimeout(r, 10));
+      }
+      throw new Error(`no request line for ${requestId}`);
+    };
+    // The connect flow above: the router's own line, written deep inside the callback's handler.
+    const completed = entries().filter((e) => e.msg === 'connect session completed');
+    expect(completed.length).toBeGreaterThan(0);
+    for (const line of completed) {
+      expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await requestLine(line.requestId as string)).path).toBe('/connect/callback');
+    }
+    const given = await fetch(`${base}/trpc/no.such.procedure`, {
+      headers: { 'x-request-id': 'edge-7f3a.1' },
+    });
+    expect(given.headers.get('x-request-id')).toBe('edge-7f3a.1');
+    await requestLine('edge-7f3a.1');
+    expect(
+      entries()
+        .filter((e) => e.requestId === 'edge-7f3a.1')
+        .map((e) => e.msg),
+    ).toEqual(['trpc request rejected', 'request']);
+    // Not a plain token (it is written to logs): replaced.
+    const odd = await fetch(`${base}/healthz`, { headers: { 'x-request-id': 'two words; and "quotes"' } });
+    expect(odd.headers.get('x-request-id')).toMatch(/^[0-9a-f-]{36}$/);
+    // The same fields as every other process: service and ISO time.
+    for (const entry of entries()) {
+      expect(entry.service).toBe('api');
+      expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+  });
+
   it('never writes a password, token, temp_token or access token to the logs', async () => {
     expect(logLines.length).toBeGreaterThan(10);
     expect(logLines.some((line) => line.includes('/connect/callback'))).toBe(true);
@@ -280,6 +318,7 @@ describe('api over HTTP', () => {
   it('redacts secrets passed to the logger by key', () => {
     const lines: string[] = [];
     const logger = createLogger({
+      service: 'api',
       destination: new Writable({
         write(chunk, _e, done) {
           lines.push(String(chunk));

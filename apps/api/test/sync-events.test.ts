@@ -2,9 +2,9 @@ import { createTenantClient, type RouterOutputs } from '@tenant/client';
 import { SYNC_EVENTS_CHANNEL, type SyncEvent, syncEventPayload } from '@tenant/domain';
 import { createSyncEventHub, domainVault, type SyncEventHub } from '@tenant/router';
 import { createConsent, createHarness, type Harness } from '@tenant/router/testing';
+import { createLogger } from '@tenant/runtime';
 import pg from 'pg';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger';
 import { createMetrics } from '../src/metrics';
 import { type ApiServer, createApiServer } from '../src/server';
 import { listenForSyncEvents, type SyncEventListener } from '../src/sync-events';
@@ -19,7 +19,7 @@ let publisher: pg.Client;
 const instances: Instance[] = [];
 
 async function startInstance(drainTimeoutMs?: number): Promise<Instance> {
-  const logger = createLogger({ level: 'silent' });
+  const logger = createLogger({ service: 'api', level: 'silent' });
   const hub = createSyncEventHub();
   const listener = listenForSyncEvents({ connectionString: h.db.url, hub, logger });
   const api = createApiServer({

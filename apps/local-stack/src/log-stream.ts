@@ -10,7 +10,8 @@ const LEVELS: Record<number, string> = {
   50: 'ERROR',
   60: 'FATAL',
 };
-const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'name', 'msg', 'v']);
+// service: the line's prefix already names the process.
+const SKIP = new Set(['level', 'time', 'pid', 'hostname', 'name', 'service', 'msg', 'v']);
 
 const useColor = process.stdout.isTTY && !process.env.NO_COLOR;
 const paint = (code: number, text: string) => (useColor ? `\u001b[${code}m${text}\u001b[0m` : text);

@@ -1,5 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import { consentSyncJobSchema, QUEUES } from '@tenant/domain';
+import { withLogContext } from '@tenant/runtime';
 import type { SyncEngine } from '@tenant/sync-engine';
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from './logger';
@@ -38,10 +39,7 @@ export function createConsentSyncHandler(deps: {
         message: 'invalid consent-sync payload',
         issues: parsed.error.issues,
       };
-      log.error(
-        { jobId: job.id, issues: parsed.error.issues.map((i) => i.path.join('.')) },
-        'invalid job payload',
-      );
+      log.error({ issues: parsed.error.issues.map((i) => i.path.join('.')) }, 'invalid job payload');
       return { id: job.id, status: 'deadletter', output };
     }
     const { consentId, reason } = parsed.data;
@@ -54,7 +52,8 @@ export function createConsentSyncHandler(deps: {
       finalAttempt: job.retryCount >= job.retryLimit,
       onProgress: publish,
     });
-    const context = { jobId: job.id, consentId, attempt: job.retryCount };
+    // jobId and consentId are on every line already (withLogContext in handle).
+    const context = { attempt: job.retryCount };
     if (result.outcome === 'SKIPPED') {
       log.info({ ...context, why: result.reason, status: result.status }, 'consent sync skipped');
       return { id: job.id, status: 'completed', output: result };
@@ -83,7 +82,8 @@ export function createConsentSyncHandler(deps: {
   async function handle(jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> {
     const results: JobResult[] = [];
     for (const job of jobs) {
-      const attempt = runOne(job);
+      // Every line this sync writes (the engine's too) names its job and consent.
+      const attempt = withLogContext(jobLogContext(job), () => runOne(job));
       running.add(attempt);
       try {
         results.push(await attempt);
@@ -112,6 +112,11 @@ export function createConsentSyncHandler(deps: {
   }
 
   return { handle, drain };
+}
+
+function jobLogContext(job: { id: string; data: unknown }): { jobId: string; consentId?: string } {
+  const consentId = (job.data as { consentId?: unknown } | null)?.consentId;
+  return typeof consentId === 'string' ? { jobId: job.id, consentId } : { jobId: job.id };
 }
 
 /**

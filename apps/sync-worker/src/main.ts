@@ -4,9 +4,8 @@
  * to finish (each commits per page, so abandoning one loses nothing: its retry resumes from the
  * cursor), close the pools, exit 0.
  */
-import { ConfigError, createOrm, loadConfig, vaultFromConfig } from '@tenant/domain';
-import { finqwareClientFromConfig } from '@tenant/runtime';
-import { createLogger } from './logger';
+import { createOrm, loadConfig, vaultFromConfig } from '@tenant/domain';
+import { createLogger, exitOnStartupFailure, finqwareClientFromConfig } from '@tenant/runtime';
 import { vaultSecretsReader } from './secrets';
 import { startWorker } from './worker';
 
@@ -14,7 +13,7 @@ const STOP_TIMEOUT_MS = 30_000;
 
 async function main() {
   const config = loadConfig('worker');
-  const log = createLogger(config.logLevel);
+  const log = createLogger({ service: 'worker', level: config.logLevel });
   const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
   const worker = await startWorker({
     databaseUrl: config.database.url,
@@ -46,8 +45,5 @@ async function main() {
   process.on('SIGINT', () => void shutdown('SIGINT'));
 }
 
-main().catch((err) => {
-  if (err instanceof ConfigError) console.error(err.message);
-  else console.error('sync worker failed to start:', err instanceof Error ? err.message : err);
-  process.exit(1);
-});
+// One JSON line saying why (ConfigError messages name variables, never values), then exit 1.
+main().catch((err: unknown) => exitOnStartupFailure('worker', err));

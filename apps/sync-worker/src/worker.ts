@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@tenant/domain';
 import { createQueues, QUEUES, SUPERVISION, syncFanoutJobSchema } from '@tenant/domain';
+import { withLogContext } from '@tenant/runtime';
 import { type ConsentSecretsReader, createSyncEngine, type FinqwarePort } from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { type ConsentStatusPort, checkConsents } from './consent-check';
@@ -68,45 +69,50 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
     async ([job]) => {
       if (!job) return;
-      const { batchSize } = syncFanoutJobSchema.parse(job.data ?? {});
-      const started = Date.now();
-      log.info({ jobId: job.id, attempt: job.retryCount }, 'sync fan-out started');
-      const result = await fanOut(orm.em.fork(), boss, {
-        spreadSeconds: config.sync.spreadSeconds,
-        fanoutId: job.id,
-        ...(batchSize ? { batchSize } : {}),
-        signal: job.signal,
-        onBatch: (progress) => log.info({ jobId: job.id, ...progress }, 'sync fan-out progress'),
+      // Every line of the job names it (jobId), whoever writes it.
+      return withLogContext({ jobId: job.id }, async () => {
+        const { batchSize } = syncFanoutJobSchema.parse(job.data ?? {});
+        const started = Date.now();
+        log.info({ attempt: job.retryCount }, 'sync fan-out started');
+        const result = await fanOut(orm.em.fork(), boss, {
+          spreadSeconds: config.sync.spreadSeconds,
+          fanoutId: job.id,
+          ...(batchSize ? { batchSize } : {}),
+          signal: job.signal,
+          onBatch: (progress) => log.info(progress, 'sync fan-out progress'),
+        });
+        log.info({ ...result, ms: Date.now() - started }, 'sync fan-out enqueued');
+        return result;
       });
-      log.info({ jobId: job.id, ...result, ms: Date.now() - started }, 'sync fan-out enqueued');
-      return result;
     },
   );
 
   await boss.work(
     QUEUES.consentCheck,
     { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
-    async () => {
-      const result = await checkConsents({
-        orm,
-        finqware: deps.finqware,
-        readSecrets: deps.readSecrets,
-        warningDays: config.sync.expiryWarningDays,
-        log,
-      });
-      log.info(result, 'consent check done');
-      return result;
-    },
+    async ([job]) =>
+      withLogContext(job ? { jobId: job.id } : {}, async () => {
+        const result = await checkConsents({
+          orm,
+          finqware: deps.finqware,
+          readSecrets: deps.readSecrets,
+          warningDays: config.sync.expiryWarningDays,
+          log,
+        });
+        log.info(result, 'consent check done');
+        return result;
+      }),
   );
 
   await boss.work(
     QUEUES.retentionPurge,
     { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
-    async ([job]) => {
-      const result = await purgeExpiredData(orm, job ? { signal: job.signal } : {});
-      log.info(result, 'retention purge done');
-      return result;
-    },
+    async ([job]) =>
+      withLogContext(job ? { jobId: job.id } : {}, async () => {
+        const result = await purgeExpiredData(orm, job ? { signal: job.signal } : {});
+        log.info(result, 'retention purge done');
+        return result;
+      }),
   );
 
   if (deps.schedule ?? true) {

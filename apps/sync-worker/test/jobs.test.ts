@@ -1,3 +1,4 @@
+import { Writable } from 'node:stream';
 import {
   consentSyncSendOptions,
   parseSyncEvent,
@@ -8,13 +9,13 @@ import {
 } from '@tenant/domain';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { TENANT_APP } from '@tenant/finqware-sandbox';
+import { createLogger } from '@tenant/runtime';
 import { runSql } from '@tenant/sync-engine';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsents } from '../src/consent-check';
 import { listDeadLetters, redriveDeadLetters } from '../src/dlq';
 import { fanOut } from '../src/fanout';
-import { createLogger } from '../src/logger';
 import { vaultSecretsReader } from '../src/secrets';
 import { startWorker, type Worker } from '../src/worker';
 import { createWorld, runsOf, type World, waitFor } from './harness';
@@ -24,6 +25,14 @@ let world: World;
 let worker: Worker;
 /** Lets a test corrupt what Finqware answers, to produce a schema violation. */
 let corruptTransactions = false;
+/** Every line the worker logs. */
+const logLines: string[] = [];
+const logs = new Writable({
+  write(chunk, _encoding, done) {
+    logLines.push(...String(chunk).split('\n').filter(Boolean));
+    done();
+  },
+});
 
 beforeAll(async () => {
   world = await createWorld({ seed: 'worker-jobs' });
@@ -64,7 +73,7 @@ beforeAll(async () => {
     },
     finqware,
     readSecrets: vaultSecretsReader(world.vault),
-    log: createLogger('silent'),
+    log: createLogger({ service: 'worker', level: 'info', destination: logs }),
     schedule: false,
     pollingIntervalSeconds: 0.5,
   });
@@ -222,6 +231,24 @@ describe('consent-sync dispositions', () => {
     );
     expect(await world.matchesTruth(consent)).toBe(true);
   }, 90_000);
+});
+
+describe('logs', () => {
+  it('name the job and the consent on every line a sync writes', () => {
+    type Entry = { msg: string; service?: string; time?: string; jobId?: string; consentId?: string };
+    const entries = logLines.map((line) => JSON.parse(line) as Entry);
+    // The syncs above logged through the handler, which no longer passes either id itself.
+    const syncLines = entries.filter((e) => /^consent sync(ed| failed| skipped)$/.test(e.msg));
+    expect(syncLines.length).toBeGreaterThan(3);
+    for (const entry of syncLines) {
+      expect(entry.jobId).toMatch(/^[0-9a-f-]{36}$/);
+      expect(entry.consentId).toMatch(/^[0-9a-f-]{36}$/);
+    }
+    for (const entry of entries) {
+      expect(entry.service).toBe('worker');
+      expect(entry.time).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d\.\d{3}Z$/);
+    }
+  });
 });
 
 describe('consent-check', () => {

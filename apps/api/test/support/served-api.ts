@@ -3,7 +3,7 @@ import { Writable } from 'node:stream';
 import { createTenantClient } from '@tenant/client';
 import { domainVault, type RouterConfig } from '@tenant/router';
 import { createHarness, type Harness, type HarnessOptions } from '@tenant/router/testing';
-import { createLogger } from '../../src/logger';
+import { createLogger } from '@tenant/runtime';
 import { createMetrics } from '../../src/metrics';
 import { type ApiServer, createApiServer } from '../../src/server';
 
@@ -49,7 +49,7 @@ export async function serveApi(
     vault: domainVault(h.vault),
     routerConfig: h.config,
     corsOrigins,
-    logger: createLogger({ level: 'debug', destination }),
+    logger: createLogger({ service: 'api', level: 'debug', destination }),
     metrics: createMetrics({ orm: h.db.orm, defaultMetrics: false }),
   });
   const { port } = await api.listen(0, '127.0.0.1');
