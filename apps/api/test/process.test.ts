@@ -11,7 +11,13 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
  * What an operator sees when it cannot start, and where its readiness and metrics are.
  */
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
-type Line = { level: number; msg: string; service?: string; error?: { stack?: string }; [k: string]: unknown };
+type Line = {
+  level: number;
+  msg: string;
+  service?: string;
+  error?: { stack?: string };
+  [k: string]: unknown;
+};
 
 let bare: TestDatabase;
 const children: ChildProcess[] = [];
