@@ -1,5 +1,7 @@
+#!/usr/bin/env node
 /**
- * Operator commands (pnpm --filter @tenant/sync-worker dlq …):
+ * Operator commands (`node dist/cli.js …` in the worker image, `pnpm --filter @tenant/sync-worker
+ * dlq …` from the sources); results on stdout, progress of long runs on stderr:
  *   dlq list [limit]      dead-lettered consent syncs with their error class and payload shape
  *   dlq retry <id…>       move the given dead letters back to consent-sync
  *   dlq retry-all         move every dead letter back
@@ -8,10 +10,13 @@
 import { ConfigError, createOrm, createQueues, loadConfig } from '@tenant/domain';
 import { PgBoss } from 'pg-boss';
 
-import { listDeadLetters, redriveDeadLetters } from './dlq';
+import { deadLetterCount, listDeadLetters, redriveDeadLetters } from './dlq';
 import { fanOut } from './fanout';
 
 const USAGE = 'usage: dlq list [limit] | dlq retry <job-id…> | dlq retry-all | fanout';
+
+const progress = (line: string) => process.stderr.write(`${line}\n`);
+const seconds = (since: number) => ((Date.now() - since) / 1000).toFixed(1);
 
 async function main(argv: string[]) {
   const [group, command, ...rest] = argv[0] === 'dlq' ? argv : ['', ...argv];
@@ -36,13 +41,21 @@ async function main(argv: string[]) {
     } else if (group === 'dlq' && command === 'retry' && rest.length > 0) {
       console.log(`re-driven: ${await redriveDeadLetters(boss, rest)}`);
     } else if (group === 'dlq' && command === 'retry-all') {
-      console.log(`re-driven: ${await redriveDeadLetters(boss)}`);
+      const total = await deadLetterCount(boss);
+      const started = Date.now();
+      const moved = await redriveDeadLetters(boss, undefined, {
+        onProgress: (n) => progress(`re-driven ${n} of ${total} (${seconds(started)} s)`),
+      });
+      console.log(`re-driven: ${moved}`);
     } else if (command === 'fanout') {
       const orm = await createOrm({ clientUrl: database.url, pool: 2 });
       try {
-        console.log(
-          JSON.stringify(await fanOut(orm.em.fork(), boss, { spreadSeconds: config.sync.spreadSeconds })),
-        );
+        const started = Date.now();
+        const result = await fanOut(orm.em.fork(), boss, {
+          spreadSeconds: config.sync.spreadSeconds,
+          onBatch: (p) => progress(`fan-out: ${JSON.stringify(p)} (${seconds(started)} s)`),
+        });
+        console.log(JSON.stringify(result));
       } finally {
         await orm.close();
       }

@@ -31,12 +31,23 @@ export async function listDeadLetters(boss: PgBoss, limit = 100): Promise<DeadLe
  * Moves dead letters back to consent-sync (their source queue), all or the given ids. A consent
  * that already has a sync queued keeps that one: the stately policy drops the duplicate.
  */
-export async function redriveDeadLetters(boss: PgBoss, ids?: string[]): Promise<number> {
+export async function redriveDeadLetters(
+  boss: PgBoss,
+  ids?: string[],
+  options: { batchSize?: number; onProgress?: (moved: number) => void } = {},
+): Promise<number> {
   if (ids) return boss.redrive(QUEUES.consentSyncDeadLetter, { ids, limit: Math.max(1, ids.length) });
+  const batchSize = options.batchSize ?? 1000;
   let moved = 0;
   for (;;) {
-    const n = await boss.redrive(QUEUES.consentSyncDeadLetter, { limit: 1000 });
+    const n = await boss.redrive(QUEUES.consentSyncDeadLetter, { limit: batchSize });
     moved += n;
-    if (n < 1000) return moved;
+    if (n > 0) options.onProgress?.(moved);
+    if (n < batchSize) return moved;
   }
+}
+
+/** Dead letters waiting in the queue (pg-boss's own count). */
+export async function deadLetterCount(boss: PgBoss): Promise<number> {
+  return (await boss.getQueue(QUEUES.consentSyncDeadLetter))?.queuedCount ?? 0;
 }

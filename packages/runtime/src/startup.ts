@@ -32,7 +32,12 @@ function describe(error: unknown): Record<string, unknown> {
 export function exitOnStartupFailure(
   service: string,
   error: unknown,
-  options: { destination?: DestinationStream; exit?: (code: number) => void } = {},
+  options: {
+    destination?: DestinationStream;
+    exit?: (code: number) => void;
+    /** What went wrong, after the service's name (default `failed to start`; a job says `failed`). */
+    what?: string;
+  } = {},
 ): void {
   const logger = createLogger({
     service,
@@ -40,6 +45,6 @@ export function exitOnStartupFailure(
     ...(options.destination ? { destination: options.destination } : {}),
   });
   const message = error instanceof Error ? error.message : String(error);
-  logger.fatal(describe(error), `${service} failed to start: ${message}`);
+  logger.fatal(describe(error), `${service} ${options.what ?? 'failed to start'}: ${message}`);
   (options.exit ?? ((code) => process.exit(code)))(1);
 }

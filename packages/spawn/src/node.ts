@@ -16,22 +16,24 @@ export interface NodeProcessOptions extends Pick<SpawnOptions, 'cwd' | 'env' | '
   from?: 'source' | 'built';
   /** Flags for node itself (V8 heap sizes, --cpu-prof…), before the entry. */
   nodeFlags?: readonly string[];
+  /** The program's own arguments, after the entry. */
+  args?: readonly string[];
 }
 
 /** node's arguments for `entry` (see NodeProcessOptions). */
 export function nodeArgs(
   entry: string,
-  options: Pick<NodeProcessOptions, 'from' | 'nodeFlags'> = {},
+  options: Pick<NodeProcessOptions, 'from' | 'nodeFlags' | 'args'> = {},
 ): string[] {
   const loader =
     (options.from ?? 'source') === 'source' ? ['--conditions=@tenant/source', '--import', 'tsx'] : [];
-  return [...(options.nodeFlags ?? []), ...loader, entry];
+  return [...(options.nodeFlags ?? []), ...loader, entry, ...(options.args ?? [])];
 }
 
 /** Runs `entry` (an absolute path) in a new node process. */
 export function spawnNode(entry: string, options: NodeProcessOptions = {}): ChildProcess {
-  const { from, nodeFlags, ...spawnOptions } = options;
-  return spawn(process.execPath, nodeArgs(entry, { from, nodeFlags }), {
+  const { from, nodeFlags, args, ...spawnOptions } = options;
+  return spawn(process.execPath, nodeArgs(entry, { from, nodeFlags, args }), {
     stdio: ['ignore', 'pipe', 'pipe'],
     ...spawnOptions,
   });

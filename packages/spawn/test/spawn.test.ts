@@ -22,7 +22,7 @@ describe('spawnNode', () => {
       'tsx',
       '/x.ts',
     ]);
-    expect(nodeArgs('/x.js', { from: 'built' })).toEqual(['/x.js']);
+    expect(nodeArgs('/x.js', { from: 'built', args: ['--dry-run'] })).toEqual(['/x.js', '--dry-run']);
 
     const lines: string[] = [];
     const managed = new ManagedProcess({
