@@ -4,6 +4,7 @@ import { withLogContext } from '@tenant/runtime';
 import type { SyncEngine } from '@tenant/sync-engine';
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from './logger';
+import type { WorkerMetrics } from './metrics';
 import { syncEventPublisher } from './sync-events';
 
 /**
@@ -23,6 +24,7 @@ export function createConsentSyncHandler(deps: {
   boss: PgBoss;
   engine: SyncEngine;
   log: Logger;
+  metrics?: Pick<WorkerMetrics, 'observeSync'>;
 }) {
   const { orm, boss, engine, log } = deps;
   // Our own record of running syncs, so a stopping worker can wait for them (and, past its
@@ -44,6 +46,7 @@ export function createConsentSyncHandler(deps: {
     }
     const { consentId, reason } = parsed.data;
     const em = orm.em.fork();
+    const started = performance.now();
     const result = await engine.syncConsent(em, {
       consentId,
       reason,
@@ -52,6 +55,7 @@ export function createConsentSyncHandler(deps: {
       finalAttempt: job.retryCount >= job.retryLimit,
       onProgress: publish,
     });
+    deps.metrics?.observeSync(result, (performance.now() - started) / 1000);
     // jobId and consentId are on every line already (withLogContext in handle).
     const context = { attempt: job.retryCount };
     if (result.outcome === 'SKIPPED') {

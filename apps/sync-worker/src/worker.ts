@@ -8,6 +8,7 @@ import { type ConsentStatusPort, checkConsents } from './consent-check';
 import { createConsentSyncHandler } from './consent-sync';
 import { fanOut } from './fanout';
 import type { Logger } from './logger';
+import type { WorkerMetrics } from './metrics';
 import { purgeExpiredData, RETENTION_PURGE_CRON } from './retention-purge';
 
 /** Daily, early morning in SYNC_TIMEZONE: Finqware's expiry job runs every two hours (§4.3). */
@@ -20,6 +21,8 @@ export type WorkerDeps = {
   finqware: FinqwarePort & ConsentStatusPort;
   readSecrets: ConsentSecretsReader;
   log: Logger;
+  /** Counts syncs and reads queue depths for /metrics (src/main.ts). */
+  metrics?: WorkerMetrics;
   /** Register the cron schedules (default true). */
   schedule?: boolean;
   /** Poll interval of the consent-sync workers, seconds (default 1). */
@@ -40,6 +43,10 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     max: Math.max(4, Math.min(config.sync.concurrency + 2, config.database.poolMax)),
     // Every worker supervises: a dead worker's jobs are failed back into their queues this often.
     ...SUPERVISION,
+    // Each monitor pass also records every queue's counts and the age of its oldest ready job (the
+    // worker's queue metrics read them back through getQueues), kept 7 days.
+    persistQueueStats: true,
+    queueStatRetentionDays: 7,
   });
   boss.on('error', (err) => log.error({ err: err.message }, 'pg-boss error'));
   await boss.start();
@@ -51,7 +58,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     options: { overlapMinutes: config.sync.overlapMinutes, logger: log },
   });
 
-  const consentSync = createConsentSyncHandler({ orm, boss, engine, log });
+  deps.metrics?.watch({ boss, orm });
+  const consentSync = createConsentSyncHandler({ orm, boss, engine, log, metrics: deps.metrics });
   await boss.work(
     QUEUES.consentSync,
     {
