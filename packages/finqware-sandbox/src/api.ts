@@ -2,13 +2,14 @@ import { CATALOG, servicerOf } from './catalog';
 import type { SandboxCore } from './core';
 import type { Consent } from './data/consents';
 import { parseBalanceFilter, parseTxFilter } from './data/filters';
+import { paymentStatusAt } from './data/payments';
 import { accountJson, balancesJson, scanAccount, transactionJsonText } from './data/views';
 import { ApiError, badRequest, unauthorized } from './errors';
 import { RawJson } from './http/raw-json';
 import { checkClientAppKey, checkClientId, checkClientSecret, validateBody } from './http/validate';
 import { SPEC_CHOICES } from './spec-choices';
 import { TENANT_APP } from './tenant-app';
-import { DAY, isoSeconds } from './time';
+import { isoSeconds } from './time';
 
 export interface ApiContext {
   core: SandboxCore;
@@ -225,20 +226,23 @@ export const API_ROUTES: { pattern: RegExp; name: string; handler: ApiHandler }[
         core.strictUnknownFields,
       );
       const consent = authorizeConsent(core, body, false);
-      if (!consent.payment)
+      const payment = core.paymentOf(consent);
+      if (!payment)
         throw badRequest('invalid_credentials_id', 'no payment was initiated under this credentials_id');
-      const settled = core.now() >= consent.payment.createdAt + DAY;
+      const at = paymentStatusAt(payment, core.now());
       return {
         op_type: 'read',
         code: 'payment_info',
         http: 200,
         message: 'Payment info retrieved',
         result: {
-          payment_id: consent.payment.paymentId,
+          payment_id: payment.paymentId,
           credentials_id: consent.credentialsId,
-          status: settled ? SPEC_CHOICES.paymentStatuses.settled : SPEC_CHOICES.paymentStatuses.accepted,
-          utc_created: isoSeconds(consent.payment.createdAt),
-          data: consent.payment.data,
+          status: at.status,
+          ...(at.reason ? { status_reason: at.reason } : {}),
+          utc_created: isoSeconds(payment.createdAt),
+          utc_last_update: isoSeconds(at.since),
+          data: payment.data,
         },
       };
     },

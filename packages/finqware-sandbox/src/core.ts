@@ -3,6 +3,7 @@ import { SandboxClock } from './clock';
 import type { BankHistory } from './data/bank-history';
 import type { HistoryOptions } from './data/consent-accounts';
 import { type Consent, ConsentStore } from './data/consents';
+import { type Payment, PaymentStore, paymentStatusAt } from './data/payments';
 import { scanAccount } from './data/views';
 import { centsToString } from './decimal';
 import { badRequest } from './errors';
@@ -44,9 +45,33 @@ export interface TruthConsent {
   accounts: TruthAccount[];
 }
 
+/** A payment the bank made (the PSU approved it), whether or not the tenant ever learned of it. */
+export interface TruthPayment {
+  paymentId: string;
+  tenantUserId: string;
+  skill: string;
+  /** The bank's status now (pain.002-like, SPEC_CHOICES.paymentStatuses). */
+  status: string;
+  statusReason?: string;
+  /** Exact positive decimal string, e.g. "150.25". */
+  amount: string;
+  currency: string;
+  debtorIban: string;
+  creditorIban: string;
+  creditorName: string;
+  endToEndId?: string;
+  executionDate?: string;
+  /** When the PSU approved it (sandbox time). */
+  createdAt: string;
+  /** The PIS consent the temp token was exchanged for, once it was. */
+  credentialsId?: string;
+}
+
 export interface Truth {
   now: string;
   consents: TruthConsent[];
+  /** Every payment made, oldest first (only the consent's own payment when credentialsId is given). */
+  payments: TruthPayment[];
 }
 
 const MAX_MINTED_VOLUME = 5_000_000;
@@ -62,6 +87,7 @@ export function startTimeOf(options: SandboxOptions): number {
 export class SandboxCore {
   readonly clock: SandboxClock;
   readonly consents: ConsentStore;
+  readonly payments: PaymentStore;
   readonly sessions: SessionEngine;
   readonly faults: FaultInjector;
   readonly stats = new RequestStats();
@@ -97,8 +123,21 @@ export class SandboxCore {
       () => this.onChange(),
     );
     if (restored) this.consents.restore(restored.consents);
-    this.sessions = new SessionEngine(() => this.clock.now());
+    this.payments = new PaymentStore(() => this.onChange());
+    if (restored) this.payments.restore(restored.payments);
     this.faults = new FaultInjector(normaliseFaults(options.faults ?? { rate: 0 }), this.seed);
+    this.sessions = new SessionEngine(
+      () => this.clock.now(),
+      (session) =>
+        this.payments.approve({
+          tenantUserId: session.tenantUserId,
+          skill: session.skill,
+          createdAt: this.clock.now(),
+          instruction: session.payment,
+          data: session.collected,
+          ...(this.faults.rejectsPayment() ? { rejectReason: SPEC_CHOICES.paymentRejectReason } : {}),
+        }).paymentId,
+    );
     this.strictUnknownFields = options.strictUnknownFields ?? SPEC_CHOICES.strictUnknownFieldsDefault;
     this.signing = options.signing ? new SignatureVerifier(options.signing) : null;
   }
@@ -187,18 +226,19 @@ export class SandboxCore {
   }
 
   /** The consent a temp token stands for (token exchange). */
-  consentFromSession(record: {
-    tenantUserId: string;
-    skill: CatalogSkill;
-    collected: Record<string, unknown>;
-  }): Consent {
+  consentFromSession(record: { tenantUserId: string; skill: CatalogSkill; paymentId?: string }): Consent {
     return this.consents.create({
       now: this.now(),
       tenantUserId: record.tenantUserId,
       skill: record.skill,
       history: this.history,
-      ...(record.skill.kind === 'aisp' ? {} : { payment: { data: record.collected } }),
+      ...(record.paymentId ? { paymentId: record.paymentId } : {}),
     });
+  }
+
+  /** The payment of a PIS consent (payments/get). */
+  paymentOf(consent: Consent): Payment | undefined {
+    return consent.paymentId ? this.payments.get(consent.paymentId) : undefined;
   }
 
   expireConsent(input: { credentialsId?: unknown }): { credentialsId: string; status: string } {
@@ -214,8 +254,36 @@ export class SandboxCore {
     const selected = input.credentialsId
       ? [this.consents.get(input.credentialsId)].filter((c): c is Consent => c !== undefined)
       : this.consents.all();
+    const credentialsOf = new Map<string, string>();
+    for (const c of this.consents.all()) if (c.paymentId) credentialsOf.set(c.paymentId, c.credentialsId);
+    const payments = input.credentialsId
+      ? selected.map((c) => this.paymentOf(c)).filter((p): p is Payment => p !== undefined)
+      : this.payments.all();
     return {
       now: isoSeconds(now),
+      payments: payments
+        .sort((a, b) => a.createdAt - b.createdAt)
+        .map((p) => {
+          const at = paymentStatusAt(p, now);
+          const credentialsId = credentialsOf.get(p.paymentId);
+          const { instruction: i } = p;
+          return {
+            paymentId: p.paymentId,
+            tenantUserId: p.tenantUserId,
+            skill: p.skill.code,
+            status: at.status,
+            ...(at.reason ? { statusReason: at.reason } : {}),
+            amount: i.amount,
+            currency: i.currency,
+            debtorIban: i.debtorIban,
+            creditorIban: i.creditorIban,
+            creditorName: i.creditorName,
+            ...(i.endToEndId ? { endToEndId: i.endToEndId } : {}),
+            ...(i.executionDate ? { executionDate: i.executionDate } : {}),
+            createdAt: isoSeconds(p.createdAt),
+            ...(credentialsId ? { credentialsId } : {}),
+          };
+        }),
       consents: selected.map((c) => ({
         credentialsId: c.credentialsId,
         tenantUserId: c.tenantUserId,
@@ -265,7 +333,12 @@ export class SandboxCore {
 
   /** What a state file holds: enough to serve the same consents and rows after a restart. */
   state(): SandboxState {
-    return { seed: this.seed, instants: [...this.clock.shown()], consents: this.consents.all() };
+    return {
+      seed: this.seed,
+      instants: [...this.clock.shown()],
+      consents: this.consents.all(),
+      payments: this.payments.all(),
+    };
   }
 
   setSigning(options: SigningOptions | null): void {
@@ -275,6 +348,7 @@ export class SandboxCore {
   reset(): void {
     this.clock.reset();
     this.consents.clear();
+    this.payments.clear();
     this.sessions.clear();
     this.faults.reset();
     this.stats.reset();

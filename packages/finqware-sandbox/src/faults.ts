@@ -15,6 +15,13 @@ export interface FaultOptions {
   retryAfterSeconds?: number;
   /** Extra delay added to every API request, ms (default 0). */
   baseLatencyMs?: number;
+  /**
+   * Only these endpoints get faults (route names such as '/payments/get', '/sessions/:id/steps');
+   * default every endpoint.
+   */
+  endpoints?: string[];
+  /** Share of payments (0..1) the bank rejects after the PSU approved them (RJCT, reason AM04). Default 0. */
+  paymentRejectRate?: number;
 }
 
 export interface FaultState {
@@ -23,6 +30,8 @@ export interface FaultState {
   latencyMs: number;
   retryAfterSeconds: number;
   baseLatencyMs: number;
+  endpoints: string[] | null;
+  paymentRejectRate: number;
 }
 
 export function normaliseFaults(input: unknown): FaultState {
@@ -42,12 +51,21 @@ export function normaliseFaults(input: unknown): FaultState {
       throw badRequest('invalid_field', `${name} must be a non-negative number`);
     return v;
   };
+  const endpoints = o.endpoints ?? null;
+  if (endpoints !== null && (!Array.isArray(endpoints) || endpoints.some((e) => typeof e !== 'string'))) {
+    throw badRequest('invalid_field', 'endpoints must be a list of route names such as "/payments/get"');
+  }
+  const paymentRejectRate = o.paymentRejectRate ?? 0;
+  if (typeof paymentRejectRate !== 'number' || !(paymentRejectRate >= 0 && paymentRejectRate <= 1))
+    throw badRequest('invalid_field', 'paymentRejectRate must be a number in [0, 1]');
   return {
     rate,
     kinds: (kinds as unknown[]).map(String) as FaultKind[],
     latencyMs: num('latencyMs', 2000),
     retryAfterSeconds: num('retryAfterSeconds', 1),
     baseLatencyMs: num('baseLatencyMs', 0),
+    endpoints: endpoints as string[] | null,
+    paymentRejectRate,
   };
 }
 
@@ -55,6 +73,7 @@ export function normaliseFaults(input: unknown): FaultState {
 export class FaultInjector {
   private state: FaultState;
   private random: () => number;
+  private readonly rejects: () => number;
 
   constructor(
     private readonly initial: FaultState,
@@ -62,6 +81,7 @@ export class FaultInjector {
   ) {
     this.state = initial;
     this.random = mulberry32(seedWords(seed, 'faults')[0]!);
+    this.rejects = mulberry32(seedWords(seed, 'payment-rejects')[0]!);
   }
 
   get current(): FaultState {
@@ -76,10 +96,18 @@ export class FaultInjector {
     this.state = this.initial;
   }
 
-  draw(): FaultKind | null {
-    const { rate, kinds } = this.state;
+  /** The fault for one request to `endpoint` (a route name), or null. */
+  draw(endpoint?: string): FaultKind | null {
+    const { rate, kinds, endpoints } = this.state;
     if (rate <= 0 || kinds.length === 0) return null;
+    if (endpoints && (endpoint === undefined || !endpoints.includes(endpoint))) return null;
     if (this.random() >= rate) return null;
     return kinds[Math.floor(this.random() * kinds.length)] ?? null;
+  }
+
+  /** Whether the bank rejects the payment being approved now (its own seeded stream). */
+  rejectsPayment(): boolean {
+    const rate = this.state.paymentRejectRate;
+    return rate > 0 && this.rejects() < rate;
   }
 }

@@ -7,6 +7,8 @@ import {
   findSkill,
   servicerOf,
 } from './catalog';
+import { isIban } from './data/iban';
+import { checkExecutionDate, type PaymentInstruction, readPaymentIntent } from './data/payments';
 import { parseAmountInput } from './decimal';
 import { ApiError, badRequest, unauthorized } from './errors';
 import { SPEC_CHOICES } from './spec-choices';
@@ -23,6 +25,8 @@ export interface Session {
   status: string;
   /** Values collected so far (the payment intent is echoed by payments/get). */
   collected: Record<string, unknown>;
+  /** The credit transfer of a payment_intent step, once submitted. */
+  payment?: PaymentInstruction;
 }
 
 interface NonceRecord {
@@ -36,6 +40,7 @@ interface Authorization {
   sessionId: string;
   psuRedirectLink: string;
   used: boolean;
+  expiresAt: number;
 }
 
 export interface TempTokenRecord {
@@ -45,6 +50,8 @@ export interface TempTokenRecord {
   expiresAt: number;
   used: boolean;
   collected: Record<string, unknown>;
+  /** The payment the PSU approved on the bank page (PIS sessions). */
+  paymentId?: string;
 }
 
 export interface StepAnswer {
@@ -54,8 +61,6 @@ export interface StepAnswer {
   temp_token?: string;
   data: Record<string, unknown>;
 }
-
-const IBAN_SHAPE = /^[A-Z]{2}\d{2}[A-Z0-9]{11,30}$/;
 
 const nonceError = (message: string) => ApiError.of(SPEC_CHOICES.nonceError, message);
 
@@ -81,7 +86,16 @@ export class SessionEngine {
   /** step_id → session id, for uploads. */
   private readonly steps = new Map<string, string>();
 
-  constructor(private readonly now: () => number) {}
+  /**
+   * `approvePayment` is called when the PSU approves a payment on the bank page: the bank makes the
+   * payment then, and answers its id.
+   */
+  constructor(
+    private readonly now: () => number,
+    private readonly approvePayment: (session: Session & { payment: PaymentInstruction }) => string = () => {
+      throw new Error('this sandbox cannot make payments');
+    },
+  ) {}
 
   resolveSkill(code: string): CatalogSkill {
     if (!SPEC_CHOICES.skillIdPattern.test(code))
@@ -103,7 +117,7 @@ export class SessionEngine {
     return nonce;
   }
 
-  private issueTempToken(session: Session): string {
+  private issueTempToken(session: Session, paymentId?: string): string {
     const token = opaqueToken('temp_token');
     session.status = SPEC_CHOICES.sessionCompletedStatus;
     session.stepIndex = session.skill.flow.length;
@@ -114,6 +128,7 @@ export class SessionEngine {
       expiresAt: this.now() + SPEC_CHOICES.tempTokenTtlMinutes * MINUTE,
       used: false,
       collected: session.collected,
+      ...(paymentId ? { paymentId } : {}),
     });
     return token;
   }
@@ -164,6 +179,7 @@ export class SessionEngine {
     }
     // Validation failures leave the nonce valid: the user may correct a password and retry.
     const values = this.validateStepData(step, input.data);
+    if (step.kind === 'payment_intent') session.payment = this.readPayment(step, input.data);
     record.used = true;
     Object.assign(session.collected, values);
     const stepId = randomUUID();
@@ -176,6 +192,7 @@ export class SessionEngine {
         sessionId: session.id,
         psuRedirectLink: String(input.data.psu_redirect_link),
         used: false,
+        expiresAt: this.now() + SPEC_CHOICES.bankLinkTtlMinutes * MINUTE,
       });
       session.status = 'SESSION_IN_PROGRESS';
       session.stepIndex += 1;
@@ -198,7 +215,29 @@ export class SessionEngine {
     return { step_id: stepId, status: session.status, nonce: this.issueNonce(session), data: {} };
   }
 
+  /** A payment_intent's credit transfer, in either accepted shape (see readPaymentIntent). */
+  private readPayment(step: CatalogStep, data: Record<string, unknown>): PaymentInstruction {
+    const currencies = step.fields.find((f) => f.name === 'currency')?.options;
+    const payment = readPaymentIntent(data, currencies);
+    checkExecutionDate(payment, this.now());
+    return payment;
+  }
+
   private validateStepData(step: CatalogStep, data: Record<string, unknown>): Record<string, unknown> {
+    if (step.kind === 'payment_intent') {
+      // Its shape is checked by readPayment; everything but the redirect link is echoed by payments/get.
+      if (
+        typeof data.psu_redirect_link !== 'string' ||
+        !/^[a-z][a-z0-9+.-]*:/i.test(data.psu_redirect_link)
+      ) {
+        throw badRequest(
+          'missing_fields',
+          'step payment_intent: data.psu_redirect_link must be an absolute URL',
+        );
+      }
+      const { psu_redirect_link: _, ...rest } = data;
+      return rest;
+    }
     const values: Record<string, unknown> = {};
     const fields: CatalogField[] = [...step.fields];
     if (isRedirect(step))
@@ -235,7 +274,7 @@ export class SessionEngine {
           if (f.options && !f.options.includes(value)) throw fail(`must be one of ${f.options.join(', ')}`);
           break;
         case 'iban':
-          if (!IBAN_SHAPE.test(value.replace(/\s+/g, '').toUpperCase())) throw fail('is not an IBAN');
+          if (!isIban(value)) throw fail('is not an IBAN');
           break;
         case 'url':
           if (!/^[a-z][a-z0-9+.-]*:/i.test(value))
@@ -275,6 +314,7 @@ export class SessionEngine {
     const auth = state ? this.authorizations.get(state) : undefined;
     if (!auth) return { error: 'This authorization link is not known to the sandbox bank.' };
     if (auth.used) return { error: 'This authorization link was already used.' };
+    if (this.now() >= auth.expiresAt) return { error: 'This authorization link expired.' };
     auth.used = true;
     const session = this.sessions.get(auth.sessionId)!;
     const url = auth.psuRedirectLink;
@@ -283,7 +323,10 @@ export class SessionEngine {
       session.status = SPEC_CHOICES.sessionFailedStatus;
       return { location: `${url}${sep}${new URLSearchParams(SPEC_CHOICES.denyRedirectParam)}` };
     }
-    const token = this.issueTempToken(session);
+    const paymentId = session.payment
+      ? this.approvePayment({ ...session, payment: session.payment })
+      : undefined;
+    const token = this.issueTempToken(session, paymentId);
     return { location: `${url}${sep}temp_token=${encodeURIComponent(token)}` };
   }
 

@@ -54,8 +54,27 @@ export const SPEC_CHOICES = {
   balanceTimestampNaive: true,
   /** §3.6: `balance` (running balance) is null on pending transactions. */
   pendingRunningBalance: null,
-  /** §3.8: payment status vocabulary (ISO 20022 pain.002-like; unconfirmed). ACSP on approval, ACSC a day later. */
-  paymentStatuses: { accepted: 'ACSP', settled: 'ACSC' },
+  /**
+   * §3.8: the payment lifecycle table was not recovered. ISO 20022 pain.002 codes [INFERRED]: ACTC
+   * (technically accepted) on the PSU's approval, ACSP (settlement in process) a few minutes later,
+   * ACSC (settled) a day after approval or on the requested execution date; RJCT (rejected, with a
+   * `status_reason` code) instead of ACSP when the bank refuses it (fault `paymentRejectRate`).
+   */
+  paymentStatuses: { authorised: 'ACTC', accepted: 'ACSP', settled: 'ACSC', rejected: 'RJCT' },
+  paymentAcceptAfterMinutes: 5,
+  paymentSettleAfterMinutes: 24 * 60,
+  /** ISO 20022 reason of a bank rejection: AM04, insufficient funds. */
+  paymentRejectReason: 'AM04',
+  /**
+   * §3.8: the payment input data object is truncated after `payment_info`. The names below it follow
+   * pain.001.001.03 in snake_case [INFERRED]: payment_info[].{payment_info_id, requested_execution_date,
+   * debtor_account{iban,currency}, credit_transfer_transactions[].{end_to_end_id,
+   * instructed_amount{amount,currency}, creditor{name}, creditor_account{iban},
+   * remittance_information_unstructured}}. The catalog's flat form fields are accepted too.
+   */
+  paymentInputData: 'pain.001-like, see src/data/payments.ts',
+  /** A bank authorisation page (the link a redirect step returns) works once, for this long (sandbox time). */
+  bankLinkTtlMinutes: 30,
   /** Non-AIS consents (payments, marketplace) have no accounts: the data endpoints answer `[]`. */
   nonAispDataIsEmpty: true,
 } as const;

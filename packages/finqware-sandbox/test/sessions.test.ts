@@ -43,7 +43,7 @@ describe('every skill flow in catalog.json', () => {
       if (skill.kind === 'pisp') {
         const payment = await post(sb.apiUrl, '/payments/get', consentAuth(pair));
         expect(payment.status).toBe(200);
-        expect(payment.body.result.status).toBe('ACSP');
+        expect(payment.body.result.status).toBe('ACTC');
         expect(payment.body.result.data).toMatchObject({
           creditor_iban: 'RO10RZBR0000069999999970',
           amount: '150.25',

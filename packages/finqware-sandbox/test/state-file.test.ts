@@ -368,3 +368,89 @@ describe('the CLI with SANDBOX_STATE_FILE', () => {
     }
   });
 });
+
+describe('payments in the state file', () => {
+  it('keeps every payment the bank made, exchanged or not, and settles it after the restart', async () => {
+    const options: SandboxOptions = {
+      seed: 'persist-payments',
+      clock: { now: '2025-06-01T12:00:00Z' },
+      stateFile: join(dir, 'state.json'),
+    };
+    const first = await startSandbox(options);
+    const exchanged = await connectThroughApi(first, 'rzb_ro_pisp_sbx_#1.0', 'payer-a');
+    await runFlow(first, 'bt_ro_pisp_sbx_#1.0', 'payer-b'); // approved at the bank, temp token never exchanged
+    const before = first.control.truth().payments;
+    expect(before.map((p) => [p.tenantUserId, p.status])).toEqual([
+      ['payer-a', 'ACTC'],
+      ['payer-b', 'ACTC'],
+    ]);
+    await first.close();
+
+    const second = await startSandbox(options);
+    try {
+      expect(second.control.truth().payments).toEqual(before);
+      second.control.advanceClock({ advanceDays: 1 });
+      expect(second.control.truth().payments.map((p) => p.status)).toEqual(['ACSC', 'ACSC']);
+      const read = await post(second.apiUrl, '/payments/get', consentAuth(exchanged));
+      expect(read.body.result.status).toBe('ACSC');
+    } finally {
+      await second.close();
+    }
+  });
+
+  it('reads a file written when a PIS consent held its payment inside it', async () => {
+    const file = join(dir, 'old.json');
+    const at = '2025-06-01T12:00:00.000Z';
+    writeFileSync(
+      file,
+      JSON.stringify({
+        format: 'finqware-sandbox-state',
+        version: 1,
+        seed: 'old',
+        instants: [at],
+        consents: [
+          {
+            credentialsId: '6f1c2b1e-5d6a-4a57-9a43-1f9f1f0c0a01',
+            accessToken: 'MDAxold',
+            tenantUserId: 'payer-old',
+            skill: 'rzb_ro_pisp_sbx_#1.0',
+            status: 'ACTIVE',
+            createdAt: at,
+            updatedAt: at,
+            consentExp: '2025-08-30T12:00:00.000Z',
+            maxDataRetention: '2025-09-29T12:00:00.000Z',
+            history: { transactionsPerAccount: { min: 200, max: 800 }, days: 365 },
+            payment: {
+              paymentId: '0d2b3f3c-65c5-4c0f-8a51-2a8b8f7f2d11',
+              createdAt: at,
+              data: {
+                debtor_iban: 'RO03RZBR0000069999999999',
+                creditor_name: 'Ana',
+                creditor_iban: 'RO10RZBR0000069999999970',
+                amount: '150.25',
+                currency: 'RON',
+              },
+            },
+          },
+        ],
+      }),
+    );
+    const sb = await startSandbox({ stateFile: file, clock: { now: at } });
+    try {
+      const read = await post(sb.apiUrl, '/payments/get', {
+        ...consentAuth({
+          credentialsId: '6f1c2b1e-5d6a-4a57-9a43-1f9f1f0c0a01',
+          accessToken: 'MDAxold',
+          tenantUserId: 'payer-old',
+        }),
+      });
+      expect(read.body.result).toMatchObject({
+        payment_id: '0d2b3f3c-65c5-4c0f-8a51-2a8b8f7f2d11',
+        status: 'ACTC',
+      });
+      expect(sb.control.truth().payments).toMatchObject([{ amount: '150.25', tenantUserId: 'payer-old' }]);
+    } finally {
+      await sb.close();
+    }
+  });
+});

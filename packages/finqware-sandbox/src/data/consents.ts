@@ -12,13 +12,6 @@ import {
 
 export type ConsentStatus = 'ACTIVE' | 'DELETED' | 'EXPIRED';
 
-export interface PaymentRecord {
-  paymentId: string;
-  createdAt: number;
-  /** The payment_intent step data, echoed back (the spec's payment object is mostly unknown). */
-  data: Record<string, unknown>;
-}
-
 export interface Consent {
   credentialsId: string;
   accessToken: string;
@@ -30,7 +23,8 @@ export interface Consent {
   maxDataRetention: number;
   status: ConsentStatus;
   history: HistoryOptions;
-  payment?: PaymentRecord;
+  /** The payment a PIS consent was issued for (payments/get reads it). */
+  paymentId?: string;
   /** Built on first use. */
   accounts?: ConsentAccount[];
 }
@@ -63,7 +57,7 @@ export class ConsentStore {
     tenantUserId: string;
     skill: CatalogSkill;
     history: HistoryOptions;
-    payment?: Omit<PaymentRecord, 'paymentId' | 'createdAt'>;
+    paymentId?: string;
   }): Consent {
     // Random on purpose: a restarted sandbox must never hand out a credentials id that a tenant
     // database already holds. Bank data (IBANs, amounts, utx_id) is what the seed makes deterministic.
@@ -80,9 +74,7 @@ export class ConsentStore {
       status: 'ACTIVE',
       history: input.history,
     };
-    if (input.payment) {
-      consent.payment = { paymentId: randomUUID(), createdAt: input.now, ...input.payment };
-    }
+    if (input.paymentId) consent.paymentId = input.paymentId;
     this.byId.set(credentialsId, consent);
     this.changed();
     return consent;

@@ -158,7 +158,7 @@ async function handleApi(
     parseError = badRequest('invalid_body', 'the request body is not valid JSON');
   }
 
-  const fault = core.faults.draw();
+  const fault = core.faults.draw(route?.name);
   if (fault) {
     core.stats.fault(fault);
     if (fault === 'hang') status = 0;

@@ -1,6 +1,7 @@
 import { findSkill } from '../catalog';
 import type { Volume } from '../data/consent-accounts';
-import type { Consent, ConsentStatus, PaymentRecord } from '../data/consents';
+import type { Consent, ConsentStatus } from '../data/consents';
+import { type Payment, type PaymentInstruction, readPaymentIntent } from '../data/payments';
 
 /** What survives a restart. Sessions, nonces and temp tokens live minutes and are left out. */
 export interface SandboxState {
@@ -8,6 +9,8 @@ export interface SandboxState {
   /** Every instant the clock has shown; the first is the start the bank histories hang from. */
   instants: number[];
   consents: Consent[];
+  /** Every payment the bank made: they settle with the clock after a restart too. */
+  payments: Payment[];
 }
 
 const FORMAT = 'finqware-sandbox-state';
@@ -38,15 +41,16 @@ export function serialiseState(state: SandboxState): string {
         consentExp: iso(c.consentExp),
         maxDataRetention: iso(c.maxDataRetention),
         history: c.history,
-        ...(c.payment
-          ? {
-              payment: {
-                paymentId: c.payment.paymentId,
-                createdAt: iso(c.payment.createdAt),
-                data: c.payment.data,
-              },
-            }
-          : {}),
+        ...(c.paymentId ? { paymentId: c.paymentId } : {}),
+      })),
+      payments: state.payments.map((p) => ({
+        paymentId: p.paymentId,
+        tenantUserId: p.tenantUserId,
+        skill: p.skill.code,
+        createdAt: iso(p.createdAt),
+        instruction: p.instruction,
+        data: p.data,
+        ...(p.rejectReason ? { rejectReason: p.rejectReason } : {}),
       })),
     },
     null,
@@ -75,6 +79,7 @@ export function parseState(text: string): { state: SandboxState; dropped: string
     if (i > 0 && t < instants[i - 1]!) throw new StateFormatError(`instants[${i}] goes back in time`);
   });
   const consents: Consent[] = [];
+  const payments: Payment[] = [];
   const dropped: string[] = [];
   const seen = new Set<string>();
   array(root.consents, 'consents').forEach((v, i) => {
@@ -83,13 +88,23 @@ export function parseState(text: string): { state: SandboxState; dropped: string
     seen.add(c.credentialsId);
     if (c.consent) consents.push(c.consent);
     else dropped.push(`${c.credentialsId} (skill ${c.skill} is not in catalog.json)`);
+    if (c.legacyPayment) payments.push(c.legacyPayment);
+  });
+  // Files written before payments had their own list have none.
+  array(root.payments ?? [], 'payments').forEach((v, i) => {
+    const p = payment(v, `payments[${i}]`);
+    if (p.payment) payments.push(p.payment);
+    else dropped.push(`payment ${p.paymentId} (skill ${p.skill} is not in catalog.json)`);
   });
   // The seed may be '' (any string is a valid seed), so string() is too strict here.
   if (typeof root.seed !== 'string') throw new StateFormatError('seed must be a string');
-  return { state: { seed: root.seed, instants, consents }, dropped };
+  return { state: { seed: root.seed, instants, consents, payments }, dropped };
 }
 
-function consent(v: unknown, at: string): { credentialsId: string; skill: string; consent?: Consent } {
+function consent(
+  v: unknown,
+  at: string,
+): { credentialsId: string; skill: string; consent?: Consent; legacyPayment?: Payment } {
   const o = object(v, at);
   const credentialsId = string(o.credentialsId, `${at}.credentialsId`);
   const skillCode = string(o.skill, `${at}.skill`);
@@ -107,9 +122,37 @@ function consent(v: unknown, at: string): { credentialsId: string; skill: string
     maxDataRetention: instant(o.maxDataRetention, `${at}.maxDataRetention`),
     history: history(o.history, `${at}.history`),
   };
-  if (o.payment !== undefined) parsed.payment = payment(o.payment, `${at}.payment`);
+  if (o.paymentId !== undefined) parsed.paymentId = string(o.paymentId, `${at}.paymentId`);
   const skill = findSkill(skillCode);
-  return { credentialsId, skill: skillCode, ...(skill ? { consent: { ...parsed, skill } } : {}) };
+  // Older files kept a PIS consent's payment inside it.
+  let legacyPayment: Payment | undefined;
+  if (o.payment !== undefined && skill) {
+    const p = object(o.payment, `${at}.payment`);
+    const data = object(p.data, `${at}.payment.data`);
+    legacyPayment = {
+      paymentId: string(p.paymentId, `${at}.payment.paymentId`),
+      tenantUserId: parsed.tenantUserId,
+      skill,
+      createdAt: instant(p.createdAt, `${at}.payment.createdAt`),
+      instruction: instruction(() => readPaymentIntent(data, undefined), `${at}.payment.data`),
+      data,
+    };
+    parsed.paymentId = legacyPayment.paymentId;
+  }
+  return {
+    credentialsId,
+    skill: skillCode,
+    ...(skill ? { consent: { ...parsed, skill } } : {}),
+    ...(legacyPayment ? { legacyPayment } : {}),
+  };
+}
+
+function instruction(read: () => PaymentInstruction, at: string): PaymentInstruction {
+  try {
+    return read();
+  } catch (err) {
+    throw new StateFormatError(`${at} is not a payment the sandbox can read (${(err as Error).message})`);
+  }
 }
 
 function history(v: unknown, at: string): Consent['history'] {
@@ -127,12 +170,36 @@ function volume(v: unknown, at: string): Volume {
   throw new StateFormatError(`${at} must be a number >= 1 or { min, max }`);
 }
 
-function payment(v: unknown, at: string): PaymentRecord {
+function payment(v: unknown, at: string): { paymentId: string; skill: string; payment?: Payment } {
   const o = object(v, at);
+  const paymentId = string(o.paymentId, `${at}.paymentId`);
+  const skillCode = string(o.skill, `${at}.skill`);
+  const skill = findSkill(skillCode);
+  if (!skill) return { paymentId, skill: skillCode };
+  const i = object(o.instruction, `${at}.instruction`);
+  const optional = (name: string) =>
+    i[name] === undefined ? {} : { [name]: string(i[name], `${at}.instruction.${name}`) };
   return {
-    paymentId: string(o.paymentId, `${at}.paymentId`),
-    createdAt: instant(o.createdAt, `${at}.createdAt`),
-    data: object(o.data, `${at}.data`),
+    paymentId,
+    skill: skillCode,
+    payment: {
+      paymentId,
+      tenantUserId: string(o.tenantUserId, `${at}.tenantUserId`),
+      skill,
+      createdAt: instant(o.createdAt, `${at}.createdAt`),
+      instruction: {
+        debtorIban: string(i.debtorIban, `${at}.instruction.debtorIban`),
+        creditorName: string(i.creditorName, `${at}.instruction.creditorName`),
+        creditorIban: string(i.creditorIban, `${at}.instruction.creditorIban`),
+        amount: string(i.amount, `${at}.instruction.amount`),
+        currency: string(i.currency, `${at}.instruction.currency`),
+        ...optional('remittance'),
+        ...optional('executionDate'),
+        ...optional('endToEndId'),
+      },
+      data: object(o.data, `${at}.data`),
+      ...(o.rejectReason === undefined ? {} : { rejectReason: string(o.rejectReason, `${at}.rejectReason`) }),
+    },
   };
 }
 
