@@ -25,6 +25,7 @@ export type { Catalog, CatalogField, CatalogSkill, CatalogStep } from './schemas
 export type { ConsentDeleteResult, ConsentInfo } from './schemas/consents';
 /** The wire schemas, for callers that validate stored or fixture payloads the same way the client does. */
 export * as schemas from './schemas/index';
+export { type PaymentIntent, paymentInputData } from './schemas/payment-intent';
 export type { PaymentInfo } from './schemas/payments';
 export type {
   CreateSessionResult,

@@ -21,6 +21,24 @@ export const PATHS = {
 } as const;
 
 /**
+ * [INFERRED] §3.8: the payment input data object is documented up to `psu_redirect_link`, `psu_id`,
+ * `group_header` and the start of `payment_info` (debit side). Below `payment_info[]` we follow
+ * ISO 20022 pain.001.001.03 (CustomerCreditTransferInitiationV03), which the page says the structure
+ * follows, with its element names in snake_case. Agreed with the sandbox (its README, "Payments").
+ */
+export const PAYMENT_INPUT_DATA = {
+  paymentInfoId: 'payment_info_id',
+  requestedExecutionDate: 'requested_execution_date',
+  debtorAccount: 'debtor_account',
+  creditTransfers: 'credit_transfer_transactions',
+  endToEndId: 'end_to_end_id',
+  instructedAmount: 'instructed_amount',
+  creditor: 'creditor',
+  creditorAccount: 'creditor_account',
+  remittance: 'remittance_information_unstructured',
+} as const;
+
+/**
  * §3.8 says the payment-intent step "requires the client_app_key" but the body table does not list it.
  * We follow the body table (the sandbox may reject unknown fields); flip this if the API asks for it.
  */

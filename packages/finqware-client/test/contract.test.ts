@@ -7,6 +7,7 @@ import {
   type FinqwareClient,
   type FinqwareClientOptions,
   FinqwareError,
+  paymentInputData,
 } from '../src/index';
 
 /**
@@ -270,6 +271,65 @@ describe('data endpoints', () => {
     const expected = (await fq.transactions.list(auth, { timestampGte: resume.after! })).map((t) => t.id);
     expect(later.sort()).toEqual(expected.sort());
     expect(later.some((id) => !first.includes(id))).toBe(true);
+  });
+});
+
+describe('payments: the §3.8 object the client builds is the payment the sandbox bank makes', () => {
+  async function pay(amount: string) {
+    const skill = 'bt_ro_pisp_sbx_#1.0';
+    const session = await fq.sessions.create({ tenantUserId: USER, skill });
+    const endToEndId = `e2e${Date.now()}${amount.replace('.', '')}`;
+    const answer = await fq.sessions.submitStep({
+      sessionId: session.sessionId,
+      nonce: session.nonce,
+      skill,
+      step: 'payment_intent',
+      data: paymentInputData({
+        psuRedirectLink: REDIRECT,
+        paymentInfoId: 'pi-contract',
+        endToEndId,
+        debtor: { iban: 'RO03RZBR0000069999999999', currency: 'RON' },
+        creditor: { name: 'Ion Popescu', iban: 'RO10RZBR0000069999999970' },
+        amount,
+        currency: 'RON',
+        remittance: 'Invoice 7',
+      }),
+    });
+    const bank = await fetch(answer.redirect!.url, { redirect: 'manual' });
+    const tempToken = new URL(bank.headers.get('location')!).searchParams.get('temp_token')!;
+    const made = sandbox.control.truth().payments.find((p) => p.endToEndId === endToEndId);
+    return { token: await fq.tokens.exchange({ tempToken }), made };
+  }
+
+  it('initiates, and reads the status back with payments.get', async () => {
+    const { token, made } = await pay('99.95');
+    expect(made).toMatchObject({ amount: '99.95', currency: 'RON', creditorName: 'Ion Popescu' });
+    const payment = await fq.payments.get(token);
+    expect(payment).toMatchObject({ paymentId: made?.paymentId, status: 'ACTC' });
+    expect(payment.statusReason).toBeUndefined();
+  });
+
+  it('surfaces the reason of a rejection', async () => {
+    sandbox.control.setFaults({ rate: 0, paymentRejectRate: 1 });
+    const { token } = await pay('10.00');
+    sandbox.control.advanceClock({ advanceMinutes: 5 });
+    expect(await fq.payments.get(token)).toMatchObject({ status: 'RJCT', statusReason: 'AM04' });
+  });
+
+  it('refuses an amount that is not a positive decimal string before sending anything', () => {
+    const base = {
+      psuRedirectLink: REDIRECT,
+      paymentInfoId: 'p',
+      endToEndId: 'e',
+      debtor: { iban: 'x' },
+      creditor: { name: 'n', iban: 'y' },
+      currency: 'RON',
+    };
+    expect(() => paymentInputData({ ...base, amount: '0.00' })).toThrow(/amount/);
+    expect(() => paymentInputData({ ...base, amount: '1e3' })).toThrow(/amount/);
+    expect(() => paymentInputData({ ...base, amount: '1', endToEndId: 'x'.repeat(36) })).toThrow(
+      /endToEndId/,
+    );
   });
 });
 

@@ -3,8 +3,10 @@ import { defined, withRaw } from './common';
 
 export interface PaymentInfo {
   paymentId?: string;
-  /** Open vocabulary: the payment lifecycle table was not recovered (§3.8). */
+  /** Open vocabulary: the payment lifecycle table was not recovered (§3.8); pain.002-like codes. */
   status: string;
+  /** Why, when the bank gave a reason (an ISO 20022 reason code such as AM04 on a rejection). */
+  statusReason?: string;
   raw: unknown;
 }
 
@@ -12,6 +14,7 @@ const paymentFields = z.object({
   payment_id: z.string().optional(),
   id: z.string().optional(),
   status: z.string(),
+  status_reason: z.string().optional(),
 });
 
 /**
@@ -22,5 +25,6 @@ const wirePayment = z.union([z.object({ result: paymentFields }).transform((w) =
 
 export const paymentGetResponse = withRaw(
   wirePayment,
-  (w, raw): PaymentInfo => defined({ paymentId: w.payment_id ?? w.id, status: w.status, raw }),
+  (w, raw): PaymentInfo =>
+    defined({ paymentId: w.payment_id ?? w.id, status: w.status, statusReason: w.status_reason, raw }),
 );
