@@ -2,6 +2,7 @@ export * from './catalog/schema';
 export * from './catalog/seed';
 export * from './config';
 export { createDatabaseIfMissing, dropDatabase, withDatabase } from './db/admin';
+export { type Database, db, jsonb } from './db/database';
 export {
   createOrm,
   MIGRATIONS_TABLE,
@@ -17,6 +18,9 @@ export * from './jobs';
 export { migrationsList } from './migrations';
 export { freePort } from './net';
 export * from './paths';
+export * from './payments/lifecycle';
+export * from './payments/payment-status';
 export * from './services/consent-secrets';
+export * from './services/payment-secrets';
 export * from './sync-events';
 export * from './vault';

@@ -156,6 +156,43 @@ export const QUEUE_DEFINITIONS = {
         'heartbeat. A retry is harmless: purged consents have no accounts left and are skipped.',
     },
   },
+  /**
+   * Follow one authorised payment to a final status: each job reads "get payment" once, records what
+   * it learned and sends the next poll (PAYMENT_TRACKING below) until the status is final.
+   */
+  paymentStatus: {
+    name: 'payment-status',
+    // Per payment at most one queued and one running poll: a poll sends its successor while it
+    // runs, and a second send (the sweep, the callback after a retry) collapses into the queued one.
+    policy: 'stately',
+    retryLimit: 10,
+    retryDelay: 5,
+    retryBackoff: true,
+    retryDelayMax: 300,
+    failureDetection: {
+      expireInSeconds: 45,
+      why:
+        'one "get payment" call bounded by PAYMENT_TRACKING.callTimeoutSeconds (20 s), then a short write: short ' +
+        "by construction, so a short expiry alone. A dead worker's poll is failed and retried within a minute; " +
+        'a poll is a read and its writes only move the status forward, so running one twice is harmless.',
+    },
+  },
+  /**
+   * Cron-triggered (every 5 minutes): ends PENDING payments nobody authorised in time, and makes
+   * sure every authorised, unfinished payment has a poll queued (a safety net under payment-status).
+   */
+  paymentSweep: {
+    name: 'payment-sweep',
+    policy: 'stately',
+    retryLimit: 3,
+    retryDelay: 10,
+    failureDetection: {
+      expireInSeconds: 45,
+      why:
+        'one update for the expired PENDING payments and one send per unfinished payment, all in the database ' +
+        '(no Finqware call): short. A sweep run twice only sends polls that collapse into the queued ones.',
+    },
+  },
 } as const satisfies Record<string, QueueDefinition & { name: string }>;
 
 type Definitions = typeof QUEUE_DEFINITIONS;
@@ -276,4 +313,49 @@ export async function createQueues(
     }
     await boss.updateQueue(definition.name, options);
   }
+}
+
+/**
+ * How an authorised payment is followed (payment-status jobs). Polls come quickly at first (most
+ * banks answer within seconds), then at a quarter of the payment's age, at most hourly, until a
+ * final status or `maxDays` after authorisation, when it ends FAILED (`tracking_timeout`): a bounded
+ * number of polls (about 130 over five days) whatever the bank does. A 429 waits its Retry-After.
+ */
+export const PAYMENT_TRACKING = {
+  firstPollSeconds: 5,
+  maxPollSeconds: 3_600,
+  maxDays: 5,
+  /** The whole "get payment" call of one poll, retries included (within the queue's 45 s expiry). */
+  callTimeoutSeconds: 20,
+  /** PENDING payments end FAILED (`not_authorised`) this long after their session's expiry. */
+  authorisationGraceSeconds: 10 * 60,
+  /** How often the sweep runs. */
+  sweepCron: '*/5 * * * *',
+} as const;
+
+/** Seconds until the next poll of a payment authorised `ageSeconds` ago. */
+export function nextPaymentPollSeconds(ageSeconds: number): number {
+  const { firstPollSeconds, maxPollSeconds } = PAYMENT_TRACKING;
+  return Math.round(Math.min(maxPollSeconds, Math.max(firstPollSeconds, ageSeconds / 4)));
+}
+
+export const paymentStatusJobSchema = z.object({ paymentId: z.uuid() });
+export type PaymentStatusJob = z.infer<typeof paymentStatusJobSchema>;
+
+const paymentStatus = QUEUE_DEFINITIONS.paymentStatus;
+
+/** Options for every `boss.send(QUEUES.paymentStatus, job, options)`: one queued poll per payment. */
+export function paymentStatusSendOptions(
+  paymentId: string,
+  extra: Pick<SendOptions, 'startAfter' | 'db'> = {},
+): SendOptions {
+  return {
+    singletonKey: paymentId,
+    retryLimit: paymentStatus.retryLimit,
+    retryDelay: paymentStatus.retryDelay,
+    retryBackoff: paymentStatus.retryBackoff,
+    retryDelayMax: paymentStatus.retryDelayMax,
+    expireInSeconds: paymentStatus.failureDetection.expireInSeconds,
+    ...extra,
+  };
 }

@@ -33,6 +33,7 @@ interface Graph {
   consent: string;
   account: string;
   session: string;
+  payment: string;
 }
 
 /** A complete valid graph: user → consent → account → balance/transaction, session → step, sync run. */
@@ -44,6 +45,7 @@ async function graph(): Promise<Graph> {
     consent: randomUUID(),
     account: randomUUID(),
     session: randomUUID(),
+    payment: randomUUID(),
   };
   await q(`insert into users (id, email, password_hash, tenant_user_id) values ($1, $2, 'h', $3)`, [
     g.user,
@@ -91,6 +93,13 @@ async function graph(): Promise<Graph> {
     [g.session],
   );
   await q(`insert into sync_runs (user_skill_id, reason) values ($1, 'initial')`, [g.consent]);
+  await q(
+    `insert into payments (id, user_id, skill_id, session_id, idempotency_key, request_hash, debtor_account_id,
+       debtor_iban, creditor_name, creditor_iban, amount, currency)
+     values ($1, $2, $3, $4, 'key-1', 'h', $5, 'RO03RZBR0000069999999999', 'C', 'RO10RZBR0000069999999970', '150.25', 'RON')`,
+    [g.payment, g.user, g.skill, g.session, g.account],
+  );
+  await q(`insert into payment_events (payment_id, status) values ($1, 'PENDING')`, [g.payment]);
   return g;
 }
 
@@ -177,6 +186,13 @@ describe('unique constraints', () => {
       ],
     ],
     [
+      'payments_user_id_idempotency_key_unique',
+      (g) => [
+        `insert into payments (user_id, skill_id, idempotency_key, request_hash, debtor_iban, creditor_name, creditor_iban, amount, currency) values ($1, $2, $3, 'h', 'D', 'C', 'I', 1, 'RON')`,
+        [g.user, g.skill, 'key-1'],
+      ],
+    ],
+    [
       'steps_session_id_position_unique',
       (g) => [
         `insert into steps (session_id, position, name, kind, definition) values ($1, 0, 'again', 'form', '{}')`,
@@ -249,6 +265,13 @@ describe('check constraints', () => {
     [
       'sync_runs_reason_check',
       (g) => [`update sync_runs set reason = 'whim' where user_skill_id = $1`, [g.consent]],
+    ],
+    ['payments_amount_check', (g) => [`update payments set amount = 0 where id = $1`, [g.payment]]],
+    ['payments_currency_check', (g) => [`update payments set currency = 'ron' where id = $1`, [g.payment]]],
+    ['payments_status_check', (g) => [`update payments set status = 'PAID' where id = $1`, [g.payment]]],
+    [
+      'payment_events_status_check',
+      (g) => [`update payment_events set status = 'PAID' where payment_id = $1`, [g.payment]],
     ],
   ];
   it.each(cases)('%s rejects an unknown value', async (constraint, build) => {
@@ -365,6 +388,32 @@ describe('foreign keys', () => {
       'sync_runs_user_skill_id_foreign',
       () => [`insert into sync_runs (user_skill_id, reason) values ($1, 'manual')`, [randomUUID()]],
     ],
+    [
+      'payments_user_id_foreign',
+      (g) => [
+        `insert into payments (user_id, skill_id, idempotency_key, request_hash, debtor_iban, creditor_name, creditor_iban, amount, currency) values ($1, $2, $3, 'h', 'D', 'C', 'I', 1, 'RON')`,
+        [randomUUID(), g.skill, 'k'],
+      ],
+    ],
+    [
+      'payments_skill_id_foreign',
+      (g) => [
+        `insert into payments (user_id, skill_id, idempotency_key, request_hash, debtor_iban, creditor_name, creditor_iban, amount, currency) values ($1, $2, $3, 'h', 'D', 'C', 'I', 1, 'RON')`,
+        [g.user, randomUUID(), 'k'],
+      ],
+    ],
+    [
+      'payments_session_id_foreign',
+      (g) => [`update payments set session_id = $2 where id = $1`, [g.payment, randomUUID()]],
+    ],
+    [
+      'payments_debtor_account_id_foreign',
+      (g) => [`update payments set debtor_account_id = $2 where id = $1`, [g.payment, randomUUID()]],
+    ],
+    [
+      'payment_events_payment_id_foreign',
+      () => [`insert into payment_events (payment_id, status) values ($1, 'PENDING')`, [randomUUID()]],
+    ],
   ];
   it.each(dangling)('%s rejects a dangling reference', async (constraint, build) => {
     const [sql, params] = build(await graph());
@@ -377,7 +426,7 @@ describe('foreign keys', () => {
     const restrict = expect.stringMatching(/^(23001|23503)$/);
     expect(await rejection(`delete from skills where id = $1`, [g.skill])).toMatchObject({
       code: restrict,
-      constraint: expect.stringMatching(/^(user_skills|sessions)_skill_id_foreign$/),
+      constraint: expect.stringMatching(/^(user_skills|sessions|payments)_skill_id_foreign$/),
     });
     expect(await rejection(`delete from servicers where id = $1`, [g.servicer])).toMatchObject({
       code: restrict,
@@ -396,6 +445,14 @@ describe('foreign keys', () => {
     expect(await count('transactions', 'account_id = $1', [g.account])).toBe(0);
     expect(await count('balances', 'account_id = $1', [g.account])).toBe(0);
     expect(await count('sync_runs', 'user_skill_id = $1', [g.consent])).toBe(0);
+    // A payment outlives the account and session it was made through: it is a record of money moved.
+    expect((await q(`select debtor_account_id from payments where id = $1`, [g.payment])).rows).toEqual([
+      { debtor_account_id: null },
+    ]);
+    await q(`delete from sessions where id = $1`, [g.session]);
+    expect((await q(`select session_id from payments where id = $1`, [g.payment])).rows).toEqual([
+      { session_id: null },
+    ]);
   });
 
   it('ON DELETE CASCADE: deleting a user removes everything of theirs, and nothing of anyone else', async () => {
@@ -408,11 +465,13 @@ describe('foreign keys', () => {
       ['accounts', 'user_id'],
       ['transactions', 'user_id'],
       ['sessions', 'user_id'],
+      ['payments', 'user_id'],
     ] as const) {
       expect(await count(table, `${column} = $1`, [g.user])).toBe(0);
       expect(await count(table, `${column} = $1`, [other.user])).toBeGreaterThan(0);
     }
     expect(await count('steps', 'session_id = $1', [g.session])).toBe(0);
+    expect(await count('payment_events', 'payment_id = $1', [g.payment])).toBe(0);
     // The catalog stays.
     expect(await count('skills', 'id = $1', [g.skill])).toBe(1);
   });

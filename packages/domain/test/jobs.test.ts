@@ -8,6 +8,7 @@ import {
   consentSyncSendOptions,
   createQueues,
   DEAD_WORKER_NOTICED_WITHIN_SECONDS,
+  type FailureDetection,
   deadWorkerNoticedWithinSeconds,
   QUEUE_DEFINITIONS,
   QUEUES,
@@ -118,7 +119,7 @@ describe('queue failure detection', () => {
   it.each(Object.entries(QUEUE_DEFINITIONS))(
     '%s notices a dead worker within a minute',
     (_key, definition) => {
-      const detection = definition.failureDetection;
+      const detection: FailureDetection = definition.failureDetection;
       expect(deadWorkerNoticedWithinSeconds(detection)).toBeLessThanOrEqual(
         DEAD_WORKER_NOTICED_WITHIN_SECONDS,
       );

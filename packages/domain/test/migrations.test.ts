@@ -28,6 +28,8 @@ describe('migrations', () => {
       'balances',
       'login_failures',
       'mikro_orm_migrations',
+      'payment_events',
+      'payments',
       'servicers',
       'sessions',
       'skills',

@@ -219,13 +219,40 @@ describe('consent secrets and key rotation (database)', () => {
         [sessionId, userId, skillId, sealSessionNonce(oldVault, sessionId, 'nonce-x')],
       );
 
+      const paymentId = randomUUID();
+      const { sealPaymentSecrets, readPaymentSecrets } = await import('../src');
+      const sealedPayment = sealPaymentSecrets(oldVault, paymentId, {
+        credentialsId: 'pay-cred',
+        accessToken: 'pay-tok',
+      });
+      await em.execute(
+        `insert into payments (id, user_id, skill_id, idempotency_key, request_hash, debtor_iban, creditor_name,
+           creditor_iban, amount, currency, credentials_id_enc, access_token_enc, vault_key_id)
+         values (?, ?, ?, 'k', 'h', 'RO03RZBR0000069999999999', 'n', 'RO10RZBR0000069999999970', 1, 'RON', ?, ?, ?)`,
+        [
+          paymentId,
+          userId,
+          skillId,
+          sealedPayment.credentials_id_enc,
+          sealedPayment.access_token_enc,
+          sealedPayment.vault_key_id,
+        ],
+      );
+
       const both = createVault([k1, k2]);
       const progress: number[] = [];
       const result = await rotateVaultKeys(fresh.orm, both, {
         batchSize: 300,
         onProgress: (p) => p.table === 'user_skills' && progress.push(p.rotated),
       });
-      expect(result).toEqual({ rotated: 1001, byTable: { user_skills: 1000, sessions: 1 } });
+      expect(result).toEqual({ rotated: 1002, byTable: { user_skills: 1000, sessions: 1, payments: 1 } });
+      const [payment] = await em.execute<
+        { id: string; credentials_id_enc: string; access_token_enc: string }[]
+      >('select id, credentials_id_enc, access_token_enc from payments');
+      expect(readPaymentSecrets(createVault([k2]), payment!)).toEqual({
+        credentialsId: 'pay-cred',
+        accessToken: 'pay-tok',
+      });
       expect(progress).toEqual([300, 600, 900, 1000]);
 
       // Nothing left on the old key; a second run has nothing to do.

@@ -43,3 +43,18 @@ export const ERROR_CLASSES = [
   'internal',
 ] as const;
 export type ErrorClass = (typeof ERROR_CLASSES)[number];
+
+/**
+ * Our payment lifecycle (payments.status): PENDING (initiated, awaiting the PSU at the bank) →
+ * AUTHORISED (approved at the bank) → ACCEPTED (the bank accepted it for settlement) → SETTLED,
+ * or REJECTED / FAILED. The bank's pain.002 codes map onto it in `payments/lifecycle.ts`.
+ */
+export const PAYMENT_STATUSES = [
+  'PENDING',
+  'AUTHORISED',
+  'ACCEPTED',
+  'SETTLED',
+  'REJECTED',
+  'FAILED',
+] as const;
+export type PaymentStatus = (typeof PAYMENT_STATUSES)[number];

@@ -2,6 +2,8 @@ import { Account } from './account';
 import { AuthToken } from './auth-token';
 import { Balance } from './balance';
 import { LoginFailure } from './login-failure';
+import { Payment } from './payment';
+import { PaymentEvent } from './payment-event';
 import { Servicer } from './servicer';
 import { Session } from './session';
 import { Skill } from './skill';
@@ -16,6 +18,8 @@ export * from './auth-token';
 export * from './balance';
 export * from './enums';
 export * from './login-failure';
+export * from './payment';
+export * from './payment-event';
 export * from './servicer';
 export * from './session';
 export * from './skill';
@@ -25,8 +29,25 @@ export * from './transaction';
 export * from './user';
 export * from './user-skill';
 
+/** Any entity (named, so declarations reference the entities instead of spelling their types out). */
+export type AnyEntity =
+  | typeof User
+  | typeof AuthToken
+  | typeof LoginFailure
+  | typeof Servicer
+  | typeof Skill
+  | typeof UserSkill
+  | typeof Account
+  | typeof Balance
+  | typeof Transaction
+  | typeof Session
+  | typeof Step
+  | typeof SyncRun
+  | typeof Payment
+  | typeof PaymentEvent;
+
 /** Every entity, in dependency order: what the ORM is configured with. */
-export const entities = [
+export const entities: AnyEntity[] = [
   User,
   AuthToken,
   LoginFailure,
@@ -39,4 +60,6 @@ export const entities = [
   Session,
   Step,
   SyncRun,
+  Payment,
+  PaymentEvent,
 ];

@@ -1,6 +1,7 @@
 import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125152051 } from './Migration20261125152051';
 import { Migration20261125181145 } from './Migration20261125181145';
+import { Migration20261130194412 } from './Migration20261130194412';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -11,4 +12,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125152051', class: Migration20261125152051 },
   // Covering index for the insights' aggregates (index-only scans).
   { name: 'Migration20261125181145', class: Migration20261125181145 },
+  // payments and payment_events (#16): initiation exactly once per (user, idempotency key), status history.
+  { name: 'Migration20261130194412', class: Migration20261130194412 },
 ];

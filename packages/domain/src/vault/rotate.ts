@@ -1,9 +1,10 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { readConsentSecrets, sealConsentSecrets } from '../services/consent-secrets';
+import { readPaymentSecrets, sealPaymentSecrets } from '../services/payment-secrets';
 import { secretAad, type Vault } from './vault';
 
 export interface RotationProgress {
-  table: 'user_skills' | 'sessions';
+  table: 'user_skills' | 'sessions' | 'payments';
   rotated: number;
 }
 
@@ -15,7 +16,7 @@ export interface RotateOptions {
 
 export interface RotationResult {
   rotated: number;
-  byTable: { user_skills: number; sessions: number };
+  byTable: { user_skills: number; sessions: number; payments: number };
 }
 
 /** LIKE pattern matching values sealed under key `kid` (kids may contain `_`, a LIKE wildcard). */
@@ -34,7 +35,7 @@ export async function rotateVaultKeys(
 ): Promise<RotationResult> {
   const em = ('em' in target ? target.em : target).fork();
   const batchSize = options.batchSize ?? 200;
-  const byTable = { user_skills: 0, sessions: 0 };
+  const byTable = { user_skills: 0, sessions: 0, payments: 0 };
   const current = vault.currentKeyId;
 
   for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
@@ -95,5 +96,30 @@ export async function rotateVaultKeys(
     if (count < batchSize) break;
   }
 
-  return { rotated: byTable.user_skills + byTable.sessions, byTable };
+  for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+    const count = await em.transactional(async (tx) => {
+      const rows = await tx.execute<{ id: string; credentials_id_enc: string; access_token_enc: string }[]>(
+        `select id, credentials_id_enc, access_token_enc from payments
+         where id > ? and credentials_id_enc is not null
+           and (vault_key_id <> ? or credentials_id_enc not like ? or access_token_enc not like ?)
+         order by id limit ? for update`,
+        [after, current, underKey(current), underKey(current), batchSize],
+      );
+      for (const row of rows) {
+        const sealed = sealPaymentSecrets(vault, row.id, readPaymentSecrets(vault, row));
+        await tx.execute(
+          'update payments set credentials_id_enc = ?, access_token_enc = ?, vault_key_id = ? where id = ?',
+          [sealed.credentials_id_enc, sealed.access_token_enc, sealed.vault_key_id, row.id],
+        );
+        after = row.id;
+      }
+      return rows.length;
+    });
+    if (count === 0) break;
+    byTable.payments += count;
+    options.onProgress?.({ table: 'payments', rotated: byTable.payments });
+    if (count < batchSize) break;
+  }
+
+  return { rotated: byTable.user_skills + byTable.sessions + byTable.payments, byTable };
 }
