@@ -38,7 +38,7 @@ export class Migration20261130194412 extends Migration {
     );
     this.addSql(`alter table "payments" add constraint "payments_amount_check" check (amount > 0);`);
     this.addSql(
-      `alter table "payments" add constraint "payments_currency_check" check (currency ~ '^[A-Z]{3}\$');`,
+      `alter table "payments" add constraint "payments_currency_check" check (currency ~ '^[A-Z]{3}$');`,
     );
     this.addSql(
       `alter table "payments" add constraint "payments_status_check" check ("status" in ('PENDING', 'AUTHORISED', 'ACCEPTED', 'SETTLED', 'REJECTED', 'FAILED'));`,
