@@ -15,7 +15,7 @@ import {
   finqwareMetrics,
 } from '@tenant/runtime';
 import { createWorkerMetrics } from './metrics';
-import { vaultSecretsReader } from './secrets';
+import { vaultPaymentSecretsReader, vaultSecretsReader } from './secrets';
 import { startWorker } from './worker';
 
 const STOP_TIMEOUT_MS = 30_000;
@@ -39,6 +39,7 @@ async function main() {
   log.info({ adminHost: address.address, adminPort: address.port }, 'admin listening');
 
   const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
+  const vault = vaultFromConfig(config);
   const worker = await startWorker({
     databaseUrl: config.database.url,
     orm,
@@ -49,7 +50,8 @@ async function main() {
       retry: { retries: 2, maxRetryAfterMs: 2000 },
       onResponse: finqwareMetrics(metrics.registry),
     }),
-    readSecrets: vaultSecretsReader(vaultFromConfig(config)),
+    readSecrets: vaultSecretsReader(vault),
+    readPaymentSecrets: vaultPaymentSecretsReader(vault),
     log,
     metrics,
   });

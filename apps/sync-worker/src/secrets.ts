@@ -1,5 +1,5 @@
-import { readConsentSecrets, type Vault } from '@tenant/domain';
-import { type ConsentSecretsReader, runSql } from '@tenant/sync-engine';
+import { readConsentSecrets, readPaymentSecrets, type Vault } from '@tenant/domain';
+import { type ConsentSecretsReader, type PaymentSecretsReader, runSql } from '@tenant/sync-engine';
 
 /** Decrypts a consent's credentials through the domain vault, for one Finqware call sequence. */
 export function vaultSecretsReader(vault: Vault): ConsentSecretsReader {
@@ -13,4 +13,9 @@ export function vaultSecretsReader(vault: Vault): ConsentSecretsReader {
     if (!row) throw new Error(`consent ${consentId} not found`);
     return readConsentSecrets(vault, row);
   };
+}
+
+/** Decrypts a payment consent's pair through the domain vault, for one "get payment" call. */
+export function vaultPaymentSecretsReader(vault: Vault): PaymentSecretsReader {
+  return (row) => readPaymentSecrets(vault, row);
 }

@@ -2,7 +2,13 @@ import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@tenant/domain';
 import { createQueues, QUEUES, SUPERVISION, syncFanoutJobSchema } from '@tenant/domain';
 import { withLogContext } from '@tenant/runtime';
-import { type ConsentSecretsReader, createSyncEngine, type FinqwarePort } from '@tenant/sync-engine';
+import {
+  type ConsentSecretsReader,
+  createSyncEngine,
+  type FinqwarePort,
+  type PaymentSecretsReader,
+  type PaymentStatusPort,
+} from '@tenant/sync-engine';
 import { PgBoss } from 'pg-boss';
 import { type ConsentStatusPort, checkConsents } from './consent-check';
 import { createConsentSyncHandler } from './consent-sync';
@@ -10,6 +16,7 @@ import { fanOut } from './fanout';
 import type { Logger } from './logger';
 import type { WorkerMetrics } from './metrics';
 import { purgeExpiredData, RETENTION_PURGE_CRON } from './retention-purge';
+import { createPaymentStatusHandler, createPaymentSweepHandler, PAYMENT_SWEEP_CRON } from './payment-status';
 
 /** Daily, early morning in SYNC_TIMEZONE: Finqware's expiry job runs every two hours (§4.3). */
 export const CONSENT_CHECK_CRON = '17 4 * * *';
@@ -18,8 +25,10 @@ export type WorkerDeps = {
   databaseUrl: string;
   orm: MikroORM;
   config: Pick<Config, 'sync' | 'database'>;
-  finqware: FinqwarePort & ConsentStatusPort;
+  finqware: FinqwarePort & ConsentStatusPort & PaymentStatusPort;
   readSecrets: ConsentSecretsReader;
+  /** Opens a payment consent's pair (payment-status polls). */
+  readPaymentSecrets: PaymentSecretsReader;
   log: Logger;
   /** Counts syncs and reads queue depths for /metrics (src/main.ts). */
   metrics?: WorkerMetrics;
@@ -122,11 +131,27 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
         return result;
       }),
   );
+  await boss.work(
+    QUEUES.paymentStatus,
+    { batchSize: 1, localConcurrency: 4, pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1 },
+    createPaymentStatusHandler({
+      orm,
+      boss,
+      tracker: { finqware: deps.finqware, readSecrets: deps.readPaymentSecrets, logger: log },
+      log,
+    }),
+  );
+  await boss.work(
+    QUEUES.paymentSweep,
+    { pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
+    createPaymentSweepHandler({ orm, boss, log }),
+  );
 
   if (deps.schedule ?? true) {
     await boss.schedule(QUEUES.syncFanout, config.sync.cron, {}, { tz: config.sync.timezone });
     await boss.schedule(QUEUES.consentCheck, CONSENT_CHECK_CRON, {}, { tz: config.sync.timezone });
     await boss.schedule(QUEUES.retentionPurge, RETENTION_PURGE_CRON, {}, { tz: config.sync.timezone });
+    await boss.schedule(QUEUES.paymentSweep, PAYMENT_SWEEP_CRON, {});
   }
   log.info(
     { concurrency: config.sync.concurrency, cron: config.sync.cron, tz: config.sync.timezone },

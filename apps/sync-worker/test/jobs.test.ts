@@ -16,7 +16,7 @@ import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsents } from '../src/consent-check';
 import { listDeadLetters, redriveDeadLetters } from '../src/dlq';
 import { fanOut } from '../src/fanout';
-import { vaultSecretsReader } from '../src/secrets';
+import { vaultPaymentSecretsReader, vaultSecretsReader } from '../src/secrets';
 import { startWorker, type Worker } from '../src/worker';
 import { createWorld, runsOf, type World, waitFor } from './harness';
 
@@ -73,6 +73,7 @@ beforeAll(async () => {
     },
     finqware,
     readSecrets: vaultSecretsReader(world.vault),
+    readPaymentSecrets: vaultPaymentSecretsReader(world.vault),
     log: createLogger({ service: 'worker', level: 'info', destination: logs }),
     schedule: false,
     pollingIntervalSeconds: 0.5,

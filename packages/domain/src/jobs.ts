@@ -327,8 +327,12 @@ export const PAYMENT_TRACKING = {
   maxDays: 5,
   /** The whole "get payment" call of one poll, retries included (within the queue's 45 s expiry). */
   callTimeoutSeconds: 20,
-  /** PENDING payments end FAILED (`not_authorised`) this long after their session's expiry. */
-  authorisationGraceSeconds: 10 * 60,
+  /**
+   * A PENDING payment ends FAILED (`not_authorised`) this long after it was initiated: its connect
+   * session (and the bank link, which Finqware's 30-minute nonce bounds) lives 30 minutes; ten
+   * more minutes let a PSU who approved at the last moment come back through the callback.
+   */
+  authorisationWindowSeconds: 40 * 60,
   /** How often the sweep runs. */
   sweepCron: '*/5 * * * *',
 } as const;

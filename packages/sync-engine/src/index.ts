@@ -35,6 +35,14 @@ export {
   type SyncRequest,
   type SyncResult,
 } from './sync-consent';
+export {
+  type PaymentSecretsReader,
+  type PaymentStatusPort,
+  type PaymentTrackerDeps,
+  type PollResult,
+  pollPayment,
+} from './payments/track-payment';
+export { sweepPayments } from './payments/sweep-payments';
 export type { RunCounts, RunOutcome } from './writers/consents';
 export { runSql } from './writers/sql';
 export {

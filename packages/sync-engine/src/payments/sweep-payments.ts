@@ -1,0 +1,67 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { db, PAYMENT_REASONS, PAYMENT_TRACKING } from '@tenant/domain';
+
+/**
+ * The payments safety net, run every few minutes (payment-sweep):
+ * - a PENDING payment nobody authorised within its session's life (and a grace period) ends
+ *   FAILED (`not_authorised`): its bank link has expired, so it can no longer be paid;
+ * - every authorised, unfinished payment gets a poll sent. The payment-status queue keeps one
+ *   queued poll per payment, so the sends collapse into the polls already waiting; they matter
+ *   only for a payment whose poll chain was lost (retries exhausted while the database was down).
+ */
+export async function sweepPayments(
+  em: EntityManager,
+  deps: { sendPoll: (paymentId: string) => Promise<unknown>; now?: () => Date; batchSize?: number },
+): Promise<{ expired: number; polled: number }> {
+  const now = deps.now?.() ?? new Date();
+  const cutoff = new Date(now.getTime() - PAYMENT_TRACKING.authorisationWindowSeconds * 1000);
+  const expired = await db(em)
+    .with('ended', (q) =>
+      q
+        .updateTable('payments')
+        .set({
+          status: 'FAILED',
+          status_reason: PAYMENT_REASONS.notAuthorised,
+          finished_at: now,
+          updated_at: now,
+        })
+        .where('status', '=', 'PENDING')
+        .where('created_at', '<', cutoff)
+        .returning('id'),
+    )
+    .insertInto('payment_events')
+    .columns(['payment_id', 'status', 'reason', 'created_at'])
+    .expression((eb) =>
+      eb
+        .selectFrom('ended')
+        .select((s) => [
+          'ended.id',
+          s.val('FAILED').as('status'),
+          s.val(PAYMENT_REASONS.notAuthorised).as('reason'),
+          s.val(now).as('created_at'),
+        ]),
+    )
+    .returning('payment_id')
+    .execute();
+
+  let polled = 0;
+  const batchSize = deps.batchSize ?? 500;
+  for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
+    const rows = await db(em)
+      .selectFrom('payments')
+      .select('id')
+      .where('status', 'in', ['AUTHORISED', 'ACCEPTED'])
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
+    for (const row of rows) {
+      await deps.sendPoll(row.id);
+      polled += 1;
+    }
+    const last = rows.at(-1);
+    if (!last || rows.length < batchSize) break;
+    after = last.id;
+  }
+  return { expired: expired.length, polled };
+}
