@@ -24,6 +24,14 @@ export type {
   FqTransaction,
   TransactionPage,
 } from './finqware';
+export { sweepPayments } from './payments/sweep-payments';
+export {
+  type PaymentSecretsReader,
+  type PaymentStatusPort,
+  type PaymentTrackerDeps,
+  type PollResult,
+  pollPayment,
+} from './payments/track-payment';
 export {
   type ConsentSecretsReader,
   createSyncEngine,
@@ -35,14 +43,6 @@ export {
   type SyncRequest,
   type SyncResult,
 } from './sync-consent';
-export {
-  type PaymentSecretsReader,
-  type PaymentStatusPort,
-  type PaymentTrackerDeps,
-  type PollResult,
-  pollPayment,
-} from './payments/track-payment';
-export { sweepPayments } from './payments/sweep-payments';
 export type { RunCounts, RunOutcome } from './writers/consents';
 export { runSql } from './writers/sql';
 export {
