@@ -41,6 +41,9 @@ export const ERROR_REASONS = [
   'NOT_SYNCABLE',
   'UPSTREAM_UNAVAILABLE',
   'UPSTREAM_ERROR',
+  'IDEMPOTENCY_KEY_REUSED',
+  'PAYMENT_IN_PROGRESS',
+  'USE_PAYMENTS',
 ] as const satisfies readonly ErrorReason[];
 
 /** A failed call of createTenantClient (or of the TanStack Query integration). */

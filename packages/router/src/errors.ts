@@ -14,7 +14,10 @@ export type ErrorReason =
   | 'CONSENT_DELETED'
   | 'NOT_SYNCABLE'
   | 'UPSTREAM_UNAVAILABLE'
-  | 'UPSTREAM_ERROR';
+  | 'UPSTREAM_ERROR'
+  | 'IDEMPOTENCY_KEY_REUSED'
+  | 'PAYMENT_IN_PROGRESS'
+  | 'USE_PAYMENTS';
 
 /**
  * Every error a client receives, as the error formatter builds it. Declared rather than inferred:

@@ -77,6 +77,11 @@ export type VaultPort = {
     em: EntityManager,
     consentId: string,
   ): Promise<{ credentialsId: string; accessToken: string }>;
+  /** The payment consent's pair, sealed for payment row `paymentId` (the columns of payments). */
+  sealPaymentSecrets(
+    paymentId: string,
+    secrets: { credentialsId: string; accessToken: string },
+  ): { credentials_id_enc: string; access_token_enc: string; vault_key_id: string };
 };
 
 /**
@@ -94,6 +99,8 @@ export type SyncJobsPort = {
    * one enqueued (0 when allowed). Measured on the database clock, shared by every api instance.
    */
   manualSyncCooldown(consentId: string, cooldownSeconds: number, em: EntityManager): Promise<number>;
+  /** Enqueues the first status poll of an authorised payment, on `em`'s transaction. */
+  enqueuePaymentStatus(paymentId: string, em: EntityManager): Promise<string | null>;
 };
 
 export type RouterConfig = {
@@ -114,6 +121,11 @@ export type RouterConfig = {
   consentRevokePurge: boolean;
   /** Lifetime of a connect session (Finqware nonces live 30 minutes). */
   connectSessionTtlSeconds: number;
+  /**
+   * How long one payments.initiate call may hold a payment's initiation (its two Finqware calls)
+   * before a retry of the same idempotency key may take over: above twice the Finqware timeout.
+   */
+  paymentLeaseSeconds: number;
 };
 
 export const defaultRouterConfig: RouterConfig = {
@@ -125,6 +137,7 @@ export const defaultRouterConfig: RouterConfig = {
   syncRefreshCooldownSeconds: 60,
   consentRevokePurge: false,
   connectSessionTtlSeconds: 30 * 60,
+  paymentLeaseSeconds: 45,
 };
 
 /**

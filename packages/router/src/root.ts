@@ -5,6 +5,7 @@ import type {
   TRPCDecorateCreateRouterOptions,
 } from '@trpc/server';
 import type { TenantErrorShape } from './errors';
+import { paymentsRouter } from './modules/payments/payments.router';
 import { accountsRouter } from './routers/accounts';
 import { authRouter } from './routers/auth';
 import { balancesRouter } from './routers/balances';
@@ -29,6 +30,7 @@ const procedures = {
   balances: balancesRouter,
   transactions: transactionsRouter,
   insights: insightsRouter,
+  payments: paymentsRouter,
   sync: syncRouter,
 };
 

@@ -7,7 +7,24 @@ import { createAccount, createConsent, insertBalance, insertTransactions } from 
 import { createHarness, type Harness } from '../src/testing/harness';
 
 type Api = Awaited<ReturnType<Harness['signUp']>>['api'];
-type Ids = { consent: string; account: string; session: string; step: string };
+type Ids = {
+  consent: string;
+  account: string;
+  session: string;
+  step: string;
+  payment: string;
+  /** Shared catalog, not owned: the same in the foreign and the missing call. */
+  paymentSkill: string;
+};
+
+const payFrom = (ids: Ids) => ({
+  skillId: ids.paymentSkill,
+  debtorAccountId: ids.account,
+  creditor: { name: 'Ion Popescu', iban: 'RO10RZBR0000069999999970' },
+  amount: '10.00',
+  currency: 'RON',
+  idempotencyKey: `authz-${ids.account}`,
+});
 
 /**
  * Every procedure must appear here. A procedure taking an id of user-owned data gets a call
@@ -38,6 +55,9 @@ const MATRIX: Record<string, ((api: Api, ids: Ids) => Promise<unknown>) | { noOw
   'insights.cashflow': { noOwnedId: 'scoped aggregate (checked below)' },
   'insights.topCounterparties': { noOwnedId: 'scoped aggregate (checked below)' },
   'sync.runs': (api, ids) => api.sync.runs({ consentId: ids.consent }),
+  'payments.initiate': (api, ids) => api.payments.initiate(payFrom(ids)),
+  'payments.get': (api, ids) => api.payments.get({ paymentId: ids.payment }),
+  'payments.list': { noOwnedId: 'scoped list (checked below)' },
   'sync.events': { noOwnedId: 'the caller’s own events (apps/api/test/sync-events.test.ts: a second user)' },
 };
 
@@ -62,7 +82,23 @@ beforeAll(async () => {
   );
   const started = await alice.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
   if (started.status !== 'IN_PROGRESS') throw new Error('no step');
-  ids = { consent, account, session: started.sessionId, step: started.step.id };
+  const paymentSkill = await h.skillId('bt_ro_pisp_sbx_#1.0');
+  const payment = await alice.api.payments.initiate({
+    skillId: paymentSkill,
+    debtorIban: 'RO49AAAA1B31007593840000',
+    creditor: { name: 'Ion Popescu', iban: 'RO10RZBR0000069999999970' },
+    amount: '5.00',
+    currency: 'RON',
+    idempotencyKey: 'authorization-payment',
+  });
+  ids = {
+    consent,
+    account,
+    session: started.sessionId,
+    step: started.step.id,
+    payment: payment.id,
+    paymentSkill,
+  };
 });
 afterAll(() => h?.close());
 
@@ -93,6 +129,8 @@ describe('authorization', () => {
           account: randomUUID(),
           session: randomUUID(),
           step: randomUUID(),
+          payment: randomUUID(),
+          paymentSkill: ids.paymentSkill,
         }),
       );
       expect(foreign).toBe(missing);
@@ -111,6 +149,8 @@ describe('authorization', () => {
   it('scopes lists and aggregates to the caller', async () => {
     expect(await bob.api.consents.list()).toEqual([]);
     expect(await bob.api.accounts.list()).toEqual([]);
+    expect((await bob.api.payments.list()).items).toEqual([]);
+    expect((await alice.api.payments.list()).items.map((p) => p.id)).toContain(ids.payment);
     expect((await bob.api.transactions.list({})).items).toEqual([]);
     const range = { from: new Date('2024-01-01'), to: new Date('2026-01-01') };
     expect(await bob.api.insights.cashflow({ ...range, interval: 'month' })).toEqual([]);

@@ -68,6 +68,13 @@ export const PAYMENT_REASONS = {
   deniedAtBank: 'denied_at_bank',
   /** Nobody authorised it at the bank before the session's time ran out. */
   notAuthorised: 'not_authorised',
+  /**
+   * The PSU authorised it (the bank sent a temp token back) but Finqware's answer to the token
+   * exchange was lost, so its status cannot be read: ask the bank.
+   */
+  statusUnknown: 'status_unknown',
+  /** The bank refused the payment as initiated (Finqware `invalid_input` on the payment step). */
+  refusedByBank: 'refused_by_bank',
   /** The payment consent stopped working before a final status was read (Finqware consent error). */
   consentInvalid: 'consent_invalid',
   /** No final status within the tracking time: ask the bank. */

@@ -3,6 +3,7 @@ import {
   type Config,
   openSessionNonce,
   readConsentSecrets,
+  sealPaymentSecrets,
   sealSessionNonce,
   storeConsent,
   type Vault,
@@ -30,6 +31,7 @@ export function domainVault(vault: Vault): VaultPort {
       });
       return { consentId: row.id };
     },
+    sealPaymentSecrets: (paymentId, secrets) => sealPaymentSecrets(vault, paymentId, secrets),
     async readConsentSecrets(em: EntityManager, consentId: string) {
       const row = await sql(em).one<{ id: string; credentials_id_enc: string; access_token_enc: string }>(
         'select id, credentials_id_enc, access_token_enc from user_skills where id = ?',
@@ -63,5 +65,7 @@ export function routerConfigFrom(
     syncRefreshCooldownSeconds: config.consent.refreshCooldownSeconds,
     consentRevokePurge: config.consent.revokePurge,
     connectSessionTtlSeconds: 30 * 60,
+    // Two Finqware calls (session, payment_intent) at the configured timeout each, and a margin.
+    paymentLeaseSeconds: Math.ceil((2 * config.finqware.timeoutMs) / 1000) + 15,
   };
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { paymentStatusSendOptions, QUEUES } from '@tenant/domain';
 import { fromKysely, type PgBoss, type SendOptions } from 'pg-boss';
 import { sql } from '../db';
 import type { SyncJobsPort } from '../ports';
@@ -31,6 +32,13 @@ export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
         options.queue,
         data,
         em && inTransaction ? { ...sendOptions, db: fromKysely(em.getKysely()) } : sendOptions,
+      );
+    },
+    async enqueuePaymentStatus(paymentId, em: EntityManager) {
+      return options.boss.send(
+        QUEUES.paymentStatus,
+        { paymentId },
+        paymentStatusSendOptions(paymentId, { db: fromKysely(em.getKysely()) }),
       );
     },
     async manualSyncCooldown(consentId, cooldownSeconds, em: EntityManager) {

@@ -17,7 +17,9 @@ import {
   fromFinqwareError,
   isFinqwareError,
   isInvalidInput,
+  preconditionFailed,
 } from '../errors';
+import { completePaymentCallback } from '../modules/payments/complete-payment';
 import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from '../ports';
 import {
   type FlowStep,
@@ -227,6 +229,10 @@ function protocolError(what: string): TRPCError {
 
 export async function startConnect(deps: FlowDeps, user: AuthedUser, skillId: string): Promise<ConnectState> {
   const skill = await findEnabledSkill(deps.em, skillId);
+  if (skill.kind === 'pisp') {
+    // A payment is made through payments.initiate: once per idempotency key, tracked to its end.
+    throw preconditionFailed('Payment skills are used through payments.initiate', 'USE_PAYMENTS');
+  }
   const first = skill.flow[0];
   if (!first) throw protocolError('the skill has no steps');
   const created = await callFinqware(() =>
@@ -366,6 +372,9 @@ export async function completeFromCallback(
   deps: FlowDeps,
   input: { sessionId: string; tempToken?: string; error?: string },
 ): Promise<CallbackOutcome> {
+  // A payment's bank session comes back through the same callback.
+  const payment = await completePaymentCallback(deps, input);
+  if (payment) return payment;
   return deps.em.transactional(async (em): Promise<CallbackOutcome> => {
     const session = await findSessionForCallback(em, input.sessionId);
     if (!session) return { sessionId: input.sessionId, status: 'failed', reason: 'unknown_session' };
