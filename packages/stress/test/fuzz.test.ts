@@ -30,7 +30,7 @@ type Spec = {
   /** Tables a rejected call may legitimately write (login failures feed throttling). */
   mayWrite?: string[];
 };
-type FuzzContext = { own: Ids; other: Ids; skillIds: string[] };
+type FuzzContext = { own: Ids; other: Ids; skillIds: string[]; paymentSkillId: string };
 
 const HUGE = 100_000;
 
@@ -208,6 +208,17 @@ const foreignId = (ctx: FuzzContext, key: keyof Ids) =>
     fc.uuid().filter((u) => !Object.values(ctx.own).includes(u)),
   );
 
+/** Valid IBANs of several countries, and some that are not (check digits, length). */
+const IBANS = [
+  'RO03RZBR0000069999999999',
+  'RO10RZBR0000069999999970',
+  'DE89370400440532013000',
+  'ro49 aaaa 1b31 0075 9384 0000',
+  'RO11RZBR0000069999999970',
+  'DE8937040044053201300',
+  'XX00',
+];
+
 const SPECS: Record<string, Spec> = {
   'auth.register': {
     as: 'anonymous',
@@ -315,6 +326,50 @@ const SPECS: Record<string, Spec> = {
     call: (api, input) => api.sync.runs(input as never),
     foreign: (ctx) => fc.record({ consentId: foreignId(ctx, 'consent') }),
   },
+  'payments.initiate': {
+    input: (ctx) =>
+      inputOf({
+        skillId: fc.oneof(fc.constant(ctx.paymentSkillId), fc.constantFrom(...ctx.skillIds), anyId(ctx)),
+        debtorIban: optional(fc.oneof(fc.constantFrom(...IBANS), crafted(fc.string({ maxLength: 40 })))),
+        debtorAccountId: optional(fc.oneof(fc.constant(ctx.own.account), anyId(ctx))),
+        creditor: fc.record({
+          name: crafted(fc.string({ maxLength: 90 })),
+          iban: fc.oneof(fc.constantFrom(...IBANS), crafted(fc.string({ maxLength: 40 }))),
+        }),
+        amount: fc.oneof(decimal, fc.constantFrom('150.25', '0.001', '1.5', '007.10')),
+        currency: fc.constantFrom('RON', 'EUR', 'JPY', 'XAU', 'ron', 'BHD'),
+        remittance: optional(crafted(fc.string({ maxLength: 200 }))),
+        executionDate: optional(fc.constantFrom('2020-01-01', '2999-01-01', '2026-02-30', 'tomorrow')),
+        idempotencyKey: fc.oneof(fc.uuid(), crafted(fc.string({ maxLength: 200 }))),
+      }),
+    call: (api, input) => api.payments.initiate(input as never),
+    foreign: (ctx) =>
+      fc.record({
+        skillId: fc.constant(ctx.paymentSkillId),
+        debtorAccountId: foreignId(ctx, 'account'),
+        creditor: fc.constant({ name: 'Ion Popescu', iban: 'RO10RZBR0000069999999970' }),
+        amount: fc.constant('1.00'),
+        currency: fc.constant('RON'),
+        idempotencyKey: fc.uuid(),
+      }),
+  },
+  'payments.get': {
+    input: (ctx) => inputOf({ paymentId: anyId(ctx) }),
+    call: (api, input) => api.payments.get(input as never),
+    foreign: (ctx) => fc.record({ paymentId: foreignId(ctx, 'payment') }),
+  },
+  'payments.list': {
+    input: () =>
+      fc.oneof(
+        fc.constant(undefined),
+        inputOf({
+          status: optional(fc.constantFrom('PENDING', 'SETTLED', 'settled', 'PAID')),
+          cursor: optional(cursor),
+          limit: optional(fc.integer({ min: -10, max: 1000 })),
+        }),
+      ),
+    call: (api, input) => api.payments.list(input as never),
+  },
   // No input and no ids; in-process callers have no event source, so the generator refuses at once.
   'sync.events': {
     input: () => hostile,
@@ -366,6 +421,25 @@ const POISONABLE: Record<string, Poisonable> = {
     },
   },
   'balances.history': { valid: (ctx) => ({ accountId: ctx.own.account }), fields: datesFields },
+  'payments.initiate': {
+    valid: (ctx) => ({
+      skillId: ctx.paymentSkillId,
+      debtorIban: 'RO03RZBR0000069999999999',
+      creditor: { name: 'Ion Popescu', iban: 'RO10RZBR0000069999999970' },
+      amount: '1.00',
+      currency: 'RON',
+      remittance: 'rent',
+      idempotencyKey: 'poisoned-payment-key',
+    }),
+    fields: {
+      debtorIban: text(40),
+      'creditor.name': text(60),
+      'creditor.iban': text(40),
+      remittance: text(100),
+      idempotencyKey: text(100),
+    },
+  },
+  'payments.list': { valid: () => ({}), fields: { cursor: fc.oneof(impossibleCursor, text(150)) } },
   'insights.cashflow': {
     valid: () => ({ from: '2025-01-01', to: '2025-03-01', interval: 'month' }),
     fields: datesFields,
@@ -396,7 +470,12 @@ beforeAll(async () => {
   owner = await userWithData(h);
   other = await userWithData(h);
   const skills = await sql(h.em()).all<{ id: string }>('select id from skills');
-  ctx = { own: owner.ids, other: other.ids, skillIds: skills.map((s) => String(s.id)) };
+  ctx = {
+    own: owner.ids,
+    other: other.ids,
+    skillIds: skills.map((s) => String(s.id)),
+    paymentSkillId: await h.skillId('rzb_ro_pisp_sbx_#1.0'),
+  };
 });
 afterAll(() => h?.close());
 

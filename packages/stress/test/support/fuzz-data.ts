@@ -15,7 +15,7 @@ import {
  * that prove a rejected call wrote nothing.
  */
 
-export type FuzzIds = { consent: string; account: string; session: string; step: string };
+export type FuzzIds = { consent: string; account: string; session: string; step: string; payment: string };
 export type UserWithData = SignedUpUser & { ids: FuzzIds };
 
 /** A user with a consent, an account, balances, transactions, a sync run and an open connect session. */
@@ -42,9 +42,23 @@ export async function userWithData(h: Harness): Promise<UserWithData> {
   );
   const started = await user.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
   if (started.status !== 'IN_PROGRESS') throw new Error('connect.start gave no step');
+  const payment = await user.api.payments.initiate({
+    skillId: await h.skillId('bt_ro_pisp_sbx_#1.0'),
+    debtorIban: 'RO49AAAA1B31007593840000',
+    creditor: { name: 'Ion Popescu', iban: 'RO10RZBR0000069999999970' },
+    amount: '12.50',
+    currency: 'RON',
+    idempotencyKey: `fuzz-${user.user.id}`,
+  });
   return {
     ...user,
-    ids: { consent: consentId, account: accountId, session: started.sessionId, step: started.step.id },
+    ids: {
+      consent: consentId,
+      account: accountId,
+      session: started.sessionId,
+      step: started.step.id,
+      payment: payment.id,
+    },
   };
 }
 
