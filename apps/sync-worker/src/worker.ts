@@ -15,8 +15,8 @@ import { createConsentSyncHandler } from './consent-sync';
 import { fanOut } from './fanout';
 import type { Logger } from './logger';
 import type { WorkerMetrics } from './metrics';
-import { purgeExpiredData, RETENTION_PURGE_CRON } from './retention-purge';
 import { createPaymentStatusHandler, createPaymentSweepHandler, PAYMENT_SWEEP_CRON } from './payment-status';
+import { purgeExpiredData, RETENTION_PURGE_CRON } from './retention-purge';
 
 /** Daily, early morning in SYNC_TIMEZONE: Finqware's expiry job runs every two hours (§4.3). */
 export const CONSENT_CHECK_CRON = '17 4 * * *';
