@@ -93,7 +93,12 @@ describe('comparison with the ground truth', () => {
 
 describe('soak options', () => {
   it('has a bounded short variant and names a bad option', () => {
-    expect(parseSoakOptions(['--short'], {})).toMatchObject({ consents: 60, rounds: 2, fanoutKills: 1 });
+    expect(parseSoakOptions(['--short'], {})).toMatchObject({
+      consents: 60,
+      rounds: 2,
+      fanoutKills: 1,
+      payments: 15,
+    });
     expect(parseSoakOptions([], { SOAK_CONSENTS: '7' }).consents).toBe(7);
     // A flag wins over the environment, in either spelling parseArgs accepts.
     expect(parseSoakOptions(['--consents=9', '--seed', 'x'], { SOAK_CONSENTS: '7' })).toMatchObject({

@@ -6,8 +6,9 @@ import { runSoak } from '../src/soak/run';
 /**
  * The short chaos soak (what `pnpm soak --short` runs): 60 consents, 20% faults of every kind,
  * two worker processes SIGKILLed at random and one in the middle of a fan-out on purpose, the
- * sandbox clock advancing between fan-outs; then faults off, one clean fan-out, and every
- * transaction compared with the sandbox's truth. The settle phase runs on the queues' real
+ * sandbox clock advancing between fan-outs, and 15 payments initiated through the api with retried
+ * requests; then faults off, one clean fan-out, and every transaction and payment compared with the
+ * sandbox's truth. The settle phase runs on the queues' real
  * failure detection, and throws (naming the stuck jobs) when nothing moves for longer.
  */
 describe('chaos soak (short)', () => {
@@ -21,6 +22,14 @@ describe('chaos soak (short)', () => {
     expect(result.jobs.fanouts.retried).toBeGreaterThanOrEqual(1);
     expect(Object.keys(result.jobs.fanouts.byState)).toEqual(['completed']);
     expect(result.faultsInjected).toBeGreaterThan(0);
+    // Payments: each key sent 1–3 times (some at once) through the api under the same chaos.
+    expect(result.payments.madeAtBank).toBeGreaterThan(0);
+    expect({
+      double: result.payments.double,
+      lost: result.payments.lost,
+      wrong: result.payments.wrong,
+      notFinal: result.payments.notFinal,
+    }).toEqual({ double: 0, lost: 0, wrong: 0, notFinal: 0 });
     expect({
       lost: result.comparison.lost,
       duplicated: result.comparison.duplicated,

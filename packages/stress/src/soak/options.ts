@@ -22,6 +22,11 @@ export type SoakOptions = {
    * consents (see FanoutTrap).
    */
   fanoutKills: number;
+  /**
+   * Payments initiated through the api during the chaos rounds (spread over them), each sent 1–3
+   * times with one idempotency key, by one customer per three payments.
+   */
+  payments: number;
   /** Transactions per bank account: the sandbox draws uniformly in [min, max]. */
   history: { min: number; max: number; days: number };
   seed: string;
@@ -39,6 +44,7 @@ export const DEFAULTS: SoakOptions = {
   faultRate: 0.2,
   killEverySeconds: 6,
   fanoutKills: 2,
+  payments: 60,
   history: { min: 200, max: 800, days: 365 },
   seed: 'soak',
   workerLogLevel: 'info',
@@ -51,6 +57,7 @@ export const SHORT: Partial<SoakOptions> = {
   roundSeconds: 12,
   killEverySeconds: 5,
   fanoutKills: 1,
+  payments: 15,
   history: { min: 100, max: 400, days: 365 },
 };
 
@@ -62,17 +69,19 @@ const NUMBERS = {
   faultRate: { flag: 'fault-rate', env: 'SOAK_FAULT_RATE', min: 0, max: 1 },
   killEverySeconds: { flag: 'kill-every', env: 'SOAK_KILL_EVERY_SECONDS', min: 0 },
   fanoutKills: { flag: 'kill-fanouts', env: 'SOAK_KILL_FANOUTS', min: 0 },
+  payments: { flag: 'payments', env: 'SOAK_PAYMENTS', min: 0 },
 } as const satisfies Record<string, { flag: string; env: string; min: number; max?: number }>;
 
 export const USAGE = `usage: pnpm soak [--short] [--consents N] [--rounds N] [--round-seconds S] [--fault-rate R]
-                 [--kill-every S] [--kill-fanouts N] [--seed X] [--keep-db] [--help]
+                 [--kill-every S] [--kill-fanouts N] [--payments N] [--seed X] [--keep-db] [--help]
   --short           the CI variant: 60 consents, 2 rounds × 12 s, one fan-out killed
   --kill-every S    mean seconds between random SIGKILLs of a worker (0: none)
   --kill-fanouts N  fan-outs whose worker is SIGKILLed half-way on purpose (default 2; --short 1)
+  --payments N      payments initiated through the api, each sent 1-3 times with one key (default 60; --short 15)
   The settle phase fails when the queue makes no progress for longer than the queues' failure
   detection allows (packages/domain/src/jobs.ts), naming the stuck jobs.
 env: SOAK_CONSENTS, SOAK_ROUNDS, SOAK_ROUND_SECONDS, SOAK_FAULT_RATE, SOAK_KILL_EVERY_SECONDS,
-     SOAK_KILL_FANOUTS, SOAK_SHORT=1, DATABASE_URL (server to create the soak database on)`;
+     SOAK_KILL_FANOUTS, SOAK_PAYMENTS, SOAK_SHORT=1, DATABASE_URL (server to create the soak database on)`;
 
 export class SoakUsageError extends Error {}
 
@@ -115,6 +124,7 @@ export function parseSoakOptions(argv: string[], env: NodeJS.ProcessEnv = proces
   options.consents = Math.floor(options.consents);
   options.rounds = Math.floor(options.rounds);
   options.fanoutKills = Math.floor(options.fanoutKills);
+  options.payments = Math.floor(options.payments);
   return options;
 }
 

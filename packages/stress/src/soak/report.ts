@@ -13,7 +13,18 @@ export function formatReport(r: SoakResult): string {
     ['extra (cached, not at the bank)', n(c.extra)],
     ['wrong', n(c.wrong)],
     ['consents not ACTIVE', n(r.consents - (r.consentStatuses.ACTIVE ?? 0))],
+    ['payments double (same key twice, or paid twice)', n(r.payments.double)],
+    ['payments lost (paid, unknown or shown unpaid)', n(r.payments.lost)],
+    ['payments wrong (status or amount)', n(r.payments.wrong)],
+    ['payments not final after settling', n(r.payments.notFinal)],
     ['', ''],
+    [
+      'payment orders / sends (concurrent orders) / denied',
+      `${n(r.payments.orders)} / ${n(r.payments.sends)} (${n(r.payments.concurrentOrders)}) / ${n(r.payments.denied)}`,
+    ],
+    ['payments held / made at the bank', `${n(r.payments.payments)} / ${n(r.payments.madeAtBank)}`],
+    ['payments by status', JSON.stringify(r.payments.byStatus)],
+    ['payments unconfirmed (status_unknown)', n(r.payments.unconfirmed)],
     ['sync jobs (by state)', `${n(r.jobs.jobs)} ${JSON.stringify(r.jobs.byState)}`],
     ['jobs retried (attempts)', n(r.jobs.retried)],
     ['dead-lettered', n(r.jobs.deadLettered)],
@@ -48,6 +59,7 @@ export function formatReport(r: SoakResult): string {
     `soak: ${r.ok ? 'PASS' : 'FAIL'}  (fault rate ${r.options.faultRate}, ${r.options.rounds} rounds × ${r.options.roundSeconds} s, seed ${r.options.seed})`,
     ...lines,
     ...examples,
+    ...r.payments.examples.map((line) => `  e.g. ${line}`),
     `  worker logs: ${r.logDir}`,
   ].join('\n');
 }

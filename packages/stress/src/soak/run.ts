@@ -7,7 +7,9 @@ import {
   createQueues,
   createVault,
   DEAD_WORKER_NOTICED_WITHIN_SECONDS,
+  freePort,
   parseCatalog,
+  QUEUES,
   repoRoot,
   seedCatalog,
 } from '@tenant/domain';
@@ -17,6 +19,13 @@ import { ManagedProcess } from '@tenant/spawn';
 import { type Comparison, compareConsent, emptyComparison, type StoredTransaction } from './compare';
 import { FanoutTrap } from './fanout-trap';
 import type { SoakOptions } from './options';
+import {
+  comparePayments,
+  fastForwardPayments,
+  type PaymentComparison,
+  PaymentCustomers,
+  unfinishedPayments,
+} from './payments';
 import {
   fastForwardRetries,
   type JobFigures,
@@ -35,6 +44,7 @@ export type SoakResult = {
   consents: number;
   users: number;
   comparison: Comparison;
+  payments: PaymentComparison;
   jobs: JobFigures;
   syncRuns: Record<string, number>;
   consentStatuses: Record<string, number>;
@@ -99,6 +109,7 @@ export async function runSoak(
   });
   const observer = await startObserver(db.url);
   const workers: ManagedProcess[] = [];
+  let api: ManagedProcess | undefined;
   const fanoutTrap = new FanoutTrap({ sql, say, restartDelayMs: () => 200 + random() * 1800 });
   const stallSeconds = settleStallSeconds();
   let workerLogLines = 0;
@@ -154,6 +165,28 @@ export async function runSoak(
     await Promise.all(workers.map((w) => w.waitForLine((line) => line.includes('sync worker started'))));
     say(`two workers started (logs in ${logDir})`);
 
+    // The api the payment customers call; it is not killed (its restarts are tested in payments-e2e).
+    const apiPort = await freePort();
+    const apiUrl = `http://127.0.0.1:${apiPort}`;
+    const apiLog = join(logDir, 'api.log');
+    api = new ManagedProcess({
+      name: 'api',
+      entry: join(repoRoot(), 'apps', 'api', 'src', 'main.ts'),
+      cwd: repoRoot(),
+      env: {
+        ...workerEnv,
+        API_PORT: String(apiPort),
+        API_PUBLIC_URL: apiUrl,
+        PUBLIC_APP_URL: `${apiUrl}/paid`,
+      },
+      onLine: (line) => appendFileSync(apiLog, `${line}\n`),
+    });
+    api.start();
+    await api.waitForLine((line) => line.includes('api listening'));
+    const customers = new PaymentCustomers(`${apiUrl}/trpc`, random);
+    if (options.payments > 0) await customers.start(Math.ceil(options.payments / 3));
+    const paymentsPerRound = options.rounds > 0 ? Math.ceil(options.payments / options.rounds) : 0;
+
     sandbox.control.setFaults({
       rate: options.faultRate,
       kinds: [...FAULT_KINDS],
@@ -184,6 +217,7 @@ export async function runSoak(
       if (trapRounds.has(round)) fanoutTrap.arm();
       await triggerFanout(observer, fanoutBatch);
       fanouts++;
+      customers.launch(Math.min(paymentsPerRound, options.payments - customers.orders.length));
       const roundEnd = Date.now() + options.roundSeconds * 1000;
       let kills = 0;
       while (Date.now() < roundEnd) {
@@ -208,10 +242,16 @@ export async function runSoak(
       );
     }
     await fanoutTrap.disarm();
+    await customers.drain();
     phase('chaos');
 
     sandbox.control.setFaults({ rate: 0 });
     for (const worker of workers) if (!worker.running) worker.start();
+    // A day and a little more: every payment approved during the chaos is past its settlement.
+    sandbox.control.advanceClock({ advanceMinutes: 1_450 });
+    clockAdvancedMinutes += 1_450;
+    const paymentsForwarded = await settlePayments();
+    say(`payments settled (${paymentsForwarded} polls fast-forwarded)`);
     let retriesFastForwarded = await settle();
     say(`settled after faults off (${retriesFastForwarded} retries fast-forwarded)`);
     await triggerFanout(observer, fanoutBatch);
@@ -245,6 +285,7 @@ export async function runSoak(
         compareConsent(truth, stored.get(consent.consentId) ?? [], comparison);
       }
     }
+    const payments = await comparePayments(sql, sandbox.control.truth({ summary: true }), customers.orders);
     phase('compare');
 
     const jobs = await jobFigures(sql);
@@ -263,12 +304,17 @@ export async function runSoak(
       comparison.duplicated === 0 &&
       comparison.wrong === 0 &&
       comparison.extra === 0 &&
+      payments.double === 0 &&
+      payments.lost === 0 &&
+      payments.wrong === 0 &&
+      payments.notFinal === 0 &&
       (consentStatuses.ACTIVE ?? 0) === seeded.length;
     return {
       options,
       consents: seeded.length,
       users,
       comparison,
+      payments,
       jobs,
       syncRuns,
       consentStatuses,
@@ -289,7 +335,7 @@ export async function runSoak(
       ok,
     };
   } finally {
-    await Promise.all(workers.map((w) => w.stop(10_000)));
+    await Promise.all([...workers, ...(api ? [api] : [])].map((w) => w.stop(10_000)));
     await observer.stop({ graceful: false, close: true }).catch(() => undefined);
     await sandbox.close();
     if (options.keepDatabase && process.env.DATABASE_URL) say(`database kept: ${db.url}`);
@@ -299,6 +345,34 @@ export async function runSoak(
       await db.drop();
       await stopTestServer();
     }
+  }
+
+  /**
+   * Waits until every payment is final (twice in a row): polls run now instead of after their
+   * backoff, and the sweep ends PENDING payments that can no longer be authorised. Fails when
+   * payments stay unfinished for `stallSeconds` with nothing moving.
+   */
+  async function settlePayments(): Promise<number> {
+    let forwarded = 0;
+    let quiet = 0;
+    let last = -1;
+    let movedAt = Date.now();
+    while (quiet < 2) {
+      for (const worker of workers) if (!worker.running) worker.start();
+      forwarded += await fastForwardPayments(sql);
+      await observer.send(QUEUES.paymentSweep, {});
+      const open = await unfinishedPayments(sql);
+      if (open !== last) {
+        last = open;
+        movedAt = Date.now();
+      }
+      quiet = open === 0 ? quiet + 1 : 0;
+      if (Date.now() - movedAt > stallSeconds * 1000) {
+        throw new Error(`payments stuck: ${open} not final after ${stallSeconds} s without progress`);
+      }
+      await sleep(1_000);
+    }
+    return forwarded;
   }
 
   /**
