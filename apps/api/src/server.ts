@@ -165,6 +165,7 @@ export function createApiServer(deps: ApiDeps) {
       );
       target.searchParams.set('status', outcome.status);
       if (outcome.reason) target.searchParams.set('reason', outcome.reason);
+      if (outcome.paymentId) target.searchParams.set('payment', outcome.paymentId);
     } catch (err) {
       const reason = (err as { reason?: string }).reason ?? 'completion_failed';
       if (reason === 'completion_failed') {

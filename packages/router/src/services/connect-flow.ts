@@ -59,7 +59,13 @@ export type ConnectState =
       reason: 'SESSION_FAILED' | 'SESSION_EXPIRED';
     };
 
-export type CallbackOutcome = { sessionId: string; status: 'done' | 'failed'; reason?: string };
+export type CallbackOutcome = {
+  sessionId: string;
+  status: 'done' | 'failed';
+  reason?: string;
+  /** Set when the session was a payment's (the front-end shows the payment). */
+  paymentId?: string;
+};
 
 async function callFinqware<T>(call: () => Promise<T>): Promise<T> {
   try {

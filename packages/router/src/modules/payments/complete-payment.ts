@@ -8,7 +8,13 @@ import {
   storePaymentSecrets,
 } from './payments.repository';
 
-export type PaymentCallbackOutcome = { sessionId: string; status: 'done' | 'failed'; reason?: string };
+export type PaymentCallbackOutcome = {
+  sessionId: string;
+  status: 'done' | 'failed';
+  reason?: string;
+  /** The payment the session was for: the front-end shows it next. */
+  paymentId: string;
+};
 
 const AUTHORISED_OR_LATER = new Set(['AUTHORISED', 'ACCEPTED', 'SETTLED']);
 const EXCHANGE_ATTEMPTS = 3;
@@ -28,8 +34,8 @@ export async function completePaymentCallback(
   const payment = await findPaymentBySession(deps.em, input.sessionId);
   if (!payment) return undefined;
   const { sessionId } = input;
-  if (AUTHORISED_OR_LATER.has(payment.status)) return { sessionId, status: 'done' };
-  if (payment.status !== 'PENDING') return { sessionId, status: 'failed', reason: 'payment_ended' };
+  if (AUTHORISED_OR_LATER.has(payment.status)) return { sessionId, status: 'done', paymentId: payment.id };
+  if (payment.status !== 'PENDING') return { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
 
   if (!input.tempToken) {
     await deps.em.transactional(async (em) => {
@@ -44,7 +50,7 @@ export async function completePaymentCallback(
       await closePaymentSession(em, sessionId, 'FAILED', at);
     });
     deps.logger.info({ paymentId: payment.id, sessionId }, 'payment refused at the bank');
-    return { sessionId, status: 'failed', reason: PAYMENT_REASONS.deniedAtBank };
+    return { sessionId, status: 'failed', reason: PAYMENT_REASONS.deniedAtBank, paymentId: payment.id };
   }
 
   // Known before the exchange: if its answer is lost, the payment is known to be authorised.
@@ -52,8 +58,8 @@ export async function completePaymentCallback(
   const pair = await exchange(deps, input.tempToken, payment.id);
   if (!pair) {
     const again = await findPaymentBySession(deps.em, sessionId);
-    if (again && AUTHORISED_OR_LATER.has(again.status)) return { sessionId, status: 'done' };
-    return { sessionId, status: 'failed', reason: 'exchange_failed' };
+    if (again && AUTHORISED_OR_LATER.has(again.status)) return { sessionId, status: 'done', paymentId: payment.id };
+    return { sessionId, status: 'failed', reason: 'exchange_failed', paymentId: payment.id };
   }
   const moved = await deps.em.transactional(async (em) => {
     const at = deps.clock();
@@ -70,7 +76,9 @@ export async function completePaymentCallback(
     return true;
   });
   deps.logger.info({ paymentId: payment.id, sessionId, moved }, 'payment authorised at the bank');
-  return moved ? { sessionId, status: 'done' } : { sessionId, status: 'failed', reason: 'payment_ended' };
+  return moved
+    ? { sessionId, status: 'done', paymentId: payment.id }
+    : { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
 }
 
 /**
