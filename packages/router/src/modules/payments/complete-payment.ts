@@ -35,7 +35,8 @@ export async function completePaymentCallback(
   if (!payment) return undefined;
   const { sessionId } = input;
   if (AUTHORISED_OR_LATER.has(payment.status)) return { sessionId, status: 'done', paymentId: payment.id };
-  if (payment.status !== 'PENDING') return { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
+  if (payment.status !== 'PENDING')
+    return { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
 
   if (!input.tempToken) {
     await deps.em.transactional(async (em) => {
@@ -58,7 +59,8 @@ export async function completePaymentCallback(
   const pair = await exchange(deps, input.tempToken, payment.id);
   if (!pair) {
     const again = await findPaymentBySession(deps.em, sessionId);
-    if (again && AUTHORISED_OR_LATER.has(again.status)) return { sessionId, status: 'done', paymentId: payment.id };
+    if (again && AUTHORISED_OR_LATER.has(again.status))
+      return { sessionId, status: 'done', paymentId: payment.id };
     return { sessionId, status: 'failed', reason: 'exchange_failed', paymentId: payment.id };
   }
   const moved = await deps.em.transactional(async (em) => {
