@@ -7,6 +7,8 @@ import { ConnectedPage, type ConnectedSearch } from './connect/connected-page';
 import { FlowPage, type FlowSearch } from './connect/flow-page';
 import { ConsentsPage } from './consents/consents-page';
 import { InsightsPage, parseInsightsSearch } from './insights/insights-page';
+import { PayPage } from './payments/pay-page';
+import { PaymentPage, PaymentsPage } from './payments/payments-page';
 import { parseTransactionSearch } from './transactions/filters';
 import { TransactionsPage } from './transactions/transactions-page';
 import { AppLayout, useTitle } from './ui/layout';
@@ -111,6 +113,25 @@ const flow = createRoute({
   },
 });
 
+const pay = createRoute({
+  getParentRoute: () => app,
+  path: '/pay',
+  validateSearch: (raw: Record<string, unknown>): { skill?: string } => ({ skill: text(raw.skill) }),
+  component: function Pay() {
+    return <PayPage skillId={pay.useSearch().skill} />;
+  },
+});
+
+const payments = createRoute({ getParentRoute: () => app, path: '/payments', component: PaymentsPage });
+
+const payment = createRoute({
+  getParentRoute: () => app,
+  path: '/payments/$paymentId',
+  component: function Payment() {
+    return <PaymentPage paymentId={payment.useParams().paymentId} />;
+  },
+});
+
 /** PUBLIC_APP_URL: where the bank sends the browser back (through the api's callback). */
 const connected = createRoute({
   getParentRoute: () => app,
@@ -119,6 +140,7 @@ const connected = createRoute({
     session: text(raw.session),
     status: text(raw.status),
     reason: text(raw.reason),
+    payment: text(raw.payment),
   }),
   component: function Connected() {
     return <ConnectedPage search={connected.useSearch()} />;
@@ -139,7 +161,19 @@ function NotFound() {
 const routeTree = root.addChildren([
   signIn,
   signUp,
-  app.addChildren([home, accounts, transactions, insights, consents, connect, flow, connected]),
+  app.addChildren([
+    home,
+    accounts,
+    transactions,
+    insights,
+    consents,
+    connect,
+    flow,
+    connected,
+    pay,
+    payments,
+    payment,
+  ]),
 ]);
 
 export function createAppRouter() {

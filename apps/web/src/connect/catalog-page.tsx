@@ -1,5 +1,5 @@
 import { useMutation, useQuery, useQueryClient } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { Link, useNavigate } from '@tanstack/react-router';
 import type { RouterOutputs } from '@tenant/client';
 import { useTenant } from '@tenant/client/react-query';
 import { describeError } from '../api/errors';
@@ -59,15 +59,26 @@ export function CatalogPage() {
                 {offers.map((skill) => (
                   <li key={skill.id}>
                     <span>{KIND_LABEL[skill.kind]}</span>
-                    <button
-                      type="button"
-                      className="button primary"
-                      aria-label={`Connect ${skill.name}`}
-                      disabled={start.isPending}
-                      onClick={() => start.mutate({ skillId: skill.id })}
-                    >
-                      Connect
-                    </button>
+                    {skill.kind === 'pisp' ? (
+                      <Link
+                        to="/pay"
+                        search={{ skill: skill.id }}
+                        className="button primary"
+                        aria-label={`Pay with ${skill.name}`}
+                      >
+                        Pay
+                      </Link>
+                    ) : (
+                      <button
+                        type="button"
+                        className="button primary"
+                        aria-label={`Connect ${skill.name}`}
+                        disabled={start.isPending}
+                        onClick={() => start.mutate({ skillId: skill.id })}
+                      >
+                        Connect
+                      </button>
+                    )}
                   </li>
                 ))}
               </ul>

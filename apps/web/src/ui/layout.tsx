@@ -10,6 +10,7 @@ const NAV = [
   { to: '/transactions', label: 'Transactions' },
   { to: '/insights', label: 'Insights' },
   { to: '/consents', label: 'Banks' },
+  { to: '/payments', label: 'Payments' },
   { to: '/connect', label: 'Connect a bank' },
 ] as const;
 
