@@ -4,8 +4,8 @@ import { createTenantClient, tenantError } from '@tenant/client';
 import { freePort, parseCatalog, repoRoot, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { CATALOG, type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
+import { ManagedProcess } from '@tenant/spawn';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { ManagedProcess } from '../src/processes';
 
 /**
  * Payments from outside: the real api and sync-worker processes, the sandbox bank, and the typed
@@ -50,6 +50,8 @@ beforeAll(async () => {
     API_PORT: String(port),
     API_PUBLIC_URL: base,
     PUBLIC_APP_URL: APP_URL,
+    ADMIN_PORT: '0',
+    WORKER_ADMIN_PORT: '0',
     SYNC_CRON: '0 0 1 1 *',
   };
   await startApi();

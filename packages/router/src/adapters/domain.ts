@@ -49,7 +49,7 @@ export function domainVault(vault: Vault): VaultPort {
 
 /** The router's settings, read from the process config (@tenant/domain loadConfig). */
 export function routerConfigFrom(
-  config: Pick<Config, 'api' | 'publicAppUrl' | 'auth' | 'consent'>,
+  config: Pick<Config, 'api' | 'publicAppUrl' | 'auth' | 'consent' | 'finqware'>,
 ): RouterConfig {
   return {
     apiPublicUrl: config.api.publicUrl,

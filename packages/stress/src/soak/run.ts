@@ -178,6 +178,7 @@ export async function runSoak(
         API_PORT: String(apiPort),
         API_PUBLIC_URL: apiUrl,
         PUBLIC_APP_URL: `${apiUrl}/paid`,
+        ADMIN_PORT: '0',
       },
       onLine: (line) => appendFileSync(apiLog, `${line}\n`),
     });
