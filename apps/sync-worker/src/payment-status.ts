@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { PAYMENT_TRACKING, paymentStatusJobSchema, paymentStatusSendOptions, QUEUES } from '@tenant/domain';
+import { withLogContext } from '@tenant/runtime';
 import { type PaymentTrackerDeps, pollPayment, sweepPayments } from '@tenant/sync-engine';
 import type { Job, PgBoss } from 'pg-boss';
 import type { Logger } from './logger';
@@ -30,31 +31,35 @@ export function createPaymentStatusHandler(deps: {
 }) {
   return async (jobs: Job<unknown>[]) => {
     for (const job of jobs) {
-      const parsed = paymentStatusJobSchema.safeParse(job.data);
-      if (!parsed.success) {
-        deps.log.error({ jobId: job.id }, 'invalid payment-status payload');
-        continue;
-      }
-      const { paymentId } = parsed.data;
-      const result = await pollPayment(deps.orm.em.fork() as EntityManager, deps.tracker, paymentId);
-      if (result.outcome === 'poll_again') {
-        await sendPaymentPoll(deps.boss, paymentId, result.delaySeconds);
-      }
-      const { error: _error, ...logged } = result as { error?: unknown };
-      deps.log.info({ jobId: job.id, paymentId, ...logged }, 'payment polled');
+      // jobId is on every line written while the job runs (the worker's log context).
+      await withLogContext({ jobId: job.id }, async () => {
+        const parsed = paymentStatusJobSchema.safeParse(job.data);
+        if (!parsed.success) {
+          deps.log.error({}, 'invalid payment-status payload');
+          return;
+        }
+        const { paymentId } = parsed.data;
+        const result = await pollPayment(deps.orm.em.fork() as EntityManager, deps.tracker, paymentId);
+        if (result.outcome === 'poll_again') {
+          await sendPaymentPoll(deps.boss, paymentId, result.delaySeconds);
+        }
+        const { error: _error, ...logged } = result as { error?: unknown };
+        deps.log.info({ paymentId, ...logged }, 'payment polled');
+      });
     }
   };
 }
 
 /** payment-sweep (cron): ends unauthorised PENDING payments, re-sends lost polls. */
 export function createPaymentSweepHandler(deps: { orm: MikroORM; boss: Pick<PgBoss, 'send'>; log: Logger }) {
-  return async () => {
-    const result = await sweepPayments(deps.orm.em.fork() as EntityManager, {
-      sendPoll: (paymentId) => sendPaymentPoll(deps.boss, paymentId),
+  return async ([job]: Job<unknown>[]) =>
+    withLogContext(job ? { jobId: job.id } : {}, async () => {
+      const result = await sweepPayments(deps.orm.em.fork() as EntityManager, {
+        sendPoll: (paymentId) => sendPaymentPoll(deps.boss, paymentId),
+      });
+      deps.log.info(result, 'payment sweep done');
+      return result;
     });
-    deps.log.info(result, 'payment sweep done');
-    return result;
-  };
 }
 
 export const PAYMENT_SWEEP_CRON = PAYMENT_TRACKING.sweepCron;

@@ -2,9 +2,9 @@ import { randomUUID } from 'node:crypto';
 import { QUEUES, sealPaymentSecrets } from '@tenant/domain';
 import { createFinqwareClient, paymentInputData } from '@tenant/finqware-client';
 import { TENANT_APP } from '@tenant/finqware-sandbox';
+import { createLogger } from '@tenant/runtime';
 import { runSql } from '@tenant/sync-engine';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { createLogger } from '../src/logger';
 import { sendPaymentPoll } from '../src/payment-status';
 import { vaultPaymentSecretsReader, vaultSecretsReader } from '../src/secrets';
 import { startWorker, type Worker } from '../src/worker';
@@ -45,7 +45,7 @@ beforeAll(async () => {
     finqware: client,
     readSecrets: vaultSecretsReader(world.vault),
     readPaymentSecrets: vaultPaymentSecretsReader(world.vault),
-    log: createLogger('silent'),
+    log: createLogger({ service: 'worker', level: 'silent' }),
     schedule: false,
     pollingIntervalSeconds: 0.5,
   });
