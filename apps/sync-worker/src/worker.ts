@@ -133,7 +133,8 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   );
   await boss.work(
     QUEUES.paymentStatus,
-    { batchSize: 1, localConcurrency: 4, pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1 },
+    // Polls are seconds apart anyway: two at a time and a 2 s fetch keep the queue's own load small.
+    { batchSize: 1, localConcurrency: 2, pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 2 },
     createPaymentStatusHandler({
       orm,
       boss,
