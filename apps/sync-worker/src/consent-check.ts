@@ -36,6 +36,8 @@ export async function checkConsents(deps: {
   concurrency?: number;
   now?: () => Date;
   log?: Logger;
+  /** Aborted when pg-boss takes the job away (its heartbeat lapsed): stop between consents. */
+  signal?: AbortSignal;
 }): Promise<ConsentCheckResult> {
   const result: ConsentCheckResult = {
     checked: 0,
@@ -60,6 +62,7 @@ export async function checkConsents(deps: {
     let next = 0;
     const lane = async () => {
       while (next < rows.length) {
+        deps.signal?.throwIfAborted();
         const { id } = rows[next++] as { id: string };
         await checkOne(deps.orm.em.fork() as EntityManager, id);
       }

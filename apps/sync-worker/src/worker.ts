@@ -115,6 +115,7 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
           readSecrets: deps.readSecrets,
           warningDays: config.sync.expiryWarningDays,
           log,
+          ...(job ? { signal: job.signal } : {}),
         });
         log.info(result, 'consent check done');
         return result;

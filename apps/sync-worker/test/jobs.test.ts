@@ -286,6 +286,33 @@ describe('consent-check', () => {
     );
     expect(again?.soon).toBe(false);
   });
+
+  it('stops between consents once pg-boss has taken its job away', async () => {
+    const finqware = createFinqwareClient({ baseUrl: world.sandbox.apiUrl, ...TENANT_APP });
+    let calls = 0;
+    const taken = new AbortController();
+    const counting = {
+      consents: {
+        get: (auth: Parameters<typeof finqware.consents.get>[0]) => {
+          // The heartbeat finds the claim gone while the first consent is being checked.
+          if (++calls === 1) taken.abort(new Error('job taken away'));
+          return finqware.consents.get(auth);
+        },
+      },
+    };
+    await world.connect();
+    await expect(
+      checkConsents({
+        orm: world.db.orm,
+        finqware: counting,
+        readSecrets: vaultSecretsReader(world.vault),
+        warningDays: 7,
+        concurrency: 1,
+        signal: taken.signal,
+      }),
+    ).rejects.toThrow('job taken away');
+    expect(calls).toBe(1);
+  });
 });
 
 describe('retention purge', () => {
