@@ -30,7 +30,7 @@ export function formatReport(r: SoakResult): string {
     ['dead-lettered', n(r.jobs.deadLettered)],
     ['sync runs (by outcome)', JSON.stringify(r.syncRuns)],
     [
-      'fan-outs (jobs by state, retries)',
+      'fan-outs sent (jobs by state, retried)',
       `${n(r.fanouts)} ${JSON.stringify(r.jobs.fanouts.byState)}, ${n(r.jobs.fanouts.retried)} retried`,
     ],
     [
