@@ -5,12 +5,14 @@ import { join } from 'node:path';
 import { describe, expect, it } from 'vitest';
 import {
   ConfigError,
+  catalogFingerprint,
   DEVELOPMENT_VAULT_KEY,
   defaultCatalogPath,
   loadConfig,
   type ProcessName,
   renderConfigTable,
   repoRoot,
+  SANDBOX_CATALOG_SHA256,
   SANDBOX_TENANT_APP,
   variablesOf,
 } from '../src';
@@ -254,6 +256,8 @@ describe('config', () => {
         { variable: 'CATALOG_FILE', expected: expect.stringMatching(/not the sandbox's/) },
       ]);
     }
+    // Recognised by content, so a copy is refused where the sandbox is not installed (an image).
+    expect(catalogFingerprint(readFileSync(defaultCatalogPath(), 'utf8'))).toBe(SANDBOX_CATALOG_SHA256);
     const own = tempFile('catalog.json', '{"servicers":[],"skills":[]}');
     expect(loadConfig('seed-catalog', { ...production, CATALOG_FILE: own }).catalog.file).toBe(own);
     expect(loadConfig('seed-catalog', { DATABASE_URL: DB }).catalog.file).toBe(defaultCatalogPath());

@@ -1,9 +1,11 @@
 export * from './docs';
 export * from './load';
 export {
+  catalogFingerprint,
   DEVELOPMENT_PUBLIC_APP_URL,
   pointsAtThisMachine,
   SANDBOX_BASE_URL,
+  SANDBOX_CATALOG_SHA256,
   SANDBOX_TENANT_APP,
   type SectionName,
 } from './sections';

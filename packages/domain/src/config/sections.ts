@@ -1,4 +1,5 @@
-import { readFileSync, realpathSync } from 'node:fs';
+import { createHash } from 'node:crypto';
+import { readFileSync } from 'node:fs';
 import { z } from 'zod';
 import { dataDir, defaultCatalogPath } from '../paths';
 import { readSigningKey } from './signing-key';
@@ -77,14 +78,30 @@ function publicUrl(
   return value ?? '';
 }
 
-/** The sandbox catalog, by path or by content: a production database must be seeded with a real one. */
-function isSandboxCatalog(file: string): boolean {
-  const sandbox = defaultCatalogPath();
+/**
+ * SHA-256 of the sandbox catalog's JSON (parsed and written back compactly), so a copy of it is
+ * recognised where the sandbox is not installed (a deployed image). test/config.test.ts holds it
+ * equal to packages/finqware-sandbox/catalog.json.
+ */
+export const SANDBOX_CATALOG_SHA256 = '0a15be37b41067d3dfb854628235853bb814d9e4ce9248b96cf619437e4ad9b0';
+
+/** A catalog file's fingerprint (see SANDBOX_CATALOG_SHA256); undefined when it is not JSON. */
+export function catalogFingerprint(text: string): string | undefined {
   try {
-    if (realpathSync(file) === realpathSync(sandbox)) return true;
-    return readFileSync(file, 'utf8').trim() === readFileSync(sandbox, 'utf8').trim();
+    return createHash('sha256')
+      .update(JSON.stringify(JSON.parse(text)))
+      .digest('hex');
   } catch {
-    return false; // no sandbox here (a deployed image): nothing to compare with
+    return undefined;
+  }
+}
+
+/** The sandbox catalog, whatever its path: a production database must be seeded with a real one. */
+function isSandboxCatalog(file: string): boolean {
+  try {
+    return catalogFingerprint(readFileSync(file, 'utf8')) === SANDBOX_CATALOG_SHA256;
+  } catch {
+    return false; // unreadable: the seed command says so when it reads it
   }
 }
 
