@@ -1,7 +1,6 @@
 import type { ChildProcess } from 'node:child_process';
-import { copyFileSync, mkdtempSync } from 'node:fs';
-import { tmpdir } from 'node:os';
-import { join } from 'node:path';
+import { copyFileSync, rmSync } from 'node:fs';
+import { dirname, join } from 'node:path';
 import { createTenantClient } from '@tenant/client';
 import { defaultCatalogPath, freePort } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
@@ -40,6 +39,8 @@ afterAll(async () => {
   for (const child of children) if (child.exitCode === null) child.kill('SIGKILL');
   await sandbox?.close();
   await db?.drop();
+  for (const folder of Object.values(folders))
+    if (folder) rmSync(dirname(folder), { recursive: true, force: true });
 });
 
 type Line = { level: number; msg: string; [key: string]: unknown };
@@ -125,7 +126,7 @@ describe('the images, run from their pnpm deploy folders', () => {
       msg: expect.stringMatching(/^applied \d+ migrations$/),
     });
 
-    const catalog = join(mkdtempSync(join(tmpdir(), 'tenant-deploy-catalog-')), 'catalog.json');
+    const catalog = join(dirname(folders.migrate), 'catalog.json');
     copyFileSync(defaultCatalogPath(), catalog);
     const refused = start('migrate', { DATABASE_URL: db.url, CATALOG_FILE: catalog }, 'dist/seed-catalog.js');
     expect(await refused.exited).toBe(1);
