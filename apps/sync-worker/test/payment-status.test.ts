@@ -225,7 +225,7 @@ describe('payment-status', () => {
     expect((await payment(old))?.statusReason).toBe('tracking_timeout');
   });
 
-  it('the sweep ends unauthorised PENDING payments and re-sends lost polls', async () => {
+  it('the sweep ends unauthorised PENDING payments (status_unknown when a token came back) and re-sends lost polls', async () => {
     const lost = await authorisedPayment();
     const [skill] = await runSql<{ id: string }>(world.em(), 'SELECT id FROM skills WHERE code = ?', [SKILL]);
     const [user] = await runSql<{ id: string }>(world.em(), 'SELECT id FROM users LIMIT 1');
@@ -238,11 +238,35 @@ describe('payment-status', () => {
          now() - interval '41 minutes')`,
       [stale, user?.id, skill?.id, randomUUID()],
     );
+    // A PSU who came back with a temp token whose exchange failed: authorised, status unknown.
+    const tokenLost = randomUUID();
+    const session = randomUUID();
+    await runSql(
+      world.em(),
+      `INSERT INTO sessions (id, user_id, skill_id, finqware_session_id, status, expires_at)
+       VALUES (?, ?, ?, ?, 'IN_PROGRESS', now() - interval '10 minutes')`,
+      [session, user?.id, skill?.id, randomUUID()],
+    );
+    await runSql(
+      world.em(),
+      `INSERT INTO steps (session_id, position, name, kind, status, definition)
+       VALUES (?, 1, 'payment_intent', 'sca', 'SUBMITTED', '{}')`,
+      [session],
+    );
+    await runSql(
+      world.em(),
+      `INSERT INTO payments (id, user_id, skill_id, session_id, idempotency_key, request_hash, debtor_iban, creditor_name,
+         creditor_iban, amount, currency, created_at)
+       VALUES (?, ?, ?, ?, ?, 'h', 'RO03RZBR0000069999999999', 'C', 'RO10RZBR0000069999999970', '2.00', 'RON',
+         now() - interval '41 minutes')`,
+      [tokenLost, user?.id, skill?.id, session, randomUUID()],
+    );
     expect(await queuedPolls(lost)).toEqual([]);
     await worker.boss.send(QUEUES.paymentSweep, {});
     await waitFor(async () => (await payment(stale))?.status === 'FAILED', 15_000, 'the sweep');
     expect((await payment(stale))?.statusReason).toBe('not_authorised');
     expect(await events(stale)).toEqual(['FAILED']);
+    expect(await payment(tokenLost)).toMatchObject({ status: 'FAILED', statusReason: 'status_unknown' });
     await waitFor(async () => (await payment(lost))?.bankStatus === 'ACTC', 15_000, 'the re-sent poll');
   });
 });
