@@ -278,6 +278,28 @@ describe('the web app in a browser', () => {
       .waitFor({ timeout: 60_000 });
   });
 
+  it('pays through a bank: a wrong IBAN refused beside its field, then approved at the bank and followed', async () => {
+    await nav('Connect a bank').click();
+    await page.getByRole('link', { name: 'Pay with Raiffeisen Bank Romania — payments' }).click();
+    await heading('Pay from Raiffeisen Bank Romania').waitFor();
+    await page.getByLabel('Pay from (your IBAN)').fill('RO03 RZBR 0000 0699 9999 9999');
+    await page.getByLabel('Payee', { exact: true }).fill('Ion Popescu');
+    await page.getByLabel('Payee IBAN').fill('RO11RZBR0000069999999970');
+    await page.getByLabel('Amount').fill('42.50');
+    await page.getByRole('button', { name: 'Continue to the bank' }).click();
+    await page.getByText(/is not a valid IBAN/).waitFor();
+    await inspect('pay-form-error');
+    await page.getByLabel('Payee IBAN').fill('RO10RZBR0000069999999970');
+    await page.getByRole('button', { name: 'Continue to the bank' }).click();
+    // The bank's page approves → the api's callback → /connected?payment=… → the payment's page.
+    await heading(/42\.50 to Ion Popescu/).waitFor();
+    await page.getByText('Approved at the bank').first().waitFor();
+    expect(new URL(page.url()).pathname).toMatch(/^\/payments\/[0-9a-f-]{36}$/);
+    await inspect('payment');
+    await nav('Payments').click();
+    await page.getByRole('link', { name: /42\.50 to Ion Popescu/ }).waitFor();
+  });
+
   it('revokes a bank after confirmation', async () => {
     await nav('Banks').click();
     const rzb = page.locator('li.consent').filter({ hasText: 'Raiffeisen Bank Romania' });
