@@ -136,7 +136,10 @@ describe('worker processes', () => {
     const worker = world.spawnWorker({ SYNC_CONCURRENCY: '1' });
     await waitFor(async () => (await transactionCount(consent.consentId)) > 0, 90_000, 'a sync in progress');
     worker.child.kill('SIGTERM');
-    // Enqueued after the signal: a stopping worker must not take it.
+    // A signal is handled when the worker's event loop gets to it; a busy machine can leave a poll
+    // of its own in between. Once it says it is stopping, its pollers are stopped.
+    await waitFor(() => worker.output().includes('stopping: no new jobs'), 30_000, 'the worker stopping');
+    // Enqueued after the signal was handled: a stopping worker must not take it.
     await boss.send(
       QUEUES.consentSync,
       { consentId: waiting.consentId, reason: 'manual' },
