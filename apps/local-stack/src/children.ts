@@ -54,7 +54,8 @@ export function startChild(
   if (child.stdout) pipeLines(name, child.stdout, { take: options.takeStdoutLine });
   if (child.stderr) pipeLines(name, child.stderr);
   const exited = new Promise<{ code: number | null; signal: NodeJS.Signals | null }>((resolve) => {
-    child.on('exit', (code, signal) => resolve({ code, signal }));
+    // 'close', not 'exit': the child's last lines (a failure's reason) are read first.
+    child.on('close', (code, signal) => resolve({ code, signal }));
   });
   return {
     name,

@@ -7,9 +7,10 @@
  * no Ctrl-C; they stop when asked, after everything that uses them.
  *
  * Protocol: server and progress output go to stderr. stdout carries exactly one JSON line, once
- * the server accepts connections: `{"ready":true,"url":"postgres://…/tenant"}`. SIGTERM or SIGINT
+ * the server accepts connections: `{"ready":true,"url":"postgres://…/tenant"}`, or when it cannot
+ * start: `{"ready":false,"error":"why"}`. SIGTERM or SIGINT
  * stops the server and exits 0; so does stdin closing, when stdin is a pipe (see watchParent).
- * Exit code 1: the server could not start (the reason on stderr).
+ * Exit code 1: the server could not start (the reason on the protocol line).
  *
  * DATABASE_URL is ignored: this process exists to run the embedded server (TENANT_DATA_DIR or
  * `.data/`, see startEmbeddedDatabase).
@@ -55,7 +56,9 @@ async function main(): Promise<void> {
       onLog: (chunk) => process.stderr.write(chunk),
     });
   } catch (error) {
-    say(error instanceof Error ? error.message : String(error));
+    // The reason, once, on the protocol line: the supervisor says it (no stack, no raw EACCES).
+    const reason = error instanceof Error ? error.message : String(error);
+    process.stdout.write(`${JSON.stringify({ ready: false, error: reason })}\n`);
     process.exit(1);
   }
   process.stdout.write(`${JSON.stringify({ ready: true, url: database.url })}\n`);

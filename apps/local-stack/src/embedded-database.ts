@@ -17,15 +17,20 @@ export interface EmbeddedDatabase {
   url: Promise<string>;
 }
 
-/** The URL in the helper's ready line, `{"ready":true,"url":"…"}`. */
-export function readyUrl(line: string): string | undefined {
+/**
+ * The helper's one protocol line: `{"ready":true,"url":"…"}`, or `{"ready":false,"error":"…"}` when
+ * the server cannot start (the reason, said once, for the supervisor to report).
+ */
+export function readyLine(line: string): { url: string } | { error: string } | undefined {
   if (!line.startsWith('{')) return undefined;
   try {
-    const message = JSON.parse(line) as { ready?: unknown; url?: unknown };
-    return message.ready === true && typeof message.url === 'string' ? message.url : undefined;
+    const message = JSON.parse(line) as { ready?: unknown; url?: unknown; error?: unknown };
+    if (message.ready === true && typeof message.url === 'string') return { url: message.url };
+    if (message.ready === false && typeof message.error === 'string') return { error: message.error };
   } catch {
-    return undefined;
+    // not ours
   }
+  return undefined;
 }
 
 /**
@@ -39,16 +44,19 @@ export function startEmbeddedDatabase(
   readyTimeoutMs = 120_000,
 ): EmbeddedDatabase {
   let onReady: (url: string) => void = () => undefined;
-  const ready = new Promise<string>((resolve) => {
+  let onFailed: (error: Error) => void = () => undefined;
+  const ready = new Promise<string>((resolve, reject) => {
     onReady = resolve;
+    onFailed = reject;
   });
   const helper = startChild('postgres', root, HELPER, env, {
     // Closing stdin stops the server if the supervisor dies without stopping it.
     lifeline: true,
     takeStdoutLine: (line) => {
-      const url = readyUrl(line);
-      if (url) onReady(url);
-      return url !== undefined;
+      const said = readyLine(line);
+      if (said && 'url' in said) onReady(said.url);
+      if (said && 'error' in said) onFailed(new Error(said.error));
+      return said !== undefined;
     },
   });
 

@@ -5,6 +5,7 @@
  */
 export { EMBEDDED_DATABASE, type EmbeddedDatabase, startEmbeddedDatabase } from './database';
 export {
+  EmbeddedDataDirError,
   type EmbeddedOptions,
   type EmbeddedServer,
   startEmbeddedPostgres,

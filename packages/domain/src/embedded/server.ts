@@ -1,5 +1,5 @@
 import { chmodSync, existsSync, mkdtempSync, readFileSync, rmSync } from 'node:fs';
-import { chown, mkdir, readdir } from 'node:fs/promises';
+import { chown, mkdir, readdir, stat as statOf } from 'node:fs/promises';
 import { createServer } from 'node:net';
 import { tmpdir, userInfo } from 'node:os';
 import { dirname, join } from 'node:path';
@@ -70,6 +70,10 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
     log(line);
   };
   await mkdir(dataDir, { recursive: true });
+  if (isRoot()) {
+    const closed = await folderClosedToPostgres(dataDir);
+    if (closed) throw new EmbeddedDataDirError(dataDir, closed);
+  }
   const fresh = !existsSync(`${dataDir}/PG_VERSION`);
   if (fresh && (await readdir(dataDir)).length > 0) {
     throw new Error(`Embedded PostgreSQL: ${dataDir} is neither empty nor a PostgreSQL data directory`);
@@ -115,6 +119,48 @@ export async function startEmbeddedPostgres(options: EmbeddedOptions): Promise<E
       );
     }
   }
+}
+
+/**
+ * The embedded PostgreSQL's data folder lies where the OS user `postgres` cannot go (a clone under
+ * /root, 0700, say). Said before initdb fails on it with a raw EACCES.
+ */
+export class EmbeddedDataDirError extends Error {
+  override readonly name = 'EmbeddedDataDirError';
+  constructor(
+    readonly dataDir: string,
+    readonly closedFolder: string,
+  ) {
+    super(
+      `PostgreSQL refuses to run as root, so the embedded one runs as the OS user "postgres", which cannot reach its data folder ${dataDir}: ` +
+        `${closedFolder} is closed to it. Choose a data folder it can reach with TENANT_DATA_DIR ` +
+        '(e.g. TENANT_DATA_DIR=/var/tmp/tenant-data pnpm start), or set DATABASE_URL to use a PostgreSQL you run.',
+    );
+  }
+}
+
+/** The first folder above `dataDir` the `postgres` user may not enter, if any. */
+async function folderClosedToPostgres(dataDir: string): Promise<string | undefined> {
+  const { execFileSync } = await import('node:child_process');
+  const id = (flag: string) => {
+    try {
+      return Number(execFileSync('id', [flag, 'postgres'], { encoding: 'utf8', stdio: 'pipe' }).trim());
+    } catch {
+      return -1; // not created yet: it will be a user of its own, "others" to every folder
+    }
+  };
+  const [uid, gid] = [id('-u'), id('-g')];
+  const folders: string[] = [];
+  for (let dir = dirname(dataDir); ; dir = dirname(dir)) {
+    folders.unshift(dir);
+    if (dirname(dir) === dir) break;
+  }
+  for (const folder of folders) {
+    const stat = await statOf(folder);
+    const bit = stat.uid === uid ? 0o100 : stat.gid === gid ? 0o010 : 0o001;
+    if ((stat.mode & bit) === 0) return folder;
+  }
+  return undefined;
 }
 
 /** Under root the data directory must belong to the `postgres` user that runs the server. */
