@@ -1,6 +1,6 @@
 export { domainVault, routerConfigFrom } from './adapters/domain';
 export { type PgBossJobsOptions, pgBossJobs } from './adapters/pg-boss';
-export { hashBearerToken, hashPassword } from './auth/crypto';
+export { hashBearerToken, hashPassword, passwordHashStats } from './auth/crypto';
 export { type CachedSession, createSessionCache, type SessionCache } from './auth/session-cache';
 export {
   type Context,

@@ -1,5 +1,5 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { hashBearerToken } from '../src/auth/crypto';
+import { hashBearerToken, passwordHashStats } from '../src/auth/crypto';
 import { sql } from '../src/db';
 import { ErrorDetails } from '../src/errors';
 import { createHarness, type Harness, PASSWORD } from '../src/testing/harness';
@@ -108,6 +108,36 @@ describe('auth', () => {
     now = new Date(now.getTime() + 901_000);
     const ok = await attempt(PASSWORD);
     expect(ok.user.email).toBe('dave@example.com');
+  });
+
+  it('hashes at most two passwords at once, and refuses sign-ins beyond 32 waiting before hashing', async () => {
+    let mostRunning = 0;
+    const sample = setInterval(() => {
+      mostRunning = Math.max(mostRunning, passwordHashStats().running);
+    }, 1);
+    const before = passwordHashStats().started;
+    try {
+      // 60 sign-ins at once, each its own e-mail and address, so no limit of the throttle applies.
+      const results = await Promise.allSettled(
+        Array.from({ length: 60 }, (_, i) =>
+          h
+            .caller(undefined, `203.0.113.${100 + i}`)
+            .auth.login({ email: `burst${i}@example.com`, password: 'guess-guess' }),
+        ),
+      );
+      const codes = results.map((r) =>
+        r.status === 'rejected' ? (r.reason as { code: string }).code : 'OK',
+      );
+      const busy = codes.filter((code) => code === 'TOO_MANY_REQUESTS').length;
+      expect(busy).toBeGreaterThan(0);
+      expect(codes.filter((code) => code === 'UNAUTHORIZED').length + busy).toBe(60);
+      // Refused ones never reached the hashing queue.
+      expect(passwordHashStats().started - before).toBeLessThanOrEqual(60 - busy + 1);
+    } finally {
+      clearInterval(sample);
+    }
+    expect(mostRunning).toBeLessThanOrEqual(2);
+    expect(mostRunning).toBeGreaterThan(0);
   });
 
   it('throttles one address spraying many accounts', async () => {

@@ -1,4 +1,5 @@
 import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import pLimit from 'p-limit';
 
 /**
  * scrypt parameters: N=2^15, r=8, p=1 (~32 MiB, tens of ms) per OWASP's guidance. They are
@@ -9,16 +10,44 @@ const KEY_LENGTH = 32;
 const SALT_LENGTH = 16;
 const MAX_MEMORY = 64 * 1024 * 1024;
 
+/**
+ * scrypt runs on libuv's thread pool (4 threads unless UV_THREADPOOL_SIZE says otherwise), which
+ * file access, DNS and zlib share. At most half of it hashes at once, so a burst of sign-ins
+ * cannot starve the rest of the process; the others wait their turn in this queue.
+ */
+const HASH_CONCURRENCY = Math.max(1, Math.floor(Number(process.env.UV_THREADPOOL_SIZE ?? 4) / 2));
+/**
+ * Hashes waiting beyond this are refused at once (`HashingBusyError`): about a second of work at
+ * tens of milliseconds a hash and two at a time, the most a sign-in should ever wait behind others.
+ */
+export const MAX_WAITING_HASHES = 32;
+const hashing = pLimit(HASH_CONCURRENCY);
+/** Password hashes this process has started or queued since it started. */
+let computed = 0;
+
+/** Too many password hashes queued in this process: the caller answers "busy, retry shortly". */
+export class HashingBusyError extends Error {
+  override readonly name = 'HashingBusyError';
+  constructor() {
+    super('too many password hashes waiting');
+  }
+}
+
 function derive(
   password: string,
   salt: Buffer,
   params: { N: number; r: number; p: number },
 ): Promise<Buffer> {
-  return new Promise((resolve, reject) => {
-    scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...params, maxmem: MAX_MEMORY }, (err, key) =>
-      err ? reject(err) : resolve(key),
-    );
-  });
+  if (hashing.pendingCount >= MAX_WAITING_HASHES) return Promise.reject(new HashingBusyError());
+  computed++;
+  return hashing(
+    () =>
+      new Promise<Buffer>((resolve, reject) => {
+        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...params, maxmem: MAX_MEMORY }, (err, key) =>
+          err ? reject(err) : resolve(key),
+        );
+      }),
+  );
 }
 
 /** `scrypt$N$r$p$<salt b64url>$<hash b64url>` */
@@ -60,4 +89,9 @@ export function newBearerToken(): string {
 /** Only this hash is stored; a database leak does not yield usable tokens. */
 export function hashBearerToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
+}
+
+/** Password hashing in this process: hashes started so far, running now, waiting now (metrics, tests). */
+export function passwordHashStats(): { started: number; running: number; waiting: number } {
+  return { started: computed, running: hashing.activeCount, waiting: hashing.pendingCount };
 }

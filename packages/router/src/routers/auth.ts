@@ -4,6 +4,7 @@ import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
 import { forgetSession } from '../auth/authenticate';
 import {
   decoyPasswordHash,
+  HashingBusyError,
   hashBearerToken,
   hashPassword,
   newBearerToken,
@@ -11,7 +12,7 @@ import {
 } from '../auth/crypto';
 import type { Context } from '../context';
 import { sql } from '../db';
-import { conflict, unauthorized } from '../errors';
+import { conflict, tooManyRequests, unauthorized } from '../errors';
 import { credentials, loginInput } from '../schemas';
 import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from '../services/login-throttle';
 import { authedProcedure, publicProcedure } from '../trpc';
@@ -36,9 +37,19 @@ async function issueToken(em: EntityManager, ctx: Context, userId: string) {
   return { token, expiresAt };
 }
 
+/** A password hash, or TOO_MANY_REQUESTS when this process already has a queue of them (crypto.ts). */
+async function hashed<T>(work: () => Promise<T>): Promise<T> {
+  try {
+    return await work();
+  } catch (err) {
+    if (err instanceof HashingBusyError) throw tooManyRequests('Too many sign-ins at once', 1);
+    throw err;
+  }
+}
+
 export const authRouter = {
   register: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
-    const passwordHash = await hashPassword(input.password);
+    const passwordHash = await hashed(() => hashPassword(input.password));
     const now = ctx.clock();
     const row = await sql(ctx.em).one<UserRow>(
       `insert into users (id, email, password_hash, tenant_user_id, created_at, updated_at)
@@ -59,7 +70,9 @@ export const authRouter = {
       'select id, email, password_hash, created_at from users where email = ?',
       [input.email],
     );
-    const valid = await verifyPassword(input.password, row?.password_hash ?? (await decoyPasswordHash()));
+    const valid = await hashed(async () =>
+      verifyPassword(input.password, row?.password_hash ?? (await decoyPasswordHash())),
+    );
     if (!row || !valid) {
       await recordLoginFailure(ctx.em, key, ctx.clock());
       throw unauthorized('Email or password is incorrect');
