@@ -1,12 +1,19 @@
-import { createRootRoute, createRoute, createRouter, Link, Outlet, redirect } from '@tanstack/react-router';
-import { AccountsPage } from './accounts/accounts-page';
+import {
+  createRootRoute,
+  createRoute,
+  createRouter,
+  Link,
+  lazyRouteComponent,
+  Outlet,
+  redirect,
+} from '@tanstack/react-router';
 import { AuthForm } from './auth/auth-form';
 import { session } from './auth/session';
 import { CatalogPage } from './connect/catalog-page';
 import { ConnectedPage, type ConnectedSearch } from './connect/connected-page';
 import { FlowPage, type FlowSearch } from './connect/flow-page';
 import { ConsentsPage } from './consents/consents-page';
-import { InsightsPage, parseInsightsSearch } from './insights/insights-page';
+import { parseInsightsSearch } from './insights/search';
 import { PayPage } from './payments/pay-page';
 import { PaymentPage, PaymentsPage } from './payments/payments-page';
 import { parseTransactionSearch } from './transactions/filters';
@@ -74,9 +81,8 @@ const accounts = createRoute({
   getParentRoute: () => app,
   path: '/accounts',
   validateSearch: (raw: Record<string, unknown>): { account?: string } => ({ account: text(raw.account) }),
-  component: function Accounts() {
-    return <AccountsPage selected={accounts.useSearch().account} />;
-  },
+  // The chart pages load Recharts with them, on first visit, not with the app.
+  component: lazyRouteComponent(() => import('./accounts/accounts-page'), 'AccountsPage'),
 });
 
 const transactions = createRoute({
@@ -92,9 +98,7 @@ const insights = createRoute({
   getParentRoute: () => app,
   path: '/insights',
   validateSearch: parseInsightsSearch,
-  component: function Insights() {
-    return <InsightsPage search={insights.useSearch()} />;
-  },
+  component: lazyRouteComponent(() => import('./insights/insights-page'), 'InsightsPage'),
 });
 
 const consents = createRoute({ getParentRoute: () => app, path: '/consents', component: ConsentsPage });

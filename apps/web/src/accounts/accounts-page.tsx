@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { Link } from '@tanstack/react-router';
+import { getRouteApi, Link } from '@tanstack/react-router';
 import type { RouterOutputs } from '@tenant/client';
 import { useTenant } from '@tenant/client/react-query';
 import { formatMoney } from '../ui/format';
@@ -9,8 +9,11 @@ import { BalanceChart, balanceLabel } from './balance-chart';
 
 type Account = RouterOutputs['accounts']['list'][number];
 
+const route = getRouteApi('/app/accounts');
+
 /** Accounts with their current balances; the chosen one's balance history as a chart. */
-export function AccountsPage({ selected }: { selected?: string }) {
+export function AccountsPage() {
+  const selected = route.useSearch().account;
   useTitle('Accounts');
   const tenant = useTenant();
   const accounts = useQuery(tenant.accounts.list.queryOptions());

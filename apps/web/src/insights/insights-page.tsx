@@ -1,5 +1,5 @@
 import { useQuery } from '@tanstack/react-query';
-import { useNavigate } from '@tanstack/react-router';
+import { getRouteApi, useNavigate } from '@tanstack/react-router';
 import type { RouterOutputs } from '@tenant/client';
 import { useTenant } from '@tenant/client/react-query';
 import { useState } from 'react';
@@ -7,14 +7,9 @@ import { Bar, BarChart, CartesianGrid, Legend, ResponsiveContainer, Tooltip, XAx
 import { formatMoney, formatMonth } from '../ui/format';
 import { useTitle } from '../ui/layout';
 import { Empty, ErrorState, Loading } from '../ui/states';
+import { PERIODS } from './search';
 
-export type InsightsSearch = { months?: number };
-export const PERIODS = [3, 6, 12, 24] as const;
-
-export function parseInsightsSearch(raw: Record<string, unknown>): InsightsSearch {
-  const months = Number(raw.months);
-  return PERIODS.includes(months as (typeof PERIODS)[number]) ? { months } : {};
-}
+const route = getRouteApi('/app/insights');
 
 /** The chosen period: whole UTC months, the current one included. */
 function period(months: number) {
@@ -28,7 +23,8 @@ type Flow = RouterOutputs['insights']['cashflow'][number];
 type Counterparty = RouterOutputs['insights']['topCounterparties'][number];
 
 /** Cash flow per month and the top counterparties, for a chosen period and currency. */
-export function InsightsPage({ search }: { search: InsightsSearch }) {
+export function InsightsPage() {
+  const search = route.useSearch();
   useTitle('Insights');
   const tenant = useTenant();
   const navigate = useNavigate();

@@ -58,6 +58,7 @@ describe('the web app in a browser', () => {
     await page.getByRole('button', { name: 'Create your account' }).click();
     await heading('Accounts').waitFor();
     await page.getByText('No accounts yet.').waitFor();
+    await inspect('accounts-empty');
   });
 
   it('connects a form bank: a wrong password is refused beside its field, then the OTP step', async () => {
@@ -80,6 +81,7 @@ describe('the web app in a browser', () => {
     await page.getByLabel('One-time code').fill('123456');
     await page.getByRole('button', { name: 'Continue' }).click();
     await page.getByText('Your bank is connected.').waitFor();
+    await inspect('connected');
   });
 
   it('connects a redirect bank through the bank’s page and back', async () => {
