@@ -1,7 +1,6 @@
 import { useMutation, useQueryClient } from '@tanstack/react-query';
 import { Link, useNavigate } from '@tanstack/react-router';
 import { useTenant } from '@tenant/client/react-query';
-import { useState } from 'react';
 import { useForm } from 'react-hook-form';
 import { describeError, errorCode, fieldIssues } from '../api/errors';
 import { Notice } from '../ui/states';
@@ -18,7 +17,7 @@ export function AuthForm({ mode, redirect }: { mode: 'sign-in' | 'sign-up'; redi
   const tenant = useTenant();
   const queryClient = useQueryClient();
   const navigate = useNavigate();
-  const [notice] = useState(() => session.takeNotice());
+  const notice = session.notice();
   const form = useForm<Values>({ defaultValues: { email: '', password: '' } });
   const { errors } = form.formState;
   const procedure = mode === 'sign-in' ? tenant.auth.login : tenant.auth.register;

@@ -56,11 +56,8 @@ export const session = {
     if (current) session.signOut('Your session has expired. Please sign in again.');
   },
   isExpired: () => current !== null && new Date(current.expiresAt).getTime() <= Date.now(),
-  takeNotice() {
-    const text = notice;
-    notice = null;
-    return text;
-  },
+  /** Why the user was signed out, until they sign in again (read, never consumed: a page may mount twice). */
+  notice: () => notice,
   subscribe(listener: () => void) {
     listeners.add(listener);
     return () => {
