@@ -55,11 +55,32 @@ if (args[0] === '--bin-dir') {
   const env = { ...process.env, PATH: `${dir}${delimiter}${process.env.PATH ?? ''}` };
   // Arguments after the command (`pnpm start -- --flag`) are passed on, quoted for the shell.
   const extra = args.slice(1).map((arg) => `'${arg.replaceAll("'", "'\\''")}'`);
-  const child = spawn([args[0], ...extra].join(' '), { shell: true, stdio: 'inherit', env });
-  // Ctrl-C reaches the whole foreground process group, the command included: this script only
-  // waits for it. A signal sent to this process alone is passed on.
-  process.on('SIGINT', () => {});
-  for (const signal of ['SIGTERM', 'SIGHUP']) process.on(signal, () => child.kill(signal));
+  // The command runs in a process group of its own, and every signal this script receives is
+  // passed to that whole group: a shell between us and the command (`sh -c`) would die of a signal
+  // without passing it on, leaving the command running.
+  const child = spawn([args[0], ...extra].join(' '), {
+    shell: true,
+    // Not a reader of the terminal: in a group of its own it would be stopped by SIGTTIN.
+    stdio: ['ignore', 'inherit', 'inherit'],
+    env,
+    detached: true,
+  });
+  const forward = (signal) => {
+    try {
+      process.kill(-child.pid, signal);
+    } catch {
+      // the group is gone already
+    }
+  };
+  for (const signal of ['SIGINT', 'SIGTERM', 'SIGHUP']) process.on(signal, () => forward(signal));
+  // pnpm's own shell may die of a signal without passing it on: orphaned, this script stops the command.
+  const parent = process.ppid;
+  const orphanWatch = setInterval(() => {
+    if (process.ppid === parent) return;
+    clearInterval(orphanWatch);
+    forward('SIGTERM');
+  }, 500);
+  orphanWatch.unref();
   child.on('exit', (code, signal) => {
     process.exitCode = code ?? (signal ? 128 + (signal === 'SIGINT' ? 2 : 15) : 1);
   });
