@@ -9,7 +9,7 @@
 // first on PATH for the command only. The machine's own node is never replaced. Plain JavaScript on
 // purpose: it must run on the older Node it replaces.
 import { execFileSync, spawn } from 'node:child_process';
-import { existsSync, readFileSync } from 'node:fs';
+import { readFileSync } from 'node:fs';
 import { delimiter, dirname, join } from 'node:path';
 import { fileURLToPath } from 'node:url';
 
