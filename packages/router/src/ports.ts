@@ -52,6 +52,10 @@ export type FinqwarePort = {
       pcdDataRetention?: number;
     }): Promise<unknown>;
   };
+  payments: {
+    /** "Get payment": read once by the bank callback, to check which payment a token stands for. */
+    get(auth: { credentialsId: string; accessToken: string }): Promise<{ status: string; raw: unknown }>;
+  };
 };
 
 /** The consent written by a completed connect flow (secrets go only through the vault). */

@@ -134,6 +134,32 @@ describe('payments.initiate → the bank → the callback', () => {
     expect(paymentsOf(await tenantUserId(user))).toEqual([]);
   });
 
+  it("a token brought to another user's session authorises its own payment, never that session's", async () => {
+    const alice = await h.signUp();
+    const bob = await h.signUp();
+    const alicePays = await alice.api.payments.initiate(order());
+    const bobPays = await bob.api.payments.initiate(order({ amount: '1.00' }));
+    // Alice approves at her bank; her token is then replayed into Bob's payment session.
+    const bank = await fetch(alicePays.redirectUrl ?? '', { redirect: 'manual' });
+    const tempToken = new URL(bank.headers.get('location') ?? '').searchParams.get('temp_token') ?? '';
+    const bobSession = (
+      await sql(h.em()).one<{ session_id: string }>('select session_id from payments where id = ?', [
+        bobPays.id,
+      ])
+    )?.session_id;
+    const outcome = await completeFromCallback(flowDeps(h.context()), {
+      sessionId: bobSession ?? '',
+      tempToken,
+    });
+    expect(outcome).toMatchObject({ status: 'failed', reason: 'not_this_payment' });
+    expect((await alice.api.payments.get({ paymentId: alicePays.id })).status).toBe('AUTHORISED');
+    const bobs = await bob.api.payments.get({ paymentId: bobPays.id });
+    expect(bobs).toMatchObject({ status: 'PENDING' });
+    expect(bobs.redirectUrl).toBe(bobPays.redirectUrl);
+    expect(paymentsOf(await tenantUserId(bob))).toEqual([]);
+    expect(paymentsOf(await tenantUserId(alice))).toHaveLength(1);
+  });
+
   it('a payment skill is not a connect flow: connect.start points to payments.initiate', async () => {
     const user = await h.signUp();
     const err = await rejection(user.api.connect.start({ skillId }));

@@ -3,6 +3,7 @@ import { isFinqwareError } from '../../errors';
 import type { PaymentDeps } from './payment-view';
 import {
   closePaymentSession,
+  findPaymentById,
   findPaymentBySession,
   markTokenReceived,
   storePaymentSecrets,
@@ -63,24 +64,64 @@ export async function completePaymentCallback(
       return { sessionId, status: 'done', paymentId: payment.id };
     return { sessionId, status: 'failed', reason: 'exchange_failed', paymentId: payment.id };
   }
+  // The token stands for the payment the PSU approved, whichever session it came back through: the
+  // bank echoes our end-to-end id (the payment id). A token brought to another user's session (a
+  // forged or misrouted callback) authorises its own payment, never the session's.
+  const owner = await paymentOfToken(deps, pair, payment.id);
   const moved = await deps.em.transactional(async (em) => {
     const at = deps.clock();
-    await storePaymentSecrets(em, payment.id, deps.vault.sealPaymentSecrets(payment.id, pair));
-    const ok = await movePaymentStatus(em, {
-      paymentId: payment.id,
-      to: 'AUTHORISED',
-      from: ['PENDING'],
-      at,
-    });
+    await storePaymentSecrets(em, owner, deps.vault.sealPaymentSecrets(owner, pair));
+    const ok = await movePaymentStatus(em, { paymentId: owner, to: 'AUTHORISED', from: ['PENDING'], at });
     if (!ok) return false;
-    await closePaymentSession(em, sessionId, 'COMPLETED', at);
-    await deps.jobs.enqueuePaymentStatus(payment.id, em);
+    if (owner === payment.id) await closePaymentSession(em, sessionId, 'COMPLETED', at);
+    await deps.jobs.enqueuePaymentStatus(owner, em);
     return true;
   });
-  deps.logger.info({ paymentId: payment.id, sessionId, moved }, 'payment authorised at the bank');
+  deps.logger.info({ paymentId: owner, sessionId, moved }, 'payment authorised at the bank');
+  if (owner !== payment.id) {
+    // This session's own payment is still waiting for its PSU: its bank step is current again.
+    await markTokenReceived(deps.em, sessionId, deps.clock(), { undo: true });
+    deps.logger.warn(
+      { paymentId: payment.id, sessionId },
+      'bank callback carried the token of another payment',
+    );
+    return { sessionId, status: 'failed', reason: 'not_this_payment', paymentId: payment.id };
+  }
   return moved
     ? { sessionId, status: 'done', paymentId: payment.id }
     : { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
+}
+
+/** The end-to-end id of the payment a consent pair is for, as "get payment" echoes it. */
+function endToEndIdOf(raw: unknown): string | undefined {
+  const result = (raw as { result?: { data?: unknown } } | undefined)?.result;
+  const info = (
+    result?.data as { payment_info?: { credit_transfer_transactions?: { end_to_end_id?: unknown }[] }[] }
+  )?.payment_info?.[0]?.credit_transfer_transactions?.[0]?.end_to_end_id;
+  return typeof info === 'string' ? info : undefined;
+}
+
+/**
+ * The payment a token's consent belongs to: the session's own, unless the bank's echo names
+ * another payment of ours. Without an answer or an echo the session's payment is trusted.
+ */
+async function paymentOfToken(
+  deps: PaymentDeps,
+  pair: { credentialsId: string; accessToken: string },
+  sessionPaymentId: string,
+): Promise<string> {
+  let echoed: string | undefined;
+  try {
+    echoed = endToEndIdOf((await deps.fq.payments.get(pair)).raw);
+  } catch {
+    return sessionPaymentId;
+  }
+  if (!echoed || echoed === sessionPaymentId.replaceAll('-', '')) return sessionPaymentId;
+  const id = /^[0-9a-f]{32}$/.test(echoed)
+    ? `${echoed.slice(0, 8)}-${echoed.slice(8, 12)}-${echoed.slice(12, 16)}-${echoed.slice(16, 20)}-${echoed.slice(20)}`
+    : undefined;
+  const other = id ? await findPaymentById(deps.em, id) : undefined;
+  return other?.id ?? sessionPaymentId;
 }
 
 /**

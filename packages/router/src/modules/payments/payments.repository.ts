@@ -279,14 +279,29 @@ export async function findPaymentBySession(em: EntityManager, sessionId: string)
     .executeTakeFirst();
 }
 
+/** A payment by id, whoever's (the callback checks which payment a token stands for). */
+export async function findPaymentById(em: EntityManager, paymentId: string) {
+  return db(em)
+    .selectFrom('payments')
+    .select(['id', 'status'])
+    .where('id', '=', paymentId)
+    .executeTakeFirst();
+}
+
 /** The bank sent the PSU back with a temp token: recorded before the exchange, so a lost exchange is known. */
-export async function markTokenReceived(em: EntityManager, sessionId: string, now: Date) {
+export async function markTokenReceived(
+  em: EntityManager,
+  sessionId: string,
+  now: Date,
+  options: { undo?: boolean } = {},
+) {
+  const [from, to] = options.undo ? (['SUBMITTED', 'CURRENT'] as const) : (['CURRENT', 'SUBMITTED'] as const);
   await db(em)
     .updateTable('steps')
-    .set({ status: 'SUBMITTED', submitted_at: now, updated_at: now })
+    .set({ status: to, submitted_at: options.undo ? null : now, updated_at: now })
     .where('session_id', '=', sessionId)
     .where('kind', '=', 'sca')
-    .where('status', '=', 'CURRENT')
+    .where('status', '=', from)
     .execute();
 }
 
