@@ -22,7 +22,6 @@ const api = createApiServer({
   fq: createFinqwareClient({ baseUrl: 'http://127.0.0.1:9/v1', ...SANDBOX_TENANT_APP }),
   jobs: {
     enqueueConsentSync: async () => null,
-    manualSyncCooldown: async () => 0,
     enqueuePaymentStatus: async () => null,
   },
   vault: domainVault(createVault([DEVELOPMENT_VAULT_KEY])),

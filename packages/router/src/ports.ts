@@ -98,11 +98,6 @@ export type SyncJobsPort = {
     input: { consentId: string; reason: 'initial' | 'manual' },
     em?: EntityManager,
   ): Promise<string | null>;
-  /**
-   * Seconds until a manual sync of this consent may be enqueued again, measured from the last
-   * one enqueued (0 when allowed). Measured on the database clock, shared by every api instance.
-   */
-  manualSyncCooldown(consentId: string, cooldownSeconds: number, em: EntityManager): Promise<number>;
   /** Enqueues the first status poll of an authorised payment, on `em`'s transaction. */
   enqueuePaymentStatus(paymentId: string, em: EntityManager): Promise<string | null>;
 };

@@ -5,16 +5,16 @@ import type {
   TRPCDecorateCreateRouterOptions,
 } from '@trpc/server';
 import type { TenantErrorShape } from './errors';
+import { accountsRouter } from './modules/accounts/accounts.router';
+import { balancesRouter } from './modules/balances/balances.router';
+import { catalogRouter } from './modules/catalog/catalog.router';
+import { consentsRouter } from './modules/consents/consents.router';
 import { paymentsRouter } from './modules/payments/payments.router';
-import { accountsRouter } from './routers/accounts';
+import { syncRouter } from './modules/sync/sync.router';
+import { transactionsRouter } from './modules/transactions/transactions.router';
 import { authRouter } from './routers/auth';
-import { balancesRouter } from './routers/balances';
-import { catalogRouter } from './routers/catalog';
 import { connectRouter } from './routers/connect';
-import { consentsRouter } from './routers/consents';
 import { insightsRouter } from './routers/insights';
-import { syncRouter } from './routers/sync';
-import { transactionsRouter } from './routers/transactions';
 import { router } from './trpc';
 
 /**

@@ -70,33 +70,6 @@ export const connectSubmitInput = z.object({
   values: z.record(text().max(64), text().max(500)).default({}),
 });
 
-export const consentIdInput = z.object({ consentId: id });
-export const accountsListInput = z.object({ consentId: id.optional() }).optional();
-
-export const balancesHistoryInput = z
-  .object({ accountId: id, from: instant.optional(), to: instant.optional() })
-  .refine((range) => !range.from || !range.to || range.from < range.to, {
-    message: 'must be after from',
-    path: ['to'],
-  });
-
-export const transactionsListInput = z
-  .object({
-    accountId: id.optional(),
-    from: instant.optional(),
-    to: instant.optional(),
-    status: z.enum(['booked', 'pending']).optional(),
-    search: text().trim().min(1).max(100).optional(),
-    minAmount: decimal.optional(),
-    maxAmount: decimal.optional(),
-    cursor: text().max(200).optional(),
-    limit: z.number().int().min(1).max(500).default(50),
-  })
-  .refine((range) => !range.from || !range.to || range.from < range.to, {
-    message: 'must be after from',
-    path: ['to'],
-  });
-
 export const cashflowInput = z
   .object({ from: instant, to: instant, interval: z.enum(['month', 'week']) })
   .refine((range) => range.from < range.to, { message: 'must be after from', path: ['to'] });

@@ -1,8 +1,10 @@
+import { db } from '@tenant/domain';
+import { sql as kysql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { createAccount, createConsent, insertTransactions } from '../src/testing/fixtures';
-import { createHarness, type Harness } from '../src/testing/harness';
+import { CONSENT_SYNC_QUEUE, createHarness, type Harness } from '../src/testing/harness';
 import { rejection } from './rejection';
 
 let h: Harness;
@@ -94,11 +96,28 @@ describe('consents', () => {
     expect((await user.api.consents.refresh({ consentId: other })).queued).toBe(true);
 
     // Once the cooldown has passed (the first job is older), and that job has run, refresh works again.
-    await sql(h.em()).run(
-      `update pgboss.job set created_on = created_on - interval '301 seconds', state = 'completed' where data->>'consentId' = ?`,
-      [consentId],
-    );
+    await db(h.em())
+      .updateTable('user_skills')
+      .set({ manual_sync_at: kysql<Date>`manual_sync_at - interval '301 seconds'` })
+      .where('id', '=', consentId)
+      .execute();
+    for (const job of await h.boss.fetch(CONSENT_SYNC_QUEUE, { batchSize: 10 })) {
+      await h.boss.complete(CONSENT_SYNC_QUEUE, job.id);
+    }
     expect(await user.api.consents.refresh({ consentId })).toEqual({ consentId, queued: true });
+  });
+
+  it('keeps the refresh cooldown after pg-boss has run and deleted the job', async () => {
+    const user = await h.signUp();
+    const consentId = await createConsent(h, user.user.id);
+    expect((await user.api.consents.refresh({ consentId })).queued).toBe(true);
+    const [job] = await h.queuedSyncJobs(consentId);
+    if (!job) throw new Error('no job');
+    await h.boss.deleteJob(CONSENT_SYNC_QUEUE, job.id);
+    expect(await h.queuedSyncJobs(consentId)).toEqual([]);
+
+    const throttled = await rejection(user.api.consents.refresh({ consentId }));
+    expect(throttled.code).toBe('TOO_MANY_REQUESTS');
   });
 
   it('refuses to refresh a consent that needs re-authorisation, has expired or was revoked', async () => {

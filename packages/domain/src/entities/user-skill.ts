@@ -37,6 +37,8 @@ export const UserSkill = defineEntity({
     lastSyncedAt: p.datetime().nullable(),
     lastSyncOutcome: p.enum([...SYNC_OUTCOMES]).nullable(),
     revokedAt: p.datetime().nullable(),
+    /** When the user last asked for a sync that was enqueued: consents.refresh's cooldown counts from it. */
+    manualSyncAt: p.datetime().nullable(),
     createdAt: createdAtProperty(),
     updatedAt: updatedAtProperty(),
   },

@@ -2,6 +2,7 @@ import type { MigrationObject } from '@mikro-orm/core';
 import { Migration20261125152051 } from './Migration20261125152051';
 import { Migration20261125181145 } from './Migration20261125181145';
 import { Migration20261130194412 } from './Migration20261130194412';
+import { Migration20261130230000 } from './Migration20261130230000';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -14,4 +15,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261125181145', class: Migration20261125181145 },
   // payments and payment_events (#16): initiation exactly once per (user, idempotency key), status history.
   { name: 'Migration20261130194412', class: Migration20261130194412 },
+  // user_skills.manual_sync_at: the refresh cooldown is our own state, not a read of pg-boss's tables.
+  { name: 'Migration20261130230000', class: Migration20261130230000 },
 ];

@@ -1,10 +1,14 @@
 /**
- * The user-scoped data access layer. Every function takes the authenticated user's id and
- * filters by it in SQL, so a row of another user is simply not found: callers get NOT_FOUND,
- * exactly as for an id that does not exist. Routers never query user data without going
- * through here or through a query that is scoped the same way (see ../queries).
+ * The user-scoped ownership checks. Each takes the authenticated user's id and filters by it in
+ * SQL, so a row of another user is simply not found: callers get NOT_FOUND, exactly as for an id
+ * that does not exist. Routers never read user data without going through one of these or a
+ * repository query scoped the same way (modules/<feature>/<feature>.repository.ts).
  */
-export * from './accounts';
-export * from './consents';
+export { findOwnedAccount } from '../modules/accounts/accounts.repository';
+export { findEnabledSkill, listEnabledSkills } from '../modules/catalog/catalog.repository';
+export {
+  type ConsentStatus,
+  findOwnedConsent,
+  type OwnedConsent,
+} from '../modules/consents/consents.repository';
 export * from './sessions';
-export * from './skills';

@@ -8,7 +8,7 @@ import {
   storeConsent,
   type Vault,
 } from '@tenant/domain';
-import { sql } from '../db';
+import { findConsentSecrets } from '../modules/consents/consents.repository';
 import type { RouterConfig, VaultPort } from '../ports';
 
 /** The router's vault port over @tenant/domain's consent-secrets service. */
@@ -33,10 +33,7 @@ export function domainVault(vault: Vault): VaultPort {
     },
     sealPaymentSecrets: (paymentId, secrets) => sealPaymentSecrets(vault, paymentId, secrets),
     async readConsentSecrets(em: EntityManager, consentId: string) {
-      const row = await sql(em).one<{ id: string; credentials_id_enc: string; access_token_enc: string }>(
-        'select id, credentials_id_enc, access_token_enc from user_skills where id = ?',
-        [consentId],
-      );
+      const row = await findConsentSecrets(em, consentId);
       if (!row) throw new Error('consent row vanished');
       return readConsentSecrets(vault, {
         id: row.id,

@@ -1,7 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { paymentStatusSendOptions, QUEUES } from '@tenant/domain';
 import { fromKysely, type PgBoss, type SendOptions } from 'pg-boss';
-import { sql } from '../db';
 import type { SyncJobsPort } from '../ports';
 
 export type PgBossJobsOptions = {
@@ -10,11 +9,7 @@ export type PgBossJobsOptions = {
   queue: string;
   /** The job payload and send options of the domain job contract. */
   job(input: { consentId: string; reason: 'initial' | 'manual' }): { data: object; options: SendOptions };
-  /** pg-boss schema (default `pgboss`). */
-  schema?: string;
 };
-
-const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
 
 /**
  * Enqueues consent syncs with pg-boss. Given a transactional EntityManager, the job row is
@@ -22,8 +17,6 @@ const IDENTIFIER = /^[a-z_][a-z0-9_]*$/;
  * Kysely), so a consent and its first sync commit together or not at all.
  */
 export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
-  const schema = options.schema ?? 'pgboss';
-  if (!IDENTIFIER.test(schema)) throw new Error('pg-boss schema must be a plain identifier');
   return {
     async enqueueConsentSync(input, em?: EntityManager) {
       const { data, options: sendOptions } = options.job(input);
@@ -40,15 +33,6 @@ export function pgBossJobs(options: PgBossJobsOptions): SyncJobsPort {
         { paymentId },
         paymentStatusSendOptions(paymentId, { db: fromKysely(em.getKysely()) }),
       );
-    },
-    async manualSyncCooldown(consentId, cooldownSeconds, em: EntityManager) {
-      const row = await sql(em).one<{ remaining: string | null }>(
-        `select extract(epoch from max(created_on) + make_interval(secs => ?) - now())::text as remaining
-           from ${schema}.job
-          where name = ? and data->>'consentId' = ? and data->>'reason' = 'manual'`,
-        [cooldownSeconds, options.queue, consentId],
-      );
-      return Math.max(0, Number(row?.remaining ?? 0));
     },
   };
 }

@@ -5,6 +5,7 @@ import {
   createQueues,
   createVault,
   DEVELOPMENT_VAULT_KEY,
+  db as kysely,
   parseCatalog,
   QUEUES,
   SANDBOX_TENANT_APP,
@@ -19,7 +20,6 @@ import { domainVault } from '../adapters/domain';
 import { pgBossJobs } from '../adapters/pg-boss';
 import type { SessionCache } from '../auth/session-cache';
 import { type Context, createContext, type ProcedureObservation } from '../context';
-import { sql } from '../db';
 import {
   defaultRouterConfig,
   type FinqwarePort,
@@ -96,7 +96,7 @@ export interface Harness {
   signUp(email?: string): Promise<SignedUpUser>;
   /** A fresh EntityManager fork on the test database. */
   em(): EntityManager;
-  /** consent-sync jobs waiting in pg-boss, oldest first, optionally of one consent. */
+  /** consent-sync jobs in pg-boss (any state), oldest first, optionally of one consent. */
   queuedSyncJobs(consentId?: string): Promise<QueuedSyncJob[]>;
   /** The id of a catalog skill by code (throws when it is not seeded). */
   skillId(code: string): Promise<string>;
@@ -155,15 +155,19 @@ export async function createHarness(options: HarnessOptions = {}): Promise<Harne
   }
 
   async function queuedSyncJobs(consentId?: string): Promise<QueuedSyncJob[]> {
-    const rows = await sql(em()).all<QueuedSyncJob>(
-      `select id, data from pgboss.job where name = ? order by created_on`,
-      [CONSENT_SYNC_QUEUE],
+    const jobs = await boss.findJobs<QueuedSyncJob['data']>(
+      CONSENT_SYNC_QUEUE,
+      consentId ? { data: { consentId } } : {},
     );
-    return consentId ? rows.filter((r) => r.data.consentId === consentId) : rows;
+    return jobs.map((job) => ({ id: job.id, data: job.data }));
   }
 
   async function skillId(code: string): Promise<string> {
-    const row = await sql(em()).one<{ id: string }>('select id from skills where code = ?', [code]);
+    const row = await kysely(em())
+      .selectFrom('skills')
+      .select('id')
+      .where('code', '=', code)
+      .executeTakeFirst();
     if (!row) throw new Error(`no skill ${code}`);
     return row.id;
   }

@@ -1,6 +1,6 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { listEnabledSkills } from '../access';
-import { authedProcedure } from '../trpc';
+import { authedProcedure } from '../../trpc';
+import { listEnabledSkills } from './catalog.repository';
 
 export const catalogRouter = {
   /** The skills a user may connect, with their bank. Disabled skills are not listed. */

@@ -1,9 +1,9 @@
 import type { ErrorClass } from '@tenant/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { findOwnedConsent } from '../access';
-import { sql } from '../db';
-import { consentIdInput } from '../schemas';
-import { authedProcedure } from '../trpc';
+import { authedProcedure } from '../../trpc';
+import { findOwnedConsent } from '../consents/consents.repository';
+import { consentIdInput } from '../consents/consents.schemas';
+import { recentRuns } from './sync.repository';
 
 /**
  * What a failed run says to the user, by error class: our words, never the stored error_message,
@@ -45,24 +45,7 @@ export const syncRouter = {
   /** The sync ledger of one consent, newest first (the last 100 runs). */
   runs: authedProcedure.input(consentIdInput).query(async ({ ctx, input }) => {
     const consent = await findOwnedConsent(ctx.em, ctx.user.id, input.consentId);
-    const rows = await sql(ctx.em).all<{
-      id: string;
-      reason: string;
-      started_at: Date;
-      finished_at: Date | null;
-      outcome: string;
-      error_class: string | null;
-      error_message: string | null;
-      accounts_synced: number;
-      inserted: number;
-      updated: number;
-      removed: number;
-    }>(
-      `select id, reason, started_at, finished_at, outcome, error_class, error_message, accounts_synced,
-              inserted, updated, removed
-         from sync_runs where user_skill_id = ? order by started_at desc, id desc limit 100`,
-      [consent.id],
-    );
+    const rows = await recentRuns(ctx.em, consent.id, 100);
     return rows.map((row) => ({
       id: row.id,
       reason: row.reason,
@@ -70,7 +53,7 @@ export const syncRouter = {
       finishedAt: row.finished_at,
       outcome: row.outcome,
       errorClass: row.error_class,
-      errorMessage: row.error_class ? RUN_MESSAGES[row.error_class as ErrorClass] : null,
+      errorMessage: row.error_class ? RUN_MESSAGES[row.error_class] : null,
       accountsSynced: row.accounts_synced,
       inserted: row.inserted,
       updated: row.updated,

@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { findOwnedConsent } from '../access';
-import { listAccounts } from '../queries/accounts';
-import { accountsListInput } from '../schemas';
-import { authedProcedure } from '../trpc';
+import { authedProcedure } from '../../trpc';
+import { findOwnedConsent } from '../consents/consents.repository';
+import { listAccounts } from './account-view';
+import { accountsListInput } from './accounts.schemas';
 
 export const accountsRouter = {
   list: authedProcedure.input(accountsListInput).query(async ({ ctx, input }) => {

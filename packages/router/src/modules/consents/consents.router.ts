@@ -1,52 +1,18 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { findOwnedConsent } from '../access';
-import { sql } from '../db';
-import { fromFinqwareError, isFinqwareError, preconditionFailed, tooManyRequests } from '../errors';
-import { consentIdInput } from '../schemas';
-import { authedProcedure } from '../trpc';
-
-type ConsentRow = {
-  id: string;
-  status: 'ACTIVE' | 'EXPIRED' | 'DELETED' | 'REAUTH_REQUIRED';
-  consent_exp: Date | null;
-  expires_soon: boolean;
-  last_synced_at: Date | null;
-  last_sync_outcome: string | null;
-  revoked_at: Date | null;
-  created_at: Date;
-  skill_id: string;
-  skill_code: string;
-  skill_name: string;
-  skill_kind: string;
-  servicer_code: string;
-  servicer_name: string;
-  servicer_country: string;
-  run_outcome: string | null;
-  run_error_class: string | null;
-  run_started_at: Date | null;
-  run_finished_at: Date | null;
-};
+import { fromFinqwareError, isFinqwareError, preconditionFailed, tooManyRequests } from '../../errors';
+import { authedProcedure } from '../../trpc';
+import {
+  findOwnedConsent,
+  listConsents,
+  manualSyncWait,
+  markConsentRevoked,
+  recordManualSync,
+} from './consents.repository';
+import { consentIdInput } from './consents.schemas';
 
 export const consentsRouter = {
   list: authedProcedure.query(async ({ ctx }) => {
-    const rows = await sql(ctx.em).all<ConsentRow>(
-      `select us.id, us.status, us.consent_exp, us.expires_soon, us.last_synced_at, us.last_sync_outcome,
-              us.revoked_at, us.created_at,
-              k.id as skill_id, k.code as skill_code, k.name as skill_name, k.kind as skill_kind,
-              s.code as servicer_code, s.name as servicer_name, s.country as servicer_country,
-              r.outcome as run_outcome, r.error_class as run_error_class, r.started_at as run_started_at,
-              r.finished_at as run_finished_at
-         from user_skills us
-         join skills k on k.id = us.skill_id
-         join servicers s on s.id = k.servicer_id
-         left join lateral (
-           select outcome, error_class, started_at, finished_at from sync_runs
-            where user_skill_id = us.id order by started_at desc limit 1
-         ) r on true
-        where us.user_id = ?
-        order by us.created_at desc, us.id desc`,
-      [ctx.user.id],
-    );
+    const rows = await listConsents(ctx.em, ctx.user.id);
     return rows.map((row) => ({
       id: row.id,
       status: row.status,
@@ -87,9 +53,11 @@ export const consentsRouter = {
       if (consent.skill_kind !== 'aisp') {
         throw preconditionFailed('Only account-information consents have data to sync', 'NOT_SYNCABLE');
       }
-      const wait = await ctx.jobs.manualSyncCooldown(consent.id, ctx.config.syncRefreshCooldownSeconds, em);
+      const wait = await manualSyncWait(em, consent.id, ctx.config.syncRefreshCooldownSeconds);
       if (wait > 0) throw tooManyRequests('This consent was refreshed recently', wait);
       const jobId = await ctx.jobs.enqueueConsentSync({ consentId: consent.id, reason: 'manual' }, em);
+      // A job the queue dropped (one already waits for this consent) starts no cooldown.
+      if (jobId !== null) await recordManualSync(em, consent.id);
       return { consentId: consent.id, queued: jobId !== null };
     });
   }),
@@ -114,19 +82,9 @@ export const consentsRouter = {
         }
       }
     }
-    await ctx.em.transactional(async (em) => {
-      const now = ctx.clock();
-      await sql(em).run(
-        `update user_skills set status = 'DELETED', revoked_at = coalesce(revoked_at, ?), next_sync_at = null,
-                updated_at = ? where id = ? and user_id = ?`,
-        [now, now, consent.id, ctx.user.id],
-      );
-      if (purged)
-        await sql(em).run('delete from accounts where user_skill_id = ? and user_id = ?', [
-          consent.id,
-          ctx.user.id,
-        ]);
-    });
+    await ctx.em.transactional((em) =>
+      markConsentRevoked(em, { id: consent.id, userId: ctx.user.id }, ctx.clock(), purged),
+    );
     return { consentId: consent.id, status: 'DELETED' as const, dataPurged: purged };
   }),
 } satisfies TRPCRouterRecord;

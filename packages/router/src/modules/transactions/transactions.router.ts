@@ -1,8 +1,8 @@
 import type { TRPCRouterRecord } from '@trpc/server';
-import { findOwnedAccount } from '../access';
-import { listTransactions } from '../queries/transactions';
-import { transactionsListInput } from '../schemas';
-import { authedProcedure } from '../trpc';
+import { authedProcedure } from '../../trpc';
+import { findOwnedAccount } from '../accounts/accounts.repository';
+import { listTransactions } from './transaction-view';
+import { transactionsListInput } from './transactions.schemas';
 
 export const transactionsRouter = {
   list: authedProcedure.input(transactionsListInput).query(async ({ ctx, input }) => {

@@ -1,0 +1,43 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { decodeCursor, encodeCursor } from '../../cursor';
+import { transactionsPage } from './transactions.repository';
+import type { TransactionsListInput } from './transactions.schemas';
+
+type Row = Awaited<ReturnType<typeof transactionsPage>>[number];
+
+/** A transaction as `transactions.list` answers it: amounts signed decimal strings (credits positive). */
+export type TransactionItem = Omit<Row, 'bookingDate'> & { bookingDate: Date };
+
+/** The cursor's ISO form of an instant in microseconds since the epoch: milliseconds would skip rows. */
+function isoMicros(micros: string): string {
+  const us = BigInt(micros);
+  const ms = us / 1000n - (us % 1000n < 0n ? 1n : 0n);
+  const fraction = String(us - ms * 1000n).padStart(3, '0');
+  return `${new Date(Number(ms)).toISOString().slice(0, -1)}${fraction}Z`;
+}
+
+/** One keyset page of the user's transactions; `nextCursor` (null at the end) continues it. */
+export async function listTransactions(
+  em: EntityManager,
+  userId: string,
+  input: TransactionsListInput,
+): Promise<{ items: TransactionItem[]; nextCursor: string | null }> {
+  const { cursor, ...filter } = input;
+  const rows = await transactionsPage(em, userId, {
+    ...filter,
+    after: cursor ? decodeCursor(cursor) : undefined,
+    limit: input.limit + 1,
+  });
+  const page = rows.length > input.limit ? rows.slice(0, input.limit) : rows;
+  const last = page[page.length - 1];
+  const nextCursor =
+    rows.length > input.limit && last
+      ? encodeCursor({ bookingDate: isoMicros(last.bookingDate), id: last.id })
+      : null;
+  // The rows become the items in place (a Date from a number costs half what parsing an ISO
+  // string does, and a page is 100 objects fewer to build and collect).
+  for (const row of page) {
+    (row as unknown as TransactionItem).bookingDate = new Date(Math.floor(Number(row.bookingDate) / 1000));
+  }
+  return { items: page as unknown as TransactionItem[], nextCursor };
+}
