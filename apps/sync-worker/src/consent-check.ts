@@ -1,5 +1,7 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { type ConsentSecretsReader, classifyError, runSql } from '@tenant/sync-engine';
+import { db } from '@tenant/domain';
+import { type ConsentSecretsReader, classifyError } from '@tenant/sync-engine';
+import { sql } from 'kysely';
 import type { Logger } from './logger';
 
 export type ConsentStatusPort = {
@@ -52,18 +54,21 @@ export async function checkConsents(deps: {
   const em = deps.orm.em.fork() as EntityManager;
   let after = '00000000-0000-0000-0000-000000000000';
   for (;;) {
-    const rows = await runSql<{ id: string }>(
-      em,
-      `SELECT id FROM user_skills WHERE status = 'ACTIVE' AND id > ? ORDER BY id LIMIT 200`,
-      [after],
-    );
+    const rows = await db(em)
+      .selectFrom('user_skills')
+      .select('id')
+      .where('status', '=', 'ACTIVE')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(200)
+      .execute();
     if (rows.length === 0) break;
-    after = (rows.at(-1) as { id: string }).id;
+    after = rows[rows.length - 1]?.id ?? after;
     let next = 0;
     const lane = async () => {
       while (next < rows.length) {
         deps.signal?.throwIfAborted();
-        const { id } = rows[next++] as { id: string };
+        const { id } = rows[next++] as (typeof rows)[number];
         await checkOne(deps.orm.em.fork() as EntityManager, id);
       }
     };
@@ -76,11 +81,11 @@ export async function checkConsents(deps: {
     try {
       const info = await deps.finqware.consents.get(await deps.readSecrets(em, consentId));
       if (info.status === 'EXPIRED' || info.status === 'DELETED') {
-        await runSql(
-          em,
-          `UPDATE user_skills SET status = ?, expires_soon = false, updated_at = now() WHERE id = ?`,
-          [info.status, consentId],
-        );
+        await db(em)
+          .updateTable('user_skills')
+          .set({ status: info.status, expires_soon: false, updated_at: sql<Date>`now()` })
+          .where('id', '=', consentId)
+          .execute();
         if (info.status === 'EXPIRED') result.expired++;
         else result.deleted++;
         return;
@@ -88,20 +93,24 @@ export async function checkConsents(deps: {
       const exp = info.consentExp ? new Date(info.consentExp) : null;
       const soon = exp !== null && exp.getTime() - now().getTime() <= deps.warningDays * 86_400_000;
       if (soon) result.expiresSoon++;
-      await runSql(
-        em,
-        `UPDATE user_skills SET consent_exp = COALESCE(?::timestamptz, consent_exp), expires_soon = ?, updated_at = now()
-          WHERE id = ?`,
-        [exp?.toISOString() ?? null, soon, consentId],
-      );
+      await db(em)
+        .updateTable('user_skills')
+        .set((eb) => ({
+          consent_exp: exp ?? eb.ref('consent_exp'),
+          expires_soon: soon,
+          updated_at: sql<Date>`now()`,
+        }))
+        .where('id', '=', consentId)
+        .execute();
     } catch (err) {
       const error = classifyError(err);
       if (error.errorClass === 'consent') {
-        await runSql(
-          em,
-          `UPDATE user_skills SET status = 'REAUTH_REQUIRED', updated_at = now() WHERE id = ? AND status = 'ACTIVE'`,
-          [consentId],
-        );
+        await db(em)
+          .updateTable('user_skills')
+          .set({ status: 'REAUTH_REQUIRED', updated_at: sql<Date>`now()` })
+          .where('id', '=', consentId)
+          .where('status', '=', 'ACTIVE')
+          .execute();
         result.reauth++;
         return;
       }

@@ -1,7 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type ConsentSyncJob, consentSyncSendOptions, QUEUES } from '@tenant/domain';
-import { runSql } from '@tenant/sync-engine';
+import { type ConsentSyncJob, consentSyncSendOptions, db, QUEUES } from '@tenant/domain';
 import type { JobInsert, PgBoss } from 'pg-boss';
 import { v5 as uuidv5 } from 'uuid';
 
@@ -56,21 +55,25 @@ export async function fanOut(
   const reason = options.reason ?? 'scheduled';
   const fanoutId = options.fanoutId ?? randomUUID();
   const start = (options.now ?? (() => new Date()))().getTime();
-  const [{ total } = { total: 0 }] = await runSql<{ total: number }>(
-    em,
-    `SELECT count(*)::int AS total FROM user_skills WHERE status = 'ACTIVE'`,
-  );
+  const { total } = await db(em)
+    .selectFrom('user_skills')
+    .select((eb) => eb.cast<number>(eb.fn.countAll(), 'integer').as('total'))
+    .where('status', '=', 'ACTIVE')
+    .executeTakeFirstOrThrow();
   const spreadMs = Math.max(0, options.spreadSeconds) * 1000;
   let after = '00000000-0000-0000-0000-000000000000';
   let seen = 0;
   let enqueued = 0;
   for (;;) {
     options.signal?.throwIfAborted();
-    const rows = await runSql<{ id: string }>(
-      em,
-      `SELECT id FROM user_skills WHERE status = 'ACTIVE' AND id > ? ORDER BY id LIMIT ?`,
-      [after, batchSize],
-    );
+    const rows = await db(em)
+      .selectFrom('user_skills')
+      .select('id')
+      .where('status', '=', 'ACTIVE')
+      .where('id', '>', after)
+      .orderBy('id')
+      .limit(batchSize)
+      .execute();
     if (rows.length === 0) break;
     const jobs: JobInsert[] = rows.map((row, i) => {
       const offset = total > 1 ? Math.floor(((seen + i) * spreadMs) / total) : 0;
@@ -84,7 +87,7 @@ export async function fanOut(
     const ids = await boss.insert(QUEUES.consentSync, jobs, { returnId: true });
     enqueued += ids?.length ?? 0;
     seen += rows.length;
-    after = (rows.at(-1) as { id: string }).id;
+    after = rows[rows.length - 1]?.id ?? after;
     options.onBatch?.({ consents: seen, total, enqueued });
     if (rows.length < batchSize) break;
   }

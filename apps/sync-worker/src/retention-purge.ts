@@ -1,5 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
-import { runSql } from '@tenant/sync-engine';
+import { db } from '@tenant/domain';
+import { sql } from 'kysely';
 
 /** Hourly, off the hour: Finqware's own expiry job runs every two hours (finqware-api.md §4.3). */
 export const RETENTION_PURGE_CRON = '23 * * * *';
@@ -29,30 +30,38 @@ export async function purgeExpiredData(
   const now = (options.now ?? (() => new Date()))();
   let after = '00000000-0000-0000-0000-000000000000';
   while (!options.signal?.aborted) {
-    const due = await runSql<{ id: string }>(
-      orm.em.fork() as EntityManager,
-      `SELECT us.id FROM user_skills us
-        WHERE us.max_data_retention <= ? AND us.id > ?
-          AND EXISTS (SELECT 1 FROM accounts a WHERE a.user_skill_id = us.id)
-        ORDER BY us.id LIMIT ?`,
-      [now, after, batchSize],
-    );
+    const due = await db(orm.em.fork() as EntityManager)
+      .selectFrom('user_skills as us')
+      .select('us.id')
+      .where('us.max_data_retention', '<=', now)
+      .where('us.id', '>', after)
+      .where((eb) =>
+        eb.exists(eb.selectFrom('accounts as a').select('a.id').whereRef('a.user_skill_id', '=', 'us.id')),
+      )
+      .orderBy('us.id')
+      .limit(batchSize)
+      .execute();
     if (due.length === 0) break;
     for (const { id } of due) {
       if (options.signal?.aborted) break;
       const deleted = await (orm.em.fork() as EntityManager).transactional(async (em) => {
-        const rows = await runSql(em, 'DELETE FROM accounts WHERE user_skill_id = ? RETURNING id', [id]);
-        await runSql(
-          em,
-          `UPDATE user_skills SET sync_cursor = '{}'::jsonb, updated_at = now() WHERE id = ? AND status = 'ACTIVE'`,
-          [id],
-        );
+        const rows = await db(em)
+          .deleteFrom('accounts')
+          .where('user_skill_id', '=', id)
+          .returning('id')
+          .execute();
+        await db(em)
+          .updateTable('user_skills')
+          .set({ sync_cursor: sql<Record<string, unknown>>`'{}'::jsonb`, updated_at: sql<Date>`now()` })
+          .where('id', '=', id)
+          .where('status', '=', 'ACTIVE')
+          .execute();
         return rows.length;
       });
       result.consents++;
       result.accounts += deleted;
     }
-    after = (due.at(-1) as { id: string }).id;
+    after = due[due.length - 1]?.id ?? after;
   }
   return result;
 }

@@ -1,6 +1,7 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { SYNC_EVENTS_CHANNEL, syncEventPayload } from '@tenant/domain';
-import { runSql, type SyncProgress } from '@tenant/sync-engine';
+import { db, SYNC_EVENTS_CHANNEL, syncEventPayload } from '@tenant/domain';
+import type { SyncProgress } from '@tenant/sync-engine';
+import { sql } from 'kysely';
 
 /**
  * Publishes a sync's progress on the PostgreSQL channel every api instance listens to (each
@@ -17,6 +18,6 @@ export function syncEventPublisher(orm: MikroORM) {
       ...progress.counts,
       at: new Date().toISOString(),
     });
-    await runSql(orm.em.fork(), 'select pg_notify(?, ?)', [SYNC_EVENTS_CHANNEL, payload]);
+    await sql`select pg_notify(${SYNC_EVENTS_CHANNEL}, ${payload})`.execute(db(orm.em.fork()));
   };
 }

@@ -1,4 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SyncReason } from '@tenant/domain';
 import {
   afterBackfill,
   afterWalk,
@@ -65,7 +66,7 @@ export type SyncEngineDeps = {
 
 export type SyncRequest = {
   consentId: string;
-  reason: string;
+  reason: SyncReason;
   jobId?: string | null;
   /** Aborted when the job must stop (worker shutdown): the engine stops between pages. */
   signal?: AbortSignal;

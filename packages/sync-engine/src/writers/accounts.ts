@@ -1,7 +1,8 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { db } from '@tenant/domain';
+import { sql } from 'kysely';
 import { describeShape, SyncError } from '../errors';
 import type { FqAccount, FqBalance } from '../finqware';
-import { runSql } from './sql';
 
 const DECIMAL = /^-?\d+(\.\d+)?$/;
 
@@ -19,37 +20,53 @@ export async function upsertAccounts(
   if (accounts.length === 0) return ids;
   const unique = [...new Map(accounts.map((a) => [a.id, a])).values()];
   const col = <T>(f: (a: FqAccount) => T) => unique.map(f);
-  const rows = await runSql<{ id: string; finqware_account_id: string }>(
-    em,
-    `INSERT INTO accounts AS a (user_skill_id, user_id, finqware_account_id, servicer_name, iban, bic, currency,
-                                name, nickname, account_type, account_sub_type, finqware_timestamp, raw)
-     SELECT ?::uuid, ?::uuid, r.*
-       FROM unnest(?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[], ?::text[],
-                   ?::text[], ?::timestamptz[], ?::jsonb[])
-         AS r(finqware_account_id, servicer_name, iban, bic, currency, name, nickname, account_type,
-              account_sub_type, finqware_timestamp, raw)
-     ON CONFLICT (user_skill_id, finqware_account_id) DO UPDATE SET
-       servicer_name = excluded.servicer_name, iban = excluded.iban, bic = excluded.bic,
-       currency = excluded.currency, name = excluded.name, nickname = excluded.nickname,
-       account_type = excluded.account_type, account_sub_type = excluded.account_sub_type,
-       finqware_timestamp = excluded.finqware_timestamp, raw = excluded.raw, updated_at = now()
-     RETURNING a.id, a.finqware_account_id`,
-    [
-      consent.id,
-      consent.userId,
-      col((a) => a.id),
-      col((a) => a.servicerName ?? ''),
-      col((a) => a.iban || null),
-      col((a) => a.bic || null),
-      col((a) => a.currency),
-      col((a) => a.name || null),
-      col((a) => a.nickname || null),
-      col((a) => a.accountType || null),
-      col((a) => a.accountSubType || null),
-      col((a) => a.timestamp || null),
-      col((a) => JSON.stringify(a.raw ?? null)),
-    ],
-  );
+  // Set-based: one bind parameter per column, each a PostgreSQL array (unnest turns them into rows).
+  const rows = await db(em)
+    .insertInto('accounts')
+    .columns([
+      'user_skill_id',
+      'user_id',
+      'finqware_account_id',
+      'servicer_name',
+      'iban',
+      'bic',
+      'currency',
+      'name',
+      'nickname',
+      'account_type',
+      'account_sub_type',
+      'finqware_timestamp',
+      'raw',
+    ])
+    .expression(
+      sql`SELECT ${consent.id}::uuid, ${consent.userId}::uuid, r.*
+            FROM unnest(${col((a) => a.id)}::text[], ${col((a) => a.servicerName ?? '')}::text[],
+                        ${col((a) => a.iban || null)}::text[], ${col((a) => a.bic || null)}::text[],
+                        ${col((a) => a.currency)}::text[], ${col((a) => a.name || null)}::text[],
+                        ${col((a) => a.nickname || null)}::text[], ${col((a) => a.accountType || null)}::text[],
+                        ${col((a) => a.accountSubType || null)}::text[],
+                        ${col((a) => a.timestamp || null)}::timestamptz[],
+                        ${col((a) => JSON.stringify(a.raw ?? null))}::jsonb[])
+              AS r(finqware_account_id, servicer_name, iban, bic, currency, name, nickname, account_type,
+                   account_sub_type, finqware_timestamp, raw)`,
+    )
+    .onConflict((oc) =>
+      oc.columns(['user_skill_id', 'finqware_account_id']).doUpdateSet((eb) => ({
+        servicer_name: eb.ref('excluded.servicer_name'),
+        iban: eb.ref('excluded.iban'),
+        bic: eb.ref('excluded.bic'),
+        currency: eb.ref('excluded.currency'),
+        name: eb.ref('excluded.name'),
+        nickname: eb.ref('excluded.nickname'),
+        account_type: eb.ref('excluded.account_type'),
+        account_sub_type: eb.ref('excluded.account_sub_type'),
+        finqware_timestamp: eb.ref('excluded.finqware_timestamp'),
+        raw: eb.ref('excluded.raw'),
+        updated_at: sql<Date>`now()`,
+      })),
+    )
+    .returning(['id', 'finqware_account_id'])
+    .execute();
   for (const row of rows) ids.set(row.finqware_account_id, row.id);
   return ids;
 }
@@ -84,32 +101,45 @@ export async function upsertBalances(
   }
   const unique = [...new Map(known.map((b) => [`${b.accountId}\u0000${b.id}`, b])).values()];
   const col = <T>(f: (b: FqBalance) => T) => unique.map(f);
-  await runSql(
-    em,
-    `INSERT INTO balances AS b (account_id, finqware_balance_id, type, amount, credit_debit_indicator, currency,
-                                reference_date, finqware_timestamp, raw)
-     SELECT r.account_id, r.finqware_balance_id, r.type,
-            CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
-            r.credit_debit_indicator, r.currency, r.reference_date, r.finqware_timestamp, r.raw
-       FROM unnest(?::uuid[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::text[], ?::timestamptz[],
-                   ?::timestamptz[], ?::jsonb[])
-         AS r(account_id, finqware_balance_id, type, amount, credit_debit_indicator, currency, reference_date,
-              finqware_timestamp, raw)
-     ON CONFLICT (account_id, finqware_balance_id) DO UPDATE SET
-       type = excluded.type, amount = excluded.amount, credit_debit_indicator = excluded.credit_debit_indicator,
-       currency = excluded.currency, reference_date = excluded.reference_date,
-       finqware_timestamp = excluded.finqware_timestamp, raw = excluded.raw, updated_at = now()`,
-    [
-      col((b) => accountIds.get(b.accountId)),
-      col((b) => b.id),
-      col((b) => b.type),
-      col((b) => b.amount),
-      col((b) => b.creditDebitIndicator),
-      col((b) => b.currency),
-      col((b) => b.nativeTimestamp || b.nativeDate || null),
-      col((b) => b.timestamp || null),
-      col((b) => JSON.stringify(b.raw ?? null)),
-    ],
-  );
+  await db(em)
+    .insertInto('balances')
+    .columns([
+      'account_id',
+      'finqware_balance_id',
+      'type',
+      'amount',
+      'credit_debit_indicator',
+      'currency',
+      'reference_date',
+      'finqware_timestamp',
+      'raw',
+    ])
+    .expression(
+      // Signed from the indicator: a debit is negative whatever sign the bank gave the amount.
+      sql`SELECT r.account_id, r.finqware_balance_id, r.type,
+                 CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
+                 r.credit_debit_indicator, r.currency, r.reference_date, r.finqware_timestamp, r.raw
+            FROM unnest(${col((b) => accountIds.get(b.accountId))}::uuid[], ${col((b) => b.id)}::text[],
+                        ${col((b) => b.type)}::text[], ${col((b) => b.amount)}::numeric[],
+                        ${col((b) => b.creditDebitIndicator)}::text[], ${col((b) => b.currency)}::text[],
+                        ${col((b) => b.nativeTimestamp || b.nativeDate || null)}::timestamptz[],
+                        ${col((b) => b.timestamp || null)}::timestamptz[],
+                        ${col((b) => JSON.stringify(b.raw ?? null))}::jsonb[])
+              AS r(account_id, finqware_balance_id, type, amount, credit_debit_indicator, currency,
+                   reference_date, finqware_timestamp, raw)`,
+    )
+    .onConflict((oc) =>
+      oc.columns(['account_id', 'finqware_balance_id']).doUpdateSet((eb) => ({
+        type: eb.ref('excluded.type'),
+        amount: eb.ref('excluded.amount'),
+        credit_debit_indicator: eb.ref('excluded.credit_debit_indicator'),
+        currency: eb.ref('excluded.currency'),
+        reference_date: eb.ref('excluded.reference_date'),
+        finqware_timestamp: eb.ref('excluded.finqware_timestamp'),
+        raw: eb.ref('excluded.raw'),
+        updated_at: sql<Date>`now()`,
+      })),
+    )
+    .execute();
   return { written: unique.length, skipped };
 }

@@ -1,35 +1,35 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { db, type SyncReason } from '@tenant/domain';
+import { sql } from 'kysely';
 import type { ErrorClass } from '../errors';
-import { runSql } from './sql';
 
-export type ConsentRow = {
-  id: string;
-  userId: string;
-  tenantUserId: string;
-  status: string;
-  syncCursor: unknown;
-};
-
-export async function loadConsent(em: EntityManager, consentId: string): Promise<ConsentRow | null> {
-  const rows = await runSql<ConsentRow>(
-    em,
-    `SELECT us.id, us.user_id AS "userId", u.tenant_user_id AS "tenantUserId", us.status,
-            us.sync_cursor AS "syncCursor"
-       FROM user_skills us JOIN users u ON u.id = us.user_id
-      WHERE us.id = ?`,
-    [consentId],
-  );
-  return rows[0] ?? null;
+/** The consent a sync is about, with the opaque user id Finqware knows it by; null if it is gone. */
+export async function loadConsent(em: EntityManager, consentId: string) {
+  const row = await db(em)
+    .selectFrom('user_skills as us')
+    .innerJoin('users as u', 'u.id', 'us.user_id')
+    .select([
+      'us.id',
+      'us.user_id as userId',
+      'u.tenant_user_id as tenantUserId',
+      'us.status',
+      'us.sync_cursor as syncCursor',
+    ])
+    .where('us.id', '=', consentId)
+    .executeTakeFirst();
+  return row ?? null;
 }
+
+export type SyncedConsent = NonNullable<Awaited<ReturnType<typeof loadConsent>>>;
 
 /** Consent gone at Finqware: stop syncing it until the user consents again. */
 export async function markReauthRequired(em: EntityManager, consentId: string): Promise<void> {
-  await runSql(
-    em,
-    `UPDATE user_skills SET status = 'REAUTH_REQUIRED', last_sync_outcome = 'REAUTH_REQUIRED', updated_at = now()
-      WHERE id = ? AND status = 'ACTIVE'`,
-    [consentId],
-  );
+  await db(em)
+    .updateTable('user_skills')
+    .set({ status: 'REAUTH_REQUIRED', last_sync_outcome: 'REAUTH_REQUIRED', updated_at: sql<Date>`now()` })
+    .where('id', '=', consentId)
+    .where('status', '=', 'ACTIVE')
+    .execute();
 }
 
 export type RunOutcome = 'SUCCEEDED' | 'FAILED' | 'RETRYING' | 'REAUTH_REQUIRED';
@@ -38,23 +38,41 @@ export type RunCounts = { accountsSynced: number; inserted: number; updated: num
 
 export async function startRun(
   em: EntityManager,
-  run: { consentId: string; jobId: string | null; reason: string },
+  run: { consentId: string; jobId: string | null; reason: SyncReason },
 ): Promise<string> {
   // Only one sync of a consent runs at a time (the queue's singleton key), so a run still RUNNING
   // when a new one starts belongs to a worker that died (SIGKILL, OOM, lost host). It is closed
   // here, or the ledger would show it running forever; this run resumes its work from the cursor.
-  const rows = await runSql<{ id: string }>(
-    em,
-    `WITH abandoned AS (
-       UPDATE sync_runs SET outcome = 'FAILED', error_class = 'internal', finished_at = now(), updated_at = now(),
-              error_message = 'abandoned: its worker stopped before finishing; the next run resumed from the cursor'
-        WHERE user_skill_id = ? AND outcome = 'RUNNING'
-     )
-     INSERT INTO sync_runs (user_skill_id, job_id, reason, started_at, outcome, accounts_synced, inserted, updated, removed)
-     VALUES (?, ?, ?, now(), 'RUNNING', 0, 0, 0, 0) RETURNING id`,
-    [run.consentId, run.consentId, run.jobId, run.reason],
-  );
-  return (rows[0] as { id: string }).id;
+  const row = await db(em)
+    .with('abandoned', (qc) =>
+      qc
+        .updateTable('sync_runs')
+        .set({
+          outcome: 'FAILED',
+          error_class: 'internal',
+          finished_at: sql<Date>`now()`,
+          updated_at: sql<Date>`now()`,
+          error_message:
+            'abandoned: its worker stopped before finishing; the next run resumed from the cursor',
+        })
+        .where('user_skill_id', '=', run.consentId)
+        .where('outcome', '=', 'RUNNING'),
+    )
+    .insertInto('sync_runs')
+    .values({
+      user_skill_id: run.consentId,
+      job_id: run.jobId,
+      reason: run.reason,
+      started_at: sql<Date>`now()`,
+      outcome: 'RUNNING',
+      accounts_synced: 0,
+      inserted: 0,
+      updated: 0,
+      removed: 0,
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
+  return row.id;
 }
 
 export async function finishRun(
@@ -64,27 +82,28 @@ export async function finishRun(
   result: { outcome: RunOutcome; counts: RunCounts; errorClass?: ErrorClass; errorMessage?: string },
 ): Promise<void> {
   const { outcome, counts } = result;
-  await runSql(
-    em,
-    `UPDATE sync_runs SET finished_at = now(), outcome = ?, error_class = ?, error_message = ?,
-            accounts_synced = ?, inserted = ?, updated = ?, removed = ?, updated_at = now()
-      WHERE id = ?`,
-    [
+  await db(em)
+    .updateTable('sync_runs')
+    .set({
+      finished_at: sql<Date>`now()`,
       outcome,
-      result.errorClass ?? null,
-      result.errorMessage?.slice(0, 1000) ?? null,
-      counts.accountsSynced,
-      counts.inserted,
-      counts.updated,
-      counts.removed,
-      runId,
-    ],
-  );
-  await runSql(
-    em,
-    `UPDATE user_skills SET last_sync_outcome = ?,
-            last_synced_at = CASE WHEN ?::boolean THEN now() ELSE last_synced_at END, updated_at = now()
-      WHERE id = ?`,
-    [outcome, outcome === 'SUCCEEDED', consentId],
-  );
+      error_class: result.errorClass ?? null,
+      error_message: result.errorMessage?.slice(0, 1000) ?? null,
+      accounts_synced: counts.accountsSynced,
+      inserted: counts.inserted,
+      updated: counts.updated,
+      removed: counts.removed,
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', runId)
+    .execute();
+  await db(em)
+    .updateTable('user_skills')
+    .set({
+      last_sync_outcome: outcome,
+      ...(outcome === 'SUCCEEDED' ? { last_synced_at: sql<Date>`now()` } : {}),
+      updated_at: sql<Date>`now()`,
+    })
+    .where('id', '=', consentId)
+    .execute();
 }
