@@ -12,6 +12,7 @@ export {
   ormPool,
   pendingMigrations,
 } from './db/orm';
+export { type Placeholders, preparedQuery } from './db/prepared';
 export { executeRaw, type RawResult } from './db/raw-sql';
 export * from './entities';
 export * from './jobs';

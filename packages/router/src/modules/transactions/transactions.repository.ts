@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { db } from '@tenant/domain';
+import { type Placeholders, preparedQuery } from '@tenant/domain';
 import { sql } from 'kysely';
 
 export type TransactionFilter = {
@@ -20,16 +20,23 @@ export function likePattern(search: string): string {
   return `%${search.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
 }
 
-/**
- * Up to `limit` of the user's transactions, newest booking date first, id breaking ties.
- * `(booking_date, id) < (after)` walks the (user_id|account_id, booking_date desc, id desc)
- * index, so a page costs the same at any depth and rows arriving meanwhile never shift the walk.
- * Rows come in an item's shape, except the booking date: PostgreSQL's exact instant in
- * microseconds since the epoch (int8 text), which the cursor needs and a Date cannot hold.
- * Callers check that `accountId`, if given, is the user's.
- */
-export async function transactionsPage(em: EntityManager, userId: string, filter: TransactionFilter) {
-  let query = db(em)
+type PageValues = {
+  userId: string;
+  accountId?: string;
+  from?: Date;
+  to?: Date;
+  status?: 'booked' | 'pending';
+  searchPattern?: string;
+  minAmount?: string;
+  maxAmount?: string;
+  afterBookingDate?: string;
+  afterId?: string;
+  limit: number;
+};
+
+/** One statement per combination of filters, compiled once (the list is the hottest request). */
+const page = preparedQuery((kysely, p: Placeholders<PageValues>) => {
+  let query = kysely
     .selectFrom('transactions as t')
     .select([
       't.id',
@@ -44,28 +51,52 @@ export async function transactionsPage(em: EntityManager, userId: string, filter
       't.counterparty',
       't.category',
     ])
-    .where('t.user_id', '=', userId);
-  if (filter.accountId) query = query.where('t.account_id', '=', filter.accountId);
-  if (filter.from) query = query.where('t.booking_date', '>=', filter.from);
-  if (filter.to) query = query.where('t.booking_date', '<', filter.to);
-  if (filter.status) query = query.where('t.status', '=', filter.status);
-  if (filter.search) {
-    const pattern = likePattern(filter.search);
+    .where('t.user_id', '=', p.userId);
+  if (p.accountId) query = query.where('t.account_id', '=', p.accountId);
+  if (p.from) query = query.where('t.booking_date', '>=', p.from);
+  if (p.to) query = query.where('t.booking_date', '<', p.to);
+  if (p.status) query = query.where('t.status', '=', p.status);
+  const pattern = p.searchPattern;
+  if (pattern) {
     query = query.where((eb) =>
       eb.or([eb('t.description', 'ilike', pattern), eb('t.counterparty', 'ilike', pattern)]),
     );
   }
-  if (filter.minAmount) query = query.where('t.amount', '>=', filter.minAmount);
-  if (filter.maxAmount) query = query.where('t.amount', '<=', filter.maxAmount);
-  const after = filter.after;
-  if (after) {
+  if (p.minAmount) query = query.where('t.amount', '>=', p.minAmount);
+  if (p.maxAmount) query = query.where('t.amount', '<=', p.maxAmount);
+  const { afterBookingDate, afterId } = p;
+  if (afterBookingDate && afterId) {
     query = query.where((eb) =>
       eb(
         eb.refTuple('t.booking_date', 't.id'),
         '<',
-        eb.tuple(sql<Date>`${after.bookingDate}::timestamptz`, sql<string>`${after.id}::uuid`),
+        eb.tuple(sql<Date>`${afterBookingDate}::timestamptz`, sql<string>`${afterId}::uuid`),
       ),
     );
   }
-  return query.orderBy('t.booking_date', 'desc').orderBy('t.id', 'desc').limit(filter.limit).execute();
+  return query.orderBy('t.booking_date', 'desc').orderBy('t.id', 'desc').limit(p.limit);
+});
+
+/**
+ * Up to `limit` of the user's transactions, newest booking date first, id breaking ties.
+ * `(booking_date, id) < (after)` walks the (user_id|account_id, booking_date desc, id desc)
+ * index, so a page costs the same at any depth and rows arriving meanwhile never shift the walk.
+ * Rows come in an item's shape, except the booking date: PostgreSQL's exact instant in
+ * microseconds since the epoch (int8 text), which the cursor needs and a Date cannot hold.
+ * Callers check that `accountId`, if given, is the user's.
+ */
+export async function transactionsPage(em: EntityManager, userId: string, filter: TransactionFilter) {
+  return page(em, {
+    userId,
+    accountId: filter.accountId || undefined,
+    from: filter.from,
+    to: filter.to,
+    status: filter.status,
+    searchPattern: filter.search ? likePattern(filter.search) : undefined,
+    minAmount: filter.minAmount || undefined,
+    maxAmount: filter.maxAmount || undefined,
+    afterBookingDate: filter.after?.bookingDate,
+    afterId: filter.after?.id,
+    limit: filter.limit,
+  });
 }
