@@ -68,6 +68,7 @@ async function main() {
     vault: domainVault(vaultFromConfig(config)),
     routerConfig: routerConfigFrom(config),
     corsOrigins: config.api.corsOrigins,
+    trustedProxies: config.api.trustedProxies,
     logger,
     metrics,
     syncEvents,

@@ -3,6 +3,7 @@ import { createServer, type IncomingMessage, type Server, type ServerResponse } 
 import type { AddressInfo } from 'node:net';
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
 import { MAX_BATCH_SIZE } from '@tenant/client';
+import type { TrustedProxy } from '@tenant/domain';
 import {
   appRouter,
   completeFromCallback,
@@ -16,6 +17,7 @@ import {
 } from '@tenant/router';
 import { type Logger, listenOn, withLogContext } from '@tenant/runtime';
 import type { AnyTRPCProcedure } from '@trpc/server';
+import { clientAddressOf } from './client-address';
 import type { Metrics } from './metrics';
 import { createTrpcHandler } from './trpc-handler';
 import { appendVary } from './vary';
@@ -31,6 +33,8 @@ export type ApiDeps = {
   routerConfig: RouterConfig;
   /** Allowed browser origins ('*' allows any). */
   corsOrigins: string[];
+  /** Proxies whose X-Forwarded-For tells the client's address (API_TRUSTED_PROXIES); none by default. */
+  trustedProxies?: TrustedProxy[];
   logger: Logger;
   metrics: Metrics;
   /** Live sync events for `sync.events` subscriptions (fed by listenForSyncEvents); ended by close(). */
@@ -47,11 +51,6 @@ const REQUEST_ID = /^[A-Za-z0-9._:-]{1,128}$/;
 function requestIdOf(req: IncomingMessage): string {
   const given = req.headers['x-request-id'];
   return typeof given === 'string' && REQUEST_ID.test(given) ? given : randomUUID();
-}
-
-/** The client address; proxies are not trusted (put the api behind one that sets the socket peer, or extend here). */
-function clientAddress(req: IncomingMessage): string {
-  return req.socket.remoteAddress ?? 'unknown';
 }
 
 function json(res: ServerResponse, status: number, body: unknown) {
@@ -84,6 +83,7 @@ export function createApiServer(deps: ApiDeps) {
   const { logger, metrics } = deps;
   const allowAny = deps.corsOrigins.includes('*');
   const allowed = new Set(deps.corsOrigins);
+  const clientAddress = clientAddressOf(deps.trustedProxies ?? []);
   const sessions = createSessionCache({
     ttlMs: deps.routerConfig.sessionCacheSeconds * 1000,
     onLookup: (hit) => metrics.observeSessionLookup(hit),

@@ -494,7 +494,6 @@ describe('read-path indexes', () => {
     expect(defs.get('sync_runs_user_skill_id_started_at_index')).toMatch(
       /\(user_skill_id, started_at DESC\)/,
     );
-    expect(defs.get('login_failures_email_created_at_index')).toMatch(/\(email, created_at\)/);
-    expect(defs.get('login_failures_address_created_at_index')).toMatch(/\(address, created_at\)/);
+    expect(defs.get('rate_limit_hits_key_expires_at_index')).toMatch(/\(key, expires_at\)/);
   });
 });

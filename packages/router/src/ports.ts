@@ -114,7 +114,15 @@ export type RouterConfig = {
    * working on this one for up to this long.
    */
   sessionCacheSeconds: number;
-  loginThrottle: { windowSeconds: number; maxPerEmail: number; maxPerAddress: number };
+  /** The sign-in edge's rate limits (services/sign-in-limits.ts), counted in PostgreSQL. */
+  authLimits: {
+    /** Passwords verified as wrong per e-mail (AUTH_LOGIN_MAX_FAILURES per AUTH_LOGIN_WINDOW_MINUTES). */
+    loginFailuresPerEmail: { max: number; windowSeconds: number };
+    /** Sign-in attempts per client address, right or wrong (AUTH_LOGIN_MAX_PER_ADDRESS). */
+    loginsPerAddress: { max: number; windowSeconds: number };
+    /** Registration attempts per client address (AUTH_REGISTER_MAX_PER_ADDRESS per AUTH_REGISTER_WINDOW_MINUTES). */
+    registrationsPerAddress: { max: number; windowSeconds: number };
+  };
   syncRefreshCooldownSeconds: number;
   /** When true, revoking a consent deletes its cached accounts, balances and transactions. */
   consentRevokePurge: boolean;
@@ -132,7 +140,11 @@ export const defaultRouterConfig: RouterConfig = {
   connectReturnUrl: 'http://127.0.0.1:5173/connect/return',
   authTokenTtlSeconds: 30 * 24 * 3600,
   sessionCacheSeconds: 5,
-  loginThrottle: { windowSeconds: 15 * 60, maxPerEmail: 5, maxPerAddress: 20 },
+  authLimits: {
+    loginFailuresPerEmail: { max: 5, windowSeconds: 15 * 60 },
+    loginsPerAddress: { max: 50, windowSeconds: 15 * 60 },
+    registrationsPerAddress: { max: 10, windowSeconds: 60 * 60 },
+  },
   syncRefreshCooldownSeconds: 60,
   consentRevokePurge: false,
   connectSessionTtlSeconds: 30 * 60,

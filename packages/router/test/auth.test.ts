@@ -12,7 +12,11 @@ beforeAll(async () => {
   h = await createHarness({
     clock: () => now,
     config: {
-      loginThrottle: { windowSeconds: 900, maxPerEmail: 3, maxPerAddress: 6 },
+      authLimits: {
+        loginFailuresPerEmail: { max: 3, windowSeconds: 900 },
+        loginsPerAddress: { max: 6, windowSeconds: 900 },
+        registrationsPerAddress: { max: 4, windowSeconds: 3600 },
+      },
       authTokenTtlSeconds: 3600,
     },
   });
@@ -157,5 +161,33 @@ describe('auth', () => {
       h.caller(undefined, '192.0.2.78').auth.login({ email: 'spray99@example.com', password: 'guess' }),
     );
     expect(other.code).toBe('UNAUTHORIZED');
+  });
+
+  it('counts an IPv6 client by its /64, and an IPv4-mapped address as its IPv4', async () => {
+    // Four registrations from four addresses of one /64 fill its limit of 4.
+    for (let i = 0; i < 4; i++) {
+      await h
+        .caller(undefined, `2001:db8:1:2::${i + 1}`)
+        .auth.register({ email: `v6-${i}@example.com`, password: PASSWORD });
+    }
+    const refused = await rejection(
+      h
+        .caller(undefined, '2001:db8:1:2:ffff::9')
+        .auth.register({ email: 'v6-9@example.com', password: PASSWORD }),
+    );
+    expect(refused.code).toBe('TOO_MANY_REQUESTS');
+    await h
+      .caller(undefined, '2001:db8:1:3::1')
+      .auth.register({ email: 'v6-10@example.com', password: PASSWORD });
+
+    for (let i = 0; i < 4; i++) {
+      await h
+        .caller(undefined, '::ffff:192.0.2.200')
+        .auth.register({ email: `mapped-${i}@example.com`, password: PASSWORD });
+    }
+    const mapped = await rejection(
+      h.caller(undefined, '192.0.2.200').auth.register({ email: 'mapped-9@example.com', password: PASSWORD }),
+    );
+    expect(mapped.code).toBe('TOO_MANY_REQUESTS');
   });
 });

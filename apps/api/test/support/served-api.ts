@@ -1,6 +1,7 @@
 import { request } from 'node:http';
 import { Writable } from 'node:stream';
 import { createTenantClient } from '@tenant/client';
+import type { TrustedProxy } from '@tenant/domain';
 import { domainVault, type RouterConfig } from '@tenant/router';
 import { createHarness, type Harness, type HarnessOptions } from '@tenant/router/testing';
 import { createLogger } from '@tenant/runtime';
@@ -31,9 +32,13 @@ export type ServedApi = {
 };
 
 export async function serveApi(
-  options: { config?: Partial<RouterConfig>; corsOrigins?: string[] } & Omit<HarnessOptions, 'config'> = {},
+  options: {
+    config?: Partial<RouterConfig>;
+    corsOrigins?: string[];
+    trustedProxies?: TrustedProxy[];
+  } & Omit<HarnessOptions, 'config'> = {},
 ): Promise<ServedApi> {
-  const { corsOrigins = [], ...harness } = options;
+  const { corsOrigins = [], trustedProxies, ...harness } = options;
   const h = await createHarness({ sandbox: true, ...harness });
   const logs: ApiLogLine[] = [];
   const destination = new Writable({
@@ -49,6 +54,7 @@ export async function serveApi(
     vault: domainVault(h.vault),
     routerConfig: h.config,
     corsOrigins,
+    trustedProxies,
     logger: createLogger({ service: 'api', level: 'debug', destination }),
     metrics: createMetrics({ orm: h.db.orm, defaultMetrics: false }),
   });

@@ -16,6 +16,7 @@ export {
   type LogLevel,
   NODE_ENVS,
   type NodeEnv,
+  type TrustedProxy,
   type VariableDoc,
   type VariableName,
   type VaultKey,

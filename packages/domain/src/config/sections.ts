@@ -255,11 +255,19 @@ export const SECTIONS = {
       'AUTH_SESSION_CACHE_SECONDS',
       'AUTH_LOGIN_MAX_FAILURES',
       'AUTH_LOGIN_WINDOW_MINUTES',
+      'AUTH_LOGIN_MAX_PER_ADDRESS',
+      'AUTH_REGISTER_MAX_PER_ADDRESS',
+      'AUTH_REGISTER_WINDOW_MINUTES',
+      'API_TRUSTED_PROXIES',
       'SYNC_REFRESH_COOLDOWN_SECONDS',
       'CONSENT_REVOKE_PURGE',
     ],
     (e) => ({
-      api: { corsOrigins: e.CORS_ORIGINS },
+      api: {
+        corsOrigins: e.CORS_ORIGINS,
+        /** Peers whose X-Forwarded-For is believed when telling the client's address (empty: none). */
+        trustedProxies: e.API_TRUSTED_PROXIES,
+      },
       admin: { host: e.ADMIN_HOST, port: e.ADMIN_PORT },
       auth: {
         tokenTtlHours: e.AUTH_TOKEN_TTL_HOURS,
@@ -267,6 +275,9 @@ export const SECTIONS = {
         sessionCacheSeconds: e.AUTH_SESSION_CACHE_SECONDS,
         loginMaxFailures: e.AUTH_LOGIN_MAX_FAILURES,
         loginWindowMinutes: e.AUTH_LOGIN_WINDOW_MINUTES,
+        loginMaxPerAddress: e.AUTH_LOGIN_MAX_PER_ADDRESS,
+        registerMaxPerAddress: e.AUTH_REGISTER_MAX_PER_ADDRESS,
+        registerWindowMinutes: e.AUTH_REGISTER_WINDOW_MINUTES,
       },
       consent: {
         refreshCooldownSeconds: e.SYNC_REFRESH_COOLDOWN_SECONDS,

@@ -1,5 +1,6 @@
 import { createHash } from 'node:crypto';
 import { existsSync } from 'node:fs';
+import { isIP } from 'node:net';
 import { z } from 'zod';
 
 /**
@@ -158,6 +159,37 @@ const origins = () =>
     return list;
   });
 
+/** One address or block whose X-Forwarded-For the api believes. */
+export interface TrustedProxy {
+  address: string;
+  /** Prefix length: 32 (IPv4) or 128 (IPv6) for a single address. */
+  prefix: number;
+  family: 'ipv4' | 'ipv6';
+}
+
+const proxies = () =>
+  z.string().transform((value, ctx): TrustedProxy[] => {
+    const list: TrustedProxy[] = [];
+    for (const entry of value
+      .split(',')
+      .map((s) => s.trim())
+      .filter(Boolean)) {
+      const [address = '', prefixText, ...rest] = entry.split('/');
+      const version = isIP(address);
+      const bits = version === 6 ? 128 : 32;
+      const prefix = prefixText === undefined ? bits : /^\d{1,3}$/.test(prefixText) ? Number(prefixText) : -1;
+      if (version === 0 || rest.length > 0 || prefix < 0 || prefix > bits) {
+        ctx.addIssue({
+          code: 'custom',
+          message: 'comma-separated IP addresses or CIDR blocks, e.g. 10.0.0.0/8,fd00::/8',
+        });
+        return z.NEVER;
+      }
+      list.push({ address, prefix, family: version === 6 ? 'ipv6' : 'ipv4' });
+    }
+    return list;
+  });
+
 const doc = <T extends z.ZodType>(schema: T, meta: VariableDoc): T => {
   variableDocs.add(schema, meta);
   return schema;
@@ -284,6 +316,11 @@ export const VARIABLES = {
     default: '`http://127.0.0.1:5173,http://localhost:5173`',
     meaning: 'Comma-separated origins allowed to call the api from a browser (`*` for any).',
   }),
+  API_TRUSTED_PROXIES: doc(proxies().default([]), {
+    default: '_(none)_',
+    meaning:
+      "Load balancers or proxies in front of the api (comma-separated addresses or CIDR blocks). A request whose peer is one of them is counted for the address it names in `X-Forwarded-For` (the nearest one that is not trusted); unset, the socket's peer is the client and `X-Forwarded-For` is ignored, as anyone can send it.",
+  }),
   AUTH_TOKEN_TTL_HOURS: doc(integer(1, 24 * 365).default(720), {
     default: '`720`',
     meaning: 'Lifetime of an api bearer token.',
@@ -293,13 +330,27 @@ export const VARIABLES = {
     meaning:
       'Seconds an api process trusts a bearer token it verified (0–300; 0 looks it up on every request). A token revoked via another instance works there for up to this long.',
   }),
-  AUTH_LOGIN_MAX_FAILURES: doc(integer(1, 1_000).default(5), {
+  AUTH_LOGIN_MAX_FAILURES: doc(integer(1, 1_000_000).default(5), {
     default: '`5`',
-    meaning: 'Failed logins allowed per e-mail and per address within the window…',
+    meaning:
+      'Passwords verified as wrong per e-mail within the login window; further sign-ins for it, even with the right password, are refused (429) before any hashing.',
+  }),
+  AUTH_LOGIN_MAX_PER_ADDRESS: doc(integer(1, 1_000_000).default(50), {
+    default: '`50`',
+    meaning: 'Sign-in attempts, right or wrong, per client address (IPv6: per /64) within the login window.',
   }),
   AUTH_LOGIN_WINDOW_MINUTES: doc(integer(1, 24 * 60).default(15), {
     default: '`15`',
-    meaning: '…before further attempts are refused.',
+    meaning: 'The login window of the two limits above (1–1440 minutes).',
+  }),
+  AUTH_REGISTER_MAX_PER_ADDRESS: doc(integer(1, 1_000_000).default(10), {
+    default: '`10`',
+    meaning:
+      'Registration attempts per client address (IPv6: per /64) within the registration window, whether the e-mail is free or taken.',
+  }),
+  AUTH_REGISTER_WINDOW_MINUTES: doc(integer(1, 24 * 60).default(60), {
+    default: '`60`',
+    meaning: 'The registration window (1–1440 minutes).',
   }),
   SANDBOX_PORT: doc(port().default(3010), {
     default: '`3010`',

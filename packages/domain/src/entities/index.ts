@@ -1,9 +1,9 @@
 import { Account } from './account';
 import { AuthToken } from './auth-token';
 import { Balance } from './balance';
-import { LoginFailure } from './login-failure';
 import { Payment } from './payment';
 import { PaymentEvent } from './payment-event';
+import { RateLimitHit } from './rate-limit-hit';
 import { Servicer } from './servicer';
 import { Session } from './session';
 import { Skill } from './skill';
@@ -17,9 +17,9 @@ export * from './account';
 export * from './auth-token';
 export * from './balance';
 export * from './enums';
-export * from './login-failure';
 export * from './payment';
 export * from './payment-event';
+export * from './rate-limit-hit';
 export * from './servicer';
 export * from './session';
 export * from './skill';
@@ -33,7 +33,7 @@ export * from './user-skill';
 export type AnyEntity =
   | typeof User
   | typeof AuthToken
-  | typeof LoginFailure
+  | typeof RateLimitHit
   | typeof Servicer
   | typeof Skill
   | typeof UserSkill
@@ -50,7 +50,7 @@ export type AnyEntity =
 export const entities: AnyEntity[] = [
   User,
   AuthToken,
-  LoginFailure,
+  RateLimitHit,
   Servicer,
   Skill,
   UserSkill,

@@ -3,6 +3,7 @@ import { Migration20261125152051 } from './Migration20261125152051';
 import { Migration20261125181145 } from './Migration20261125181145';
 import { Migration20261130194412 } from './Migration20261130194412';
 import { Migration20261130230000 } from './Migration20261130230000';
+import { Migration20261130231000 } from './Migration20261130231000';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -17,4 +18,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130194412', class: Migration20261130194412 },
   // user_skills.manual_sync_at: the refresh cooldown is our own state, not a read of pg-boss's tables.
   { name: 'Migration20261130230000', class: Migration20261130230000 },
+  // rate_limit_hits (#12): sign-in and registration limits reserved atomically before hashing; drops login_failures.
+  { name: 'Migration20261130231000', class: Migration20261130231000 },
 ];

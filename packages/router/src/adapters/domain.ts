@@ -53,11 +53,19 @@ export function routerConfigFrom(
     connectReturnUrl: config.publicAppUrl,
     authTokenTtlSeconds: config.auth.tokenTtlHours * 3600,
     sessionCacheSeconds: config.auth.sessionCacheSeconds,
-    loginThrottle: {
-      windowSeconds: config.auth.loginWindowMinutes * 60,
-      maxPerEmail: config.auth.loginMaxFailures,
-      // One address may legitimately front several users (an office NAT): a looser limit.
-      maxPerAddress: config.auth.loginMaxFailures * 4,
+    authLimits: {
+      loginFailuresPerEmail: {
+        max: config.auth.loginMaxFailures,
+        windowSeconds: config.auth.loginWindowMinutes * 60,
+      },
+      loginsPerAddress: {
+        max: config.auth.loginMaxPerAddress,
+        windowSeconds: config.auth.loginWindowMinutes * 60,
+      },
+      registrationsPerAddress: {
+        max: config.auth.registerMaxPerAddress,
+        windowSeconds: config.auth.registerWindowMinutes * 60,
+      },
     },
     syncRefreshCooldownSeconds: config.consent.refreshCooldownSeconds,
     consentRevokePurge: config.consent.revokePurge,

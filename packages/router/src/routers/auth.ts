@@ -14,7 +14,7 @@ import type { Context } from '../context';
 import { sql } from '../db';
 import { conflict, tooManyRequests, unauthorized } from '../errors';
 import { credentials, loginInput } from '../schemas';
-import { assertLoginAllowed, clearLoginFailures, recordLoginFailure } from '../services/login-throttle';
+import { takeLoginSlot, takeRegistrationSlot } from '../services/sign-in-limits';
 import { authedProcedure, publicProcedure } from '../trpc';
 
 type UserRow = { id: string; email: string; password_hash: string; created_at: Date };
@@ -49,6 +49,9 @@ async function hashed<T>(work: () => Promise<T>): Promise<T> {
 
 export const authRouter = {
   register: publicProcedure.input(credentials).mutation(async ({ ctx, input }) => {
+    // Counted before the hash, free e-mail or taken: the CONFLICT below tells who has an account,
+    // at most as often as this limit lets one address ask, and no sooner than a hash takes.
+    await takeRegistrationSlot(ctx.em, ctx.config.authLimits, ctx.requestMeta.ip, ctx.clock());
     const passwordHash = await hashed(() => hashPassword(input.password));
     const now = ctx.clock();
     const row = await sql(ctx.em).one<UserRow>(
@@ -64,20 +67,32 @@ export const authRouter = {
   }),
 
   login: publicProcedure.input(loginInput).mutation(async ({ ctx, input }) => {
-    const key = { email: input.email, address: ctx.requestMeta.ip };
-    await assertLoginAllowed(ctx.em, ctx.config.loginThrottle, key, ctx.clock());
-    const row = await sql(ctx.em).one<UserRow>(
-      'select id, email, password_hash, created_at from users where email = ?',
-      [input.email],
+    // Refused here (429) unless both the address and the e-mail have a slot: before any hashing.
+    const slot = await takeLoginSlot(
+      ctx.em,
+      ctx.config.authLimits,
+      { email: input.email, address: ctx.requestMeta.ip },
+      ctx.clock(),
     );
-    const valid = await hashed(async () =>
-      verifyPassword(input.password, row?.password_hash ?? (await decoyPasswordHash())),
-    );
+    let row: UserRow | undefined;
+    let valid: boolean;
+    try {
+      row = await sql(ctx.em).one<UserRow>(
+        'select id, email, password_hash, created_at from users where email = ?',
+        [input.email],
+      );
+      valid = await hashed(async () =>
+        verifyPassword(input.password, row?.password_hash ?? (await decoyPasswordHash())),
+      );
+    } catch (err) {
+      await slot.abandoned();
+      throw err;
+    }
     if (!row || !valid) {
-      await recordLoginFailure(ctx.em, key, ctx.clock());
+      await slot.failed();
       throw unauthorized('Email or password is incorrect');
     }
-    await clearLoginFailures(ctx.em, input.email);
+    await slot.succeeded();
     const { token, expiresAt } = await issueToken(ctx.em, ctx, row.id);
     return { token, expiresAt, user: publicUser(row) };
   }),

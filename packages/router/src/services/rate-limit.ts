@@ -1,0 +1,74 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { db, type RateLimitHitKind } from '@tenant/domain';
+import { sql } from 'kysely';
+
+/** At most `max` hits per key in any window of `windowSeconds` (a sliding window). */
+export type Limit = { max: number; windowSeconds: number };
+
+export type Reservation = { taken: true; hitId: string } | { taken: false; retryAfterSeconds: number };
+
+/**
+ * Takes one of the `limit.max` slots of `key` in the window ending at `now`, or says how long until
+ * one frees up. The api runs as N instances, so the count lives in PostgreSQL (rate_limit_hits);
+ * counting and inserting happen under a transaction-scoped advisory lock on the key, so of any
+ * number of parallel callers on any instance exactly the free slots are taken: the others wait for
+ * the lock, then count the slots taken before them. The transaction is three short statements and
+ * commits before the caller does its work (a password hash, say): no lock is held across it.
+ * Refusals insert nothing, so a flood cannot grow the table beyond `max` rows per key.
+ */
+export async function reserve(
+  em: EntityManager,
+  key: string,
+  kind: RateLimitHitKind,
+  limit: Limit,
+  now: Date,
+): Promise<Reservation> {
+  return em.transactional(async (tx) => {
+    await sql`select pg_advisory_xact_lock(hashtextextended(${key}, 0))`.execute(db(tx));
+    // The key's own expired hits go here; those of keys never seen again, with the retention purge.
+    await db(tx)
+      .deleteFrom('rate_limit_hits')
+      .where('key', '=', key)
+      .where('expires_at', '<=', now)
+      .execute();
+    // With `max` live hits, a slot frees up when the max-th newest leaves the window.
+    const full = await db(tx)
+      .selectFrom('rate_limit_hits')
+      .select('expires_at')
+      .where('key', '=', key)
+      .orderBy('expires_at', 'desc')
+      .offset(limit.max - 1)
+      .limit(1)
+      .executeTakeFirst();
+    if (full) {
+      return { taken: false, retryAfterSeconds: (full.expires_at.getTime() - now.getTime()) / 1000 };
+    }
+    const hit = await db(tx)
+      .insertInto('rate_limit_hits')
+      .values({
+        key,
+        kind,
+        at: now,
+        expires_at: new Date(now.getTime() + limit.windowSeconds * 1000),
+      })
+      .returning('id')
+      .executeTakeFirstOrThrow();
+    return { taken: true, hitId: hit.id };
+  });
+}
+
+/** Gives a slot back (a sign-in whose password was right, or that never got to verify it). */
+export async function release(em: EntityManager, hitId: string): Promise<void> {
+  await db(em).deleteFrom('rate_limit_hits').where('id', '=', hitId).execute();
+}
+
+/** Keeps a pending slot for the rest of its window as what it turned out to be. */
+export async function settle(em: EntityManager, hitId: string, kind: RateLimitHitKind): Promise<void> {
+  await db(em).updateTable('rate_limit_hits').set({ kind }).where('id', '=', hitId).execute();
+}
+
+/** Deletes every hit that has left its window (the retention purge; keys never seen again). */
+export async function purgeExpiredHits(em: EntityManager, now: Date): Promise<number> {
+  const result = await db(em).deleteFrom('rate_limit_hits').where('expires_at', '<=', now).executeTakeFirst();
+  return Number(result.numDeletedRows);
+}
