@@ -5,7 +5,7 @@ import { sql } from 'kysely';
 /** Hourly, off the hour: Finqware's own expiry job runs every two hours (finqware-api.md §4.3). */
 export const RETENTION_PURGE_CRON = '23 * * * *';
 
-export type RetentionPurgeResult = { consents: number; accounts: number };
+export type RetentionPurgeResult = { consents: number; accounts: number; rateLimitHits: number };
 
 /**
  * Deletes the cached bank data of every consent whose `max_data_retention` has passed: the date
@@ -20,14 +20,24 @@ export type RetentionPurgeResult = { consents: number; accounts: number };
  * One transaction per consent, so a purge interrupted half-way (worker killed, job taken away)
  * leaves whole consents and the retry finds the rest. Revoked consents are purged at once when
  * CONSENT_REVOKE_PURGE is true (consents.revoke); otherwise, like any other, at their retention.
+ *
+ * The sign-in limits' hits that have left their window go too: the api deletes a key's old hits
+ * when it counts that key again, and those of keys never seen again (a sprayed e-mail) only here.
  */
 export async function purgeExpiredData(
   orm: MikroORM,
   options: { now?: () => Date; signal?: AbortSignal; batchSize?: number } = {},
 ): Promise<RetentionPurgeResult> {
-  const result: RetentionPurgeResult = { consents: 0, accounts: 0 };
+  const result: RetentionPurgeResult = { consents: 0, accounts: 0, rateLimitHits: 0 };
   const batchSize = options.batchSize ?? 100;
   const now = (options.now ?? (() => new Date()))();
+  result.rateLimitHits = (
+    await runSql(
+      orm.em.fork() as EntityManager,
+      'DELETE FROM rate_limit_hits WHERE expires_at <= ? RETURNING id',
+      [now],
+    )
+  ).length;
   let after = '00000000-0000-0000-0000-000000000000';
   while (!options.signal?.aborted) {
     const due = await db(orm.em.fork() as EntityManager)

@@ -88,7 +88,14 @@ beforeAll(async () => {
   const port = await freePort();
   api = `http://127.0.0.1:${port}`;
   const env = { DATABASE_URL: db.url, FINQWARE_BASE_URL: sandbox.apiUrl };
-  const apiProcess = start('apps/api/src/main.ts', { ...env, API_PORT: String(port), API_PUBLIC_URL: api });
+  const apiProcess = start('apps/api/src/main.ts', {
+    ...env,
+    API_PORT: String(port),
+    API_PUBLIC_URL: api,
+    // Every user of the test registers from this machine's one address.
+    AUTH_REGISTER_MAX_PER_ADDRESS: '1000000',
+    AUTH_LOGIN_MAX_PER_ADDRESS: '1000000',
+  });
   start('apps/sync-worker/src/main.ts', { ...env, SYNC_CRON: '0 0 1 1 *', SYNC_SPREAD_SECONDS: '0' });
   await waitFor(
     async () => {

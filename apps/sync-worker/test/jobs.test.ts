@@ -328,7 +328,7 @@ describe('retention purge', () => {
     return row;
   };
 
-  it('deletes the cached data of consents past max_data_retention, keeps the rest and the consents', async () => {
+  it('deletes the cached data of consents past max_data_retention, keeps the rest and the consents; and sign-in limit hits past their window', async () => {
     const [due, kept] = [await world.connect(), await world.connect()];
     for (const consent of [due, kept]) {
       const jobId = (await send(consent.consentId)) as string;
@@ -349,12 +349,23 @@ describe('retention purge', () => {
       [kept.consentId],
     );
 
+    // Sign-in limit hits: one past its window, one in it.
+    await runSql(
+      world.em(),
+      `INSERT INTO rate_limit_hits (key, kind, at, expires_at) VALUES
+         ('register:192.0.2.1', 'attempt', now() - interval '2 hours', now() - interval '1 hour'),
+         ('register:192.0.2.2', 'attempt', now(), now() + interval '1 hour')`,
+    );
+
     const jobId = (await worker.boss.send(QUEUES.retentionPurge, {})) as string;
     await waitFor(
       async () => (await worker.boss.getJobById(QUEUES.retentionPurge, jobId))?.state === 'completed',
     );
 
     expect(await cached(due.consentId)).toEqual({ accounts: 0, balances: 0, transactions: 0 });
+    expect(
+      await runSql(world.em(), "SELECT key FROM rate_limit_hits WHERE key LIKE 'register:192.0.2.%'"),
+    ).toEqual([{ key: 'register:192.0.2.2' }]);
     expect(await cached(kept.consentId)).toEqual(keptBefore);
     const consents = await runSql<{ id: string; status: string; cursor: object }>(
       world.em(),

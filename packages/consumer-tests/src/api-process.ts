@@ -30,6 +30,9 @@ export async function startApiProcess(env: {
       DATABASE_URL: env.databaseUrl,
       FINQWARE_BASE_URL: env.finqwareBaseUrl,
       API_PORT: String(port),
+      // Every consumer program registers from this machine's one address.
+      AUTH_REGISTER_MAX_PER_ADDRESS: '1000000',
+      AUTH_LOGIN_MAX_PER_ADDRESS: '1000000',
       API_PUBLIC_URL: `http://127.0.0.1:${port}`,
       ADMIN_PORT: String(adminPort),
     },

@@ -154,6 +154,9 @@ describe('the images, run from their pnpm deploy folders', () => {
       FINQWARE_BASE_URL: sandbox.apiUrl,
       VAULT_KEYS,
       PUBLIC_APP_URL: 'http://app.example.test/connected',
+      // Every user of the test registers from this machine's one address.
+      AUTH_REGISTER_MAX_PER_ADDRESS: '1000000',
+      AUTH_LOGIN_MAX_PER_ADDRESS: '1000000',
     });
     const base = `http://127.0.0.1:${port}`;
     const ready = await until(

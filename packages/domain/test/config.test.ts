@@ -70,6 +70,7 @@ describe('config', () => {
       port: 3000,
       publicUrl: 'http://127.0.0.1:3000',
       corsOrigins: ['http://127.0.0.1:5173', 'http://localhost:5173'],
+      trustedProxies: [],
     });
     expect(api.admin).toEqual({ host: '127.0.0.1', port: 3001 });
     expect(api.publicAppUrl).toBe('http://127.0.0.1:5173/connected');
@@ -78,6 +79,9 @@ describe('config', () => {
       sessionCacheSeconds: 5,
       loginMaxFailures: 5,
       loginWindowMinutes: 15,
+      loginMaxPerAddress: 50,
+      registerMaxPerAddress: 10,
+      registerWindowMinutes: 60,
     });
     expect(api.consent).toEqual({ refreshCooldownSeconds: 300, revokePurge: false });
 
@@ -122,8 +126,14 @@ describe('config', () => {
       CONSENT_REVOKE_PURGE: 'true',
       ADMIN_HOST: '0.0.0.0',
       ADMIN_PORT: '0',
+      API_TRUSTED_PROXIES: '10.0.0.0/8, 192.0.2.1,fd00::/8',
     });
     expect(config.api.port).toBe(8080);
+    expect(config.api.trustedProxies).toEqual([
+      { address: '10.0.0.0', prefix: 8, family: 'ipv4' },
+      { address: '192.0.2.1', prefix: 32, family: 'ipv4' },
+      { address: 'fd00::', prefix: 8, family: 'ipv6' },
+    ]);
     expect(config.api.publicUrl).toBe('https://api.example.com');
     expect(config.vault.keys.map((k) => k.id)).toEqual(['2025a', '2025b']);
     expect(config.vault.keys[1]?.key.equals(Buffer.from(k2, 'base64url'))).toBe(true);
@@ -151,6 +161,9 @@ describe('config', () => {
     ['migrate', 'LOG_LEVEL', 'loud', /one of fatal, error/],
     ['migrate', 'NODE_ENV', 'staging', /one of development, test, production/],
     ['api', 'CORS_ORIGINS', 'http://a.test/path', /origins/],
+    ['api', 'API_TRUSTED_PROXIES', 'proxy.internal', /IP addresses or CIDR blocks/],
+    ['api', 'API_TRUSTED_PROXIES', '10.0.0.0/33', /IP addresses or CIDR blocks/],
+    ['api', 'AUTH_REGISTER_MAX_PER_ADDRESS', '0', /an integer from 1 to 1000000/],
     ['api', 'VAULT_KEYS', 'k1:tooshort', /kid:key pairs/],
     ['api', 'VAULT_KEYS', `k1:${b64key()},k1:${b64key()}`, /kids unique/],
     ['api', 'VAULT_HMAC_KEY', 'abc', /32 random bytes/],

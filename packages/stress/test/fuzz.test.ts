@@ -224,12 +224,13 @@ const SPECS: Record<string, Spec> = {
     as: 'anonymous',
     input: () => inputOf({ email, password }),
     call: (api, input) => api.auth.register(input as never),
+    mayWrite: ['rate_limit_hits'],
   },
   'auth.login': {
     as: 'anonymous',
     input: () => inputOf({ email, password }),
     call: (api, input) => api.auth.login(input as never),
-    mayWrite: ['login_failures'],
+    mayWrite: ['rate_limit_hits'],
   },
   'auth.me': { input: () => hostile, call: (api, input) => api.auth.me(input as never) },
   'auth.logout': {

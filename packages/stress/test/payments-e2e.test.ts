@@ -53,6 +53,9 @@ beforeAll(async () => {
     ADMIN_PORT: '0',
     WORKER_ADMIN_PORT: '0',
     SYNC_CRON: '0 0 1 1 *',
+    // Every user of the test registers from this machine's one address.
+    AUTH_REGISTER_MAX_PER_ADDRESS: '1000000',
+    AUTH_LOGIN_MAX_PER_ADDRESS: '1000000',
   };
   await startApi();
   worker = spawnApp('worker', 'apps/sync-worker/src/main.ts');

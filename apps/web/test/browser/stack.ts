@@ -44,6 +44,9 @@ export async function startStack(env: Record<string, string> = {}): Promise<Stac
       SANDBOX_PORT: String(sandbox),
       PUBLIC_APP_URL: `${webUrl}/connected`,
       CORS_ORIGINS: webUrl,
+      // The journey registers and signs in from this machine's one address, run after run.
+      AUTH_REGISTER_MAX_PER_ADDRESS: '1000000',
+      AUTH_LOGIN_MAX_PER_ADDRESS: '1000000',
       ...env,
     },
   });

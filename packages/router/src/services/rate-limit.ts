@@ -66,9 +66,3 @@ export async function release(em: EntityManager, hitId: string): Promise<void> {
 export async function settle(em: EntityManager, hitId: string, kind: RateLimitHitKind): Promise<void> {
   await db(em).updateTable('rate_limit_hits').set({ kind }).where('id', '=', hitId).execute();
 }
-
-/** Deletes every hit that has left its window (the retention purge; keys never seen again). */
-export async function purgeExpiredHits(em: EntityManager, now: Date): Promise<number> {
-  const result = await db(em).deleteFrom('rate_limit_hits').where('expires_at', '<=', now).executeTakeFirst();
-  return Number(result.numDeletedRows);
-}

@@ -177,6 +177,9 @@ export async function runSoak(
         ...workerEnv,
         API_PORT: String(apiPort),
         API_PUBLIC_URL: apiUrl,
+        // Every payment customer registers and signs in from this machine's one address.
+        AUTH_REGISTER_MAX_PER_ADDRESS: '1000000',
+        AUTH_LOGIN_MAX_PER_ADDRESS: '1000000',
         PUBLIC_APP_URL: `${apiUrl}/paid`,
         ADMIN_PORT: '0',
       },
