@@ -31,13 +31,11 @@ export async function purgeExpiredData(
   const result: RetentionPurgeResult = { consents: 0, accounts: 0, rateLimitHits: 0 };
   const batchSize = options.batchSize ?? 100;
   const now = (options.now ?? (() => new Date()))();
-  result.rateLimitHits = (
-    await runSql(
-      orm.em.fork() as EntityManager,
-      'DELETE FROM rate_limit_hits WHERE expires_at <= ? RETURNING id',
-      [now],
-    )
-  ).length;
+  const expiredHits = await db(orm.em.fork() as EntityManager)
+    .deleteFrom('rate_limit_hits')
+    .where('expires_at', '<=', now)
+    .executeTakeFirst();
+  result.rateLimitHits = Number(expiredHits.numDeletedRows);
   let after = '00000000-0000-0000-0000-000000000000';
   while (!options.signal?.aborted) {
     const due = await db(orm.em.fork() as EntityManager)
