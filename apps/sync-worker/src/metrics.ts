@@ -1,5 +1,5 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
-import { QUEUES } from '@tenant/domain';
+import { db, QUEUES } from '@tenant/domain';
 import type { SyncResult } from '@tenant/sync-engine';
 import type { PgBoss } from 'pg-boss';
 import { Counter, collectDefaultMetrics, Gauge, Histogram, Registry } from 'prom-client';
@@ -70,13 +70,13 @@ export function createWorkerMetrics(options: { defaultMetrics?: boolean } = {}) 
     registers: [registry],
     async collect() {
       if (!orm) return;
-      const counts = await orm.em
-        .getConnection()
-        .execute<{ status: string; n: string }[]>(
-          'select status, count(*) as n from user_skills group by status',
-        );
+      const counts = await db(orm.em.fork())
+        .selectFrom('user_skills')
+        .select((eb) => ['status', eb.cast<number>(eb.fn.countAll(), 'integer').as('n')])
+        .groupBy('status')
+        .execute();
       this.reset();
-      for (const { status, n } of counts) this.set({ status }, Number(n));
+      for (const { status, n } of counts) this.set({ status }, n);
     },
   });
 

@@ -1,4 +1,6 @@
 import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import type { NotNull } from 'kysely';
+import { db } from '../db/database';
 import { readConsentSecrets, sealConsentSecrets } from '../services/consent-secrets';
 import { readPaymentSecrets, sealPaymentSecrets } from '../services/payment-secrets';
 import { secretAad, type Vault } from './vault';
@@ -40,12 +42,21 @@ export async function rotateVaultKeys(
 
   for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
     const count = await em.transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string; credentials_id_enc: string; access_token_enc: string }[]>(
-        `select id, credentials_id_enc, access_token_enc from user_skills
-         where id > ? and (vault_key_id <> ? or credentials_id_enc not like ? or access_token_enc not like ?)
-         order by id limit ? for update`,
-        [after, current, underKey(current), underKey(current), batchSize],
-      );
+      const rows = await db(tx)
+        .selectFrom('user_skills')
+        .select(['id', 'credentials_id_enc', 'access_token_enc'])
+        .where('id', '>', after)
+        .where((eb) =>
+          eb.or([
+            eb('vault_key_id', '<>', current),
+            eb('credentials_id_enc', 'not like', underKey(current)),
+            eb('access_token_enc', 'not like', underKey(current)),
+          ]),
+        )
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute();
       for (const row of rows) {
         const secrets = readConsentSecrets(vault, {
           id: row.id,
@@ -53,16 +64,16 @@ export async function rotateVaultKeys(
           accessTokenEnc: row.access_token_enc,
         });
         const sealed = sealConsentSecrets(vault, row.id, secrets);
-        await tx.execute(
-          'update user_skills set credentials_id_hash = ?, credentials_id_enc = ?, access_token_enc = ?, vault_key_id = ? where id = ?',
-          [
-            sealed.credentialsIdHash,
-            sealed.credentialsIdEnc,
-            sealed.accessTokenEnc,
-            sealed.vaultKeyId,
-            row.id,
-          ],
-        );
+        await db(tx)
+          .updateTable('user_skills')
+          .set({
+            credentials_id_hash: sealed.credentialsIdHash,
+            credentials_id_enc: sealed.credentialsIdEnc,
+            access_token_enc: sealed.accessTokenEnc,
+            vault_key_id: sealed.vaultKeyId,
+          })
+          .where('id', '=', row.id)
+          .execute();
         after = row.id;
       }
       return rows.length;
@@ -75,17 +86,24 @@ export async function rotateVaultKeys(
 
   for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
     const count = await em.transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string; nonce_enc: string }[]>(
-        `select id, nonce_enc from sessions where id > ? and nonce_enc is not null and nonce_enc not like ?
-         order by id limit ? for update`,
-        [after, underKey(current), batchSize],
-      );
+      const rows = await db(tx)
+        .selectFrom('sessions')
+        .select(['id', 'nonce_enc'])
+        .where('id', '>', after)
+        .where('nonce_enc', 'is not', null)
+        .where('nonce_enc', 'not like', underKey(current))
+        .$narrowType<{ nonce_enc: NotNull }>()
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute();
       for (const row of rows) {
         const aad = secretAad('sessions', row.id, 'nonce_enc');
-        await tx.execute('update sessions set nonce_enc = ? where id = ?', [
-          vault.encrypt(vault.decrypt(row.nonce_enc, aad), aad),
-          row.id,
-        ]);
+        await db(tx)
+          .updateTable('sessions')
+          .set({ nonce_enc: vault.encrypt(vault.decrypt(row.nonce_enc, aad), aad) })
+          .where('id', '=', row.id)
+          .execute();
         after = row.id;
       }
       return rows.length;
@@ -98,19 +116,35 @@ export async function rotateVaultKeys(
 
   for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
     const count = await em.transactional(async (tx) => {
-      const rows = await tx.execute<{ id: string; credentials_id_enc: string; access_token_enc: string }[]>(
-        `select id, credentials_id_enc, access_token_enc from payments
-         where id > ? and credentials_id_enc is not null
-           and (vault_key_id <> ? or credentials_id_enc not like ? or access_token_enc not like ?)
-         order by id limit ? for update`,
-        [after, current, underKey(current), underKey(current), batchSize],
-      );
+      const rows = await db(tx)
+        .selectFrom('payments')
+        .select(['id', 'credentials_id_enc', 'access_token_enc'])
+        .where('id', '>', after)
+        .where('credentials_id_enc', 'is not', null)
+        .where((eb) =>
+          eb.or([
+            eb('vault_key_id', '<>', current),
+            eb('credentials_id_enc', 'not like', underKey(current)),
+            eb('access_token_enc', 'not like', underKey(current)),
+          ]),
+        )
+        // A payment consent's pair is stored whole or not at all (payment-secrets.ts).
+        .$narrowType<{ credentials_id_enc: NotNull; access_token_enc: NotNull }>()
+        .orderBy('id')
+        .limit(batchSize)
+        .forUpdate()
+        .execute();
       for (const row of rows) {
         const sealed = sealPaymentSecrets(vault, row.id, readPaymentSecrets(vault, row));
-        await tx.execute(
-          'update payments set credentials_id_enc = ?, access_token_enc = ?, vault_key_id = ? where id = ?',
-          [sealed.credentials_id_enc, sealed.access_token_enc, sealed.vault_key_id, row.id],
-        );
+        await db(tx)
+          .updateTable('payments')
+          .set({
+            credentials_id_enc: sealed.credentials_id_enc,
+            access_token_enc: sealed.access_token_enc,
+            vault_key_id: sealed.vault_key_id,
+          })
+          .where('id', '=', row.id)
+          .execute();
         after = row.id;
       }
       return rows.length;
