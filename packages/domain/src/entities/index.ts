@@ -10,6 +10,7 @@ import { Skill } from './skill';
 import { Step } from './step';
 import { SyncRun } from './sync-run';
 import { Transaction } from './transaction';
+import { CounterpartyDailyTotal, TransactionDailyTotal } from './transaction-rollups';
 import { User } from './user';
 import { UserSkill } from './user-skill';
 
@@ -26,6 +27,7 @@ export * from './skill';
 export * from './step';
 export * from './sync-run';
 export * from './transaction';
+export * from './transaction-rollups';
 export * from './user';
 export * from './user-skill';
 
@@ -40,6 +42,8 @@ export type AnyEntity =
   | typeof Account
   | typeof Balance
   | typeof Transaction
+  | typeof TransactionDailyTotal
+  | typeof CounterpartyDailyTotal
   | typeof Session
   | typeof Step
   | typeof SyncRun
@@ -57,6 +61,8 @@ export const entities: AnyEntity[] = [
   Account,
   Balance,
   Transaction,
+  TransactionDailyTotal,
+  CounterpartyDailyTotal,
   Session,
   Step,
   SyncRun,

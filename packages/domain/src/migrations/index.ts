@@ -4,6 +4,7 @@ import { Migration20261125181145 } from './Migration20261125181145';
 import { Migration20261130194412 } from './Migration20261130194412';
 import { Migration20261130230000 } from './Migration20261130230000';
 import { Migration20261130231000 } from './Migration20261130231000';
+import { Migration20261130232000 } from './Migration20261130232000';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -20,4 +21,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130230000', class: Migration20261130230000 },
   // rate_limit_hits (#12): sign-in and registration limits reserved atomically before hashing; drops login_failures.
   { name: 'Migration20261130231000', class: Migration20261130231000 },
+  // Daily rollups of booked transactions (#17), backfilled; the insights read them instead of transactions.
+  { name: 'Migration20261130232000', class: Migration20261130232000 },
 ];

@@ -1,0 +1,62 @@
+import { defineEntity, type InferEntity, p } from '@mikro-orm/core';
+import { Account } from './account';
+import { moneyProperty } from './common';
+import { CREDIT_DEBIT_INDICATORS } from './enums';
+import { User } from './user';
+
+/**
+ * Daily rollups of booked transactions, what the insights read instead of the transactions.
+ *
+ * One row per account, UTC day, currency and direction (credit: amount ≥ 0, debit: amount < 0),
+ * holding how many booked transactions fall in it and their signed sum. The sync engine keeps
+ * them in the same statement that writes or deletes the rows they summarise
+ * (sync-engine/src/writers/transactions.ts); purges delete accounts, and the rollups go with them
+ * (ON DELETE CASCADE). Pending transactions are left out: they may still vanish or change.
+ *
+ * A row whose transactions all went away stays with a count of 0 and a total of 0 (readers skip
+ * it): deleting it would need a second statement per page.
+ */
+const rollupProperties = {
+  account: p.manyToOne(Account).ref().primary().deleteRule('cascade'),
+  /** Denormalised owner, for caller-scoped reads without a join. */
+  user: p.manyToOne(User).ref().deleteRule('cascade'),
+  /** The UTC calendar day of the transactions' booking_date. */
+  day: p.date().primary(),
+  currency: p.text().primary(),
+  direction: p.enum([...CREDIT_DEBIT_INDICATORS]).primary(),
+  count: p.integer(),
+  /** Signed sum: negative for debits. */
+  total: moneyProperty().precision(28),
+};
+
+export const TransactionDailyTotal = defineEntity({
+  name: 'TransactionDailyTotal',
+  tableName: 'transaction_daily_totals',
+  properties: rollupProperties,
+  indexes: [
+    {
+      // A user's days in a period: the cash flow's only read.
+      name: 'transaction_daily_totals_user_id_day_index',
+      properties: ['user', 'day'],
+    },
+  ],
+});
+export type TransactionDailyTotal = InferEntity<typeof TransactionDailyTotal>;
+
+/** The same per counterparty (transactions without one are not counted here). */
+export const CounterpartyDailyTotal = defineEntity({
+  name: 'CounterpartyDailyTotal',
+  tableName: 'counterparty_daily_totals',
+  properties: {
+    ...rollupProperties,
+    counterparty: p.text().primary(),
+  },
+  indexes: [
+    {
+      // A user's days in a period: the top counterparties' only read.
+      name: 'counterparty_daily_totals_user_id_day_index',
+      properties: ['user', 'day'],
+    },
+  ],
+});
+export type CounterpartyDailyTotal = InferEntity<typeof CounterpartyDailyTotal>;
