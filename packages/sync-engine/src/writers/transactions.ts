@@ -71,32 +71,29 @@ export function toTransactionRow(tx: FqTransaction, accountId: string, userId: s
   };
 }
 
+/** The column list of transactions that a page writes, in the order of its 15 parameter arrays. */
+const COLUMNS = `account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
+  booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw`;
+
+/** A page's 15 column arrays as rows. */
+const PAGE_ROWS = `unnest(
+  ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::text[],
+  ?::timestamptz[], ?::numeric[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::jsonb[]
+) AS r(${COLUMNS})`;
+
 /**
- * The hot path: a whole page in one statement. Column arrays are unnested into rows, the amount is
- * signed (debit → negative), and the unique (account_id, utx_id) decides insert or update. The
- * `WHERE … IS DISTINCT FROM` leaves unchanged rows alone (no dead tuple, not counted), so re-reading
- * an overlap costs a read, not a write. `xmax = 0` is true only for freshly inserted rows.
- *
- * Placeholders are `?` — see writers/sql.ts. The benchmark runs this same text through `pg`
- * after `toPgPlaceholders`.
+ * The upsert of the rows of `source`: the amount is signed (debit → negative), and the unique
+ * (account_id, utx_id) decides insert or update. The `WHERE … IS DISTINCT FROM` leaves unchanged
+ * rows alone (no dead tuple, not returned), so re-reading an overlap costs a read, not a write.
  */
-const UPSERT_BODY = `
-INSERT INTO transactions AS t (
-  account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
-  booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw
-)
+const upsertFrom = (source: string) => `
+INSERT INTO transactions AS t (${COLUMNS})
 SELECT
   r.account_id, r.user_id, r.utx_id, r.finqware_id, r.status,
   CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
   r.credit_debit_indicator, r.currency, r.booking_date, r.balance_after, r.description,
   r.counterparty, r.category, r.finqware_timestamp, r.raw
-FROM unnest(
-  ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::text[],
-  ?::timestamptz[], ?::numeric[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::jsonb[]
-) AS r(
-  account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
-  booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw
-)
+FROM ${source}
 ON CONFLICT (account_id, utx_id) DO UPDATE SET
   finqware_id = excluded.finqware_id,
   status = excluded.status,
@@ -116,21 +113,82 @@ WHERE (t.finqware_id, t.status, t.amount, t.credit_debit_indicator, t.currency, 
   IS DISTINCT FROM
       (excluded.finqware_id, excluded.status, excluded.amount, excluded.credit_debit_indicator,
        excluded.currency, excluded.booking_date, excluded.balance_after, excluded.description,
-       excluded.counterparty, excluded.category, excluded.finqware_timestamp, excluded.raw)
-RETURNING (xmax = 0) AS inserted`;
-
-/** The page upsert alone (15 column arrays): what the benchmark's raw `pg` baseline runs. */
-export const UPSERT_TRANSACTIONS_SQL = UPSERT_BODY;
+       excluded.counterparty, excluded.category, excluded.finqware_timestamp, excluded.raw)`;
 
 /**
- * What the engine runs per page: the upsert, the advanced cursor and the run's counters in ONE
- * statement. A statement is atomic, so the rows and the cursor that follows them commit together
- * (or not at all) without BEGIN/COMMIT round trips; data-modifying CTEs run exactly once whether
- * or not the outer query reads them. Parameters: the 15 column arrays, then cursor json, consent
- * id, accounts synced, run id.
+ * The page upsert alone, without the rollups: what the benchmark's raw `pg` baseline runs.
+ * Placeholders are `?` (see writers/sql.ts); the benchmark runs it after `toPgPlaceholders`.
  */
-export const WRITE_PAGE_SQL = `
-WITH up AS (${UPSERT_BODY}),
+export const UPSERT_TRANSACTIONS_SQL = `${upsertFrom(PAGE_ROWS)}
+RETURNING (xmax = 0) AS inserted`;
+
+/**
+ * The rollups' share of a statement that writes transactions (entities/transaction-rollups.ts):
+ * the CTE `changes` lists what the statement did to booked rows — each row written as it is now
+ * (n = 1, its amount) and each row it replaced or deleted as it was (n = -1, minus its amount) —
+ * and these two CTEs add it to the day's totals. A group whose changes cancel out (a description
+ * edited, a row moved nowhere) writes nothing.
+ */
+const APPLY_TO_ROLLUPS = `
+daily AS (
+  INSERT INTO transaction_daily_totals AS d (account_id, user_id, day, currency, direction, count, total)
+  SELECT account_id, user_id, day, currency, direction, sum(n), sum(amount)
+    FROM changes
+   GROUP BY account_id, user_id, day, currency, direction
+  HAVING sum(n) <> 0 OR sum(amount) <> 0
+  ON CONFLICT (account_id, day, currency, direction)
+  DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
+),
+by_counterparty AS (
+  INSERT INTO counterparty_daily_totals AS d
+         (account_id, user_id, day, currency, direction, counterparty, count, total)
+  SELECT account_id, user_id, day, currency, direction, counterparty, sum(n), sum(amount)
+    FROM changes
+   WHERE counterparty <> ''
+   GROUP BY account_id, user_id, day, currency, direction, counterparty
+  HAVING sum(n) <> 0 OR sum(amount) <> 0
+  ON CONFLICT (account_id, day, currency, direction, counterparty)
+  DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
+)`;
+
+/** A booked transaction's rollup keys, from the row aliased `x`. */
+const ROLLUP_KEYS = `x.account_id, x.user_id, (x.booking_date AT TIME ZONE 'UTC')::date AS day, x.currency,
+         CASE WHEN x.amount < 0 THEN 'debit' ELSE 'credit' END AS direction, x.counterparty`;
+
+/**
+ * A page upserted together with its rollups. Every CTE of a statement reads the same snapshot, so
+ * `before` holds the booked rows the upsert is about to replace as they were; the upsert returns
+ * the rows it inserted or changed as they are now. Rows re-read unchanged appear in neither.
+ *
+ * The delta is exact as long as one writer at a time writes an account's rows, which holds: an
+ * account belongs to one consent, and one consent never syncs twice at once.
+ */
+const upsertWithRollups = (rest: string) => `
+WITH r AS (SELECT * FROM ${PAGE_ROWS}),
+before AS (
+  SELECT t.id, t.account_id, t.user_id, t.booking_date, t.currency, t.amount, t.counterparty
+    FROM transactions t JOIN r ON t.account_id = r.account_id AND t.utx_id = r.utx_id
+   WHERE t.status = 'booked'
+),
+up AS (${upsertFrom('r')}
+  RETURNING (xmax = 0) AS inserted, t.id, t.account_id, t.user_id, t.status, t.booking_date,
+            t.currency, t.amount, t.counterparty
+),
+changes AS (
+  SELECT ${ROLLUP_KEYS}, 1 AS n, x.amount FROM up x WHERE x.status = 'booked'
+  UNION ALL
+  SELECT ${ROLLUP_KEYS}, -1 AS n, -x.amount FROM before x WHERE x.id IN (SELECT id FROM up)
+),
+${APPLY_TO_ROLLUPS}${rest}`;
+
+/**
+ * What the engine runs per page: the upsert, its rollups, the advanced cursor and the run's
+ * counters in ONE statement. A statement is atomic, so the rows, their rollups and the cursor that
+ * follows them commit together (or not at all) without BEGIN/COMMIT round trips; data-modifying
+ * CTEs run exactly once whether or not the outer query reads them. Parameters: the 15 column
+ * arrays, then cursor json, consent id, accounts synced, run id.
+ */
+export const WRITE_PAGE_SQL = upsertWithRollups(`,
 counts AS (
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
     FROM up
@@ -144,7 +202,32 @@ run AS (
          accounts_synced = ?, updated_at = now()
     FROM counts WHERE r.id = ? RETURNING r.id
 )
-SELECT counts.inserted, counts.updated, (SELECT count(*)::int FROM cursor_saved) AS "cursorSaved" FROM counts`;
+SELECT counts.inserted, counts.updated, (SELECT count(*)::int FROM cursor_saved) AS "cursorSaved" FROM counts`);
+
+/** Rows upserted with their rollups, outside a sync (no cursor, no run). Parameters: the 15 arrays. */
+const UPSERT_WITH_ROLLUPS_SQL = upsertWithRollups(`
+SELECT inserted FROM up`);
+
+/**
+ * Deletes the given (account id, utx id) rows of a consent if they are still `pending`, and takes
+ * any booked row it deletes out of the rollups in the same statement (none today: only pending
+ * rows are deleted, and the rollups count booked ones; the statement stays right if that changes).
+ */
+const DELETE_PENDING_SQL = `
+WITH gone AS (
+  DELETE FROM transactions t
+   USING accounts a, unnest(?::uuid[], ?::text[]) AS k(account_id, utx_id)
+   WHERE a.id = t.account_id
+     AND a.user_skill_id = ?
+     AND t.account_id = k.account_id AND t.utx_id = k.utx_id
+     AND t.status = 'pending'
+  RETURNING t.account_id, t.user_id, t.status, t.booking_date, t.currency, t.amount, t.counterparty
+),
+changes AS (
+  SELECT ${ROLLUP_KEYS}, -1 AS n, -x.amount AS amount FROM gone x WHERE x.status = 'booked'
+),
+${APPLY_TO_ROLLUPS}
+SELECT count(*)::int AS removed FROM gone`;
 
 /** `?` → `$1…$n`, for running the same statement through `pg` directly (benchmark baseline). */
 export function toPgPlaceholders(sql: string): string {
@@ -219,7 +302,7 @@ export async function upsertTransactions(em: EntityManager, rows: TransactionRow
   if (rows.length === 0) return { inserted: 0, updated: 0 };
   const result = await runSql<{ inserted: boolean }>(
     em,
-    UPSERT_TRANSACTIONS_SQL,
+    UPSERT_WITH_ROLLUPS_SQL,
     transactionColumns(dedupeRows(rows)),
   );
   let inserted = 0;
@@ -228,9 +311,9 @@ export async function upsertTransactions(em: EntityManager, rows: TransactionRow
 }
 
 /**
- * Deletes the given (account id, utx id) rows of a consent if they are still `pending`: the caller
- * passes the local pending rows Finqware no longer returns. A candidate that was booked in place
- * meanwhile has been updated to `booked` by a page and is kept.
+ * Deletes the given (account id, utx id) rows of a consent if they are still `pending` (see
+ * DELETE_PENDING_SQL): the caller passes the local pending rows Finqware no longer returns. A
+ * candidate that was booked in place meanwhile has been updated to `booked` by a page and is kept.
  */
 export async function deletePendingRows(
   em: EntityManager,
@@ -238,18 +321,12 @@ export async function deletePendingRows(
   rows: { accountId: string; utxId: string }[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const deleted = await runSql<{ id: string }>(
-    em,
-    `DELETE FROM transactions t
-      USING accounts a, unnest(?::uuid[], ?::text[]) AS k(account_id, utx_id)
-      WHERE a.id = t.account_id
-        AND a.user_skill_id = ?
-        AND t.account_id = k.account_id AND t.utx_id = k.utx_id
-        AND t.status = 'pending'
-      RETURNING t.id`,
-    [rows.map((r) => r.accountId), rows.map((r) => r.utxId), userSkillId],
-  );
-  return deleted.length;
+  const [result] = await runSql<{ removed: number }>(em, DELETE_PENDING_SQL, [
+    rows.map((r) => r.accountId),
+    rows.map((r) => r.utxId),
+    userSkillId,
+  ]);
+  return result?.removed ?? 0;
 }
 
 /** The consent's local pending rows, as (account id, utx id) pairs. */
