@@ -9,12 +9,12 @@ import { accountsRouter } from './modules/accounts/accounts.router';
 import { balancesRouter } from './modules/balances/balances.router';
 import { catalogRouter } from './modules/catalog/catalog.router';
 import { consentsRouter } from './modules/consents/consents.router';
+import { insightsRouter } from './modules/insights/insights.router';
 import { paymentsRouter } from './modules/payments/payments.router';
 import { syncRouter } from './modules/sync/sync.router';
 import { transactionsRouter } from './modules/transactions/transactions.router';
 import { authRouter } from './routers/auth';
 import { connectRouter } from './routers/connect';
-import { insightsRouter } from './routers/insights';
 import { router } from './trpc';
 
 /**

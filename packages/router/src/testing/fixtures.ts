@@ -1,4 +1,5 @@
 import { randomUUID } from 'node:crypto';
+import { rebuildRollups } from '@tenant/domain';
 import { sql } from '../db';
 import type { Harness } from './harness';
 
@@ -90,6 +91,8 @@ export async function insertTransactions(h: Harness, userId: string, accountId: 
       ],
     );
   }
+  // Inserted by SQL, not by the sync engine: the insights' rollups are brought in line here.
+  await rebuildRollups(h.em(), [accountId]);
   return ids;
 }
 
