@@ -69,4 +69,3 @@ export const connectSubmitInput = z.object({
   stepId: id,
   values: z.record(text().max(64), text().max(500)).default({}),
 });
-
