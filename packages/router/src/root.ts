@@ -6,6 +6,7 @@ import type {
 } from '@trpc/server';
 import type { TenantErrorShape } from './errors';
 import { accountsRouter } from './modules/accounts/accounts.router';
+import { authRouter } from './modules/auth/auth.router';
 import { balancesRouter } from './modules/balances/balances.router';
 import { catalogRouter } from './modules/catalog/catalog.router';
 import { consentsRouter } from './modules/consents/consents.router';
@@ -13,7 +14,6 @@ import { insightsRouter } from './modules/insights/insights.router';
 import { paymentsRouter } from './modules/payments/payments.router';
 import { syncRouter } from './modules/sync/sync.router';
 import { transactionsRouter } from './modules/transactions/transactions.router';
-import { authRouter } from './routers/auth';
 import { connectRouter } from './routers/connect';
 import { router } from './trpc';
 

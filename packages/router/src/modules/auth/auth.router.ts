@@ -1,7 +1,6 @@
-import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
-import { forgetSession } from '../auth/authenticate';
+import { forgetSession } from '../../auth/authenticate';
 import {
   decoyPasswordHash,
   HashingBusyError,
@@ -9,15 +8,13 @@ import {
   hashPassword,
   newBearerToken,
   verifyPassword,
-} from '../auth/crypto';
-import type { Context } from '../context';
-import { sql } from '../db';
-import { conflict, tooManyRequests, unauthorized } from '../errors';
-import { credentials, loginInput } from '../schemas';
-import { takeLoginSlot, takeRegistrationSlot } from '../services/sign-in-limits';
-import { authedProcedure, publicProcedure } from '../trpc';
-
-type UserRow = { id: string; email: string; password_hash: string; created_at: Date };
+} from '../../auth/crypto';
+import type { Context } from '../../context';
+import { conflict, tooManyRequests, unauthorized } from '../../errors';
+import { credentials, loginInput } from '../../schemas';
+import { takeLoginSlot, takeRegistrationSlot } from '../../services/sign-in-limits';
+import { authedProcedure, publicProcedure } from '../../trpc';
+import { findUser, findUserByEmail, insertAuthToken, insertUser, revokeToken } from './auth.repository';
 
 export type PublicUser = { id: string; email: string; createdAt: Date };
 
@@ -29,11 +26,7 @@ async function issueToken(em: EntityManager, ctx: Context, userId: string) {
   const token = newBearerToken();
   const now = ctx.clock();
   const expiresAt = new Date(now.getTime() + ctx.config.authTokenTtlSeconds * 1000);
-  await sql(em).run(
-    `insert into auth_tokens (id, user_id, token_hash, expires_at, created_at, updated_at)
-     values (?, ?, ?, ?, ?, ?)`,
-    [randomUUID(), userId, hashBearerToken(token), expiresAt, now, now],
-  );
+  await insertAuthToken(em, { userId, tokenHash: hashBearerToken(token), expiresAt, now });
   return { token, expiresAt };
 }
 
@@ -54,13 +47,7 @@ export const authRouter = {
     await takeRegistrationSlot(ctx.em, ctx.config.authLimits, ctx.requestMeta.ip, ctx.clock());
     const passwordHash = await hashed(() => hashPassword(input.password));
     const now = ctx.clock();
-    const row = await sql(ctx.em).one<UserRow>(
-      `insert into users (id, email, password_hash, tenant_user_id, created_at, updated_at)
-       values (?, ?, ?, ?, ?, ?)
-       on conflict (email) do nothing
-       returning id, email, created_at`,
-      [randomUUID(), input.email, passwordHash, randomUUID(), now, now],
-    );
+    const row = await insertUser(ctx.em, { email: input.email, passwordHash, now });
     if (!row) throw conflict('An account with this email already exists', 'EMAIL_TAKEN');
     const { token, expiresAt } = await issueToken(ctx.em, ctx, row.id);
     return { token, expiresAt, user: publicUser(row) };
@@ -74,13 +61,10 @@ export const authRouter = {
       { email: input.email, address: ctx.requestMeta.ip },
       ctx.clock(),
     );
-    let row: UserRow | undefined;
+    let row: Awaited<ReturnType<typeof findUserByEmail>>;
     let valid: boolean;
     try {
-      row = await sql(ctx.em).one<UserRow>(
-        'select id, email, password_hash, created_at from users where email = ?',
-        [input.email],
-      );
+      row = await findUserByEmail(ctx.em, input.email);
       valid = await hashed(async () =>
         verifyPassword(input.password, row?.password_hash ?? (await decoyPasswordHash())),
       );
@@ -98,9 +82,7 @@ export const authRouter = {
   }),
 
   me: authedProcedure.query(async ({ ctx }) => {
-    const row = await sql(ctx.em).one<UserRow>('select id, email, created_at from users where id = ?', [
-      ctx.user.id,
-    ]);
+    const row = await findUser(ctx.em, ctx.user.id);
     if (!row) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
     return publicUser(row);
   }),
@@ -108,10 +90,7 @@ export const authRouter = {
   /** Revokes the token this request was made with; other sessions of the user stay signed in. */
   logout: authedProcedure.mutation(async ({ ctx }) => {
     const now = ctx.clock();
-    await sql(ctx.em).run(
-      'update auth_tokens set revoked_at = ?, updated_at = ? where id = ? and revoked_at is null',
-      [now, now, ctx.tokenId],
-    );
+    await revokeToken(ctx.em, ctx.tokenId, now);
     forgetSession(ctx);
     return { ok: true as const };
   }),
