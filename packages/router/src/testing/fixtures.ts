@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
-import { rebuildRollups } from '@tenant/domain';
-import { sql } from '../db';
+import { db, rebuildRollups } from '@tenant/domain';
+import { sql } from 'kysely';
 import type { Harness } from './harness';
 
 /**
@@ -26,8 +26,9 @@ export async function createConsent(
       maxDataRetention: null,
     }),
   );
-  if (status !== 'ACTIVE')
-    await sql(h.em()).run('update user_skills set status = ? where id = ?', [status, consentId]);
+  if (status !== 'ACTIVE') {
+    await db(h.em()).updateTable('user_skills').set({ status }).where('id', '=', consentId).execute();
+  }
   return consentId;
 }
 
@@ -38,21 +39,25 @@ export async function createAccount(
   consentId: string,
   fields: { currency?: string; name?: string; iban?: string } = {},
 ): Promise<string> {
-  const row = await sql(h.em()).one<{ id: string }>(
-    `insert into accounts (user_skill_id, user_id, finqware_account_id, servicer_name, iban, currency, name, raw)
-     values (?, ?, ?, 'Banca Transilvania', ?, ?, ?, '{}'::jsonb) returning id`,
-    [
-      consentId,
-      userId,
-      randomUUID(),
-      fields.iban ?? 'RO49AAAA1B31007593840000',
-      fields.currency ?? 'RON',
-      fields.name ?? 'Current',
-    ],
-  );
-  if (!row) throw new Error('no account');
+  const row = await db(h.em())
+    .insertInto('accounts')
+    .values({
+      user_skill_id: consentId,
+      user_id: userId,
+      finqware_account_id: randomUUID(),
+      servicer_name: 'Banca Transilvania',
+      iban: fields.iban ?? 'RO49AAAA1B31007593840000',
+      currency: fields.currency ?? 'RON',
+      name: fields.name ?? 'Current',
+      raw: {},
+    })
+    .returning('id')
+    .executeTakeFirstOrThrow();
   return row.id;
 }
+
+/** A decimal string's side: amounts below zero are debits ("-0.00" is not below zero). */
+const indicator = (amount: string) => (/^\s*-\d*\.?\d*[1-9]/.test(amount) ? 'debit' : 'credit');
 
 /** One transaction to insert; the credit/debit indicator follows the amount's sign. */
 export type TxSeed = {
@@ -71,25 +76,24 @@ export async function insertTransactions(h: Harness, userId: string, accountId: 
   for (const row of rows) {
     const id = row.id ?? randomUUID();
     ids.push(id);
-    await sql(h.em()).run(
-      `insert into transactions (id, account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator,
-         currency, booking_date, description, counterparty, raw)
-       values (?, ?, ?, ?, ?, ?, ?::numeric, case when ?::numeric < 0 then 'debit' else 'credit' end, ?, ?::timestamptz, ?, ?, '{}'::jsonb)`,
-      [
+    await db(h.em())
+      .insertInto('transactions')
+      .values({
         id,
-        accountId,
-        userId,
-        randomUUID(),
-        randomUUID(),
-        row.status ?? 'booked',
-        row.amount,
-        row.amount,
-        row.currency ?? 'RON',
-        row.bookingDate,
-        row.description ?? null,
-        row.counterparty ?? null,
-      ],
-    );
+        account_id: accountId,
+        user_id: userId,
+        utx_id: randomUUID(),
+        finqware_id: randomUUID(),
+        status: row.status ?? 'booked',
+        amount: row.amount,
+        credit_debit_indicator: indicator(row.amount),
+        currency: row.currency ?? 'RON',
+        booking_date: sql<Date>`${row.bookingDate}::timestamptz`,
+        description: row.description ?? null,
+        counterparty: row.counterparty ?? null,
+        raw: {},
+      })
+      .execute();
   }
   // Inserted by SQL, not by the sync engine: the insights' rollups are brought in line here.
   await rebuildRollups(h.em(), [accountId]);
@@ -102,10 +106,18 @@ export async function insertBalance(
   accountId: string,
   b: { type: string; amount: string; at: string; currency?: string },
 ) {
-  await sql(h.em()).run(
-    `insert into balances (account_id, finqware_balance_id, type, amount, credit_debit_indicator, currency, reference_date,
-       finqware_timestamp, raw)
-     values (?, ?, ?, ?::numeric, case when ?::numeric < 0 then 'debit' else 'credit' end, ?, ?::timestamptz, ?::timestamptz, '{}'::jsonb)`,
-    [accountId, randomUUID(), b.type, b.amount, b.amount, b.currency ?? 'RON', b.at, b.at],
-  );
+  await db(h.em())
+    .insertInto('balances')
+    .values({
+      account_id: accountId,
+      finqware_balance_id: randomUUID(),
+      type: b.type,
+      amount: b.amount,
+      credit_debit_indicator: indicator(b.amount),
+      currency: b.currency ?? 'RON',
+      reference_date: sql<Date>`${b.at}::timestamptz`,
+      finqware_timestamp: sql<Date>`${b.at}::timestamptz`,
+      raw: {},
+    })
+    .execute();
 }
