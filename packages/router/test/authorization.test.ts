@@ -1,7 +1,7 @@
 import { randomUUID } from 'node:crypto';
+import { db } from '@tenant/domain';
 import { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../src/db';
 import { appRouter } from '../src/root';
 import { createAccount, createConsent, insertBalance, insertTransactions } from '../src/testing/fixtures';
 import { createHarness, type Harness } from '../src/testing/harness';
@@ -76,10 +76,10 @@ beforeAll(async () => {
   await insertTransactions(h, alice.user.id, account, [
     { amount: '-12.00', bookingDate: '2025-01-02T00:00:00Z', counterparty: 'Alice’s grocer' },
   ]);
-  await sql(h.em()).run(
-    `insert into sync_runs (user_skill_id, reason, outcome) values (?, 'initial', 'SUCCEEDED')`,
-    [consent],
-  );
+  await db(h.em())
+    .insertInto('sync_runs')
+    .values({ user_skill_id: consent, reason: 'initial', outcome: 'SUCCEEDED' })
+    .execute();
   const started = await alice.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
   if (started.status !== 'IN_PROGRESS') throw new Error('no step');
   const paymentSkill = await h.skillId('bt_ro_pisp_sbx_#1.0');

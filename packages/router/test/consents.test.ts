@@ -1,7 +1,6 @@
 import { db } from '@tenant/domain';
 import { sql as kysql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { createAccount, createConsent, insertTransactions } from '../src/testing/fixtures';
 import { CONSENT_SYNC_QUEUE, createHarness, type Harness } from '../src/testing/harness';
@@ -31,16 +30,32 @@ describe('consents', () => {
   it('lists skill, servicer, status, expiry and the last sync outcome', async () => {
     const user = await h.signUp();
     const consentId = await createConsent(h, user.user.id);
-    await sql(h.em()).run(
-      `insert into sync_runs (user_skill_id, reason, outcome, error_class, started_at, finished_at)
-       values (?, 'initial', 'FAILED', 'transient', now() - interval '1 hour', now() - interval '59 minutes'),
-              (?, 'retry', 'SUCCEEDED', null, now(), now())`,
-      [consentId, consentId],
-    );
-    await sql(h.em()).run(
-      `update user_skills set last_synced_at = now(), last_sync_outcome = 'SUCCEEDED', expires_soon = true where id = ?`,
-      [consentId],
-    );
+    await db(h.em())
+      .insertInto('sync_runs')
+      .values([
+        {
+          user_skill_id: consentId,
+          reason: 'initial',
+          outcome: 'FAILED',
+          error_class: 'transient',
+          started_at: kysql<Date>`now() - interval '1 hour'`,
+          finished_at: kysql<Date>`now() - interval '59 minutes'`,
+        },
+        {
+          user_skill_id: consentId,
+          reason: 'retry',
+          outcome: 'SUCCEEDED',
+          error_class: null,
+          started_at: kysql<Date>`now()`,
+          finished_at: kysql<Date>`now()`,
+        },
+      ])
+      .execute();
+    await db(h.em())
+      .updateTable('user_skills')
+      .set({ last_synced_at: kysql<Date>`now()`, last_sync_outcome: 'SUCCEEDED', expires_soon: true })
+      .where('id', '=', consentId)
+      .execute();
     const [consent] = await user.api.consents.list();
     expect(consent).toMatchObject({
       id: consentId,
@@ -64,12 +79,20 @@ describe('consents', () => {
     const consentId = await createConsent(h, user.user.id);
     const theirs =
       'finqware accounts.get 401 invalid_credentials_id: <script>IBAN RO49AAAA1B31007593840000</script>';
-    await sql(h.em()).run(
-      `insert into sync_runs (user_skill_id, reason, outcome, error_class, error_message, started_at)
-       select ?, 'scheduled', 'FAILED', c, ?, now() - make_interval(secs => n)
-         from unnest(array['consent','rate_limit','transient','protocol','client','internal']) with ordinality as t(c, n)`,
-      [consentId, theirs],
-    );
+    const classes = ['consent', 'rate_limit', 'transient', 'protocol', 'client', 'internal'] as const;
+    await db(h.em())
+      .insertInto('sync_runs')
+      .values(
+        classes.map((errorClass, n) => ({
+          user_skill_id: consentId,
+          reason: 'scheduled' as const,
+          outcome: 'FAILED' as const,
+          error_class: errorClass,
+          error_message: theirs,
+          started_at: kysql<Date>`now() - make_interval(secs => ${n + 1})`,
+        })),
+      )
+      .execute();
     const runs = await user.api.sync.runs({ consentId });
     expect(runs).toHaveLength(6);
     for (const run of runs) {
@@ -138,7 +161,11 @@ describe('consents', () => {
   it('a consent needing re-auth is reported as such, and connecting the bank again yields a new ACTIVE consent', async () => {
     const user = await h.signUp();
     const first = await connectIng(user.api);
-    await sql(h.em()).run(`update user_skills set status = 'REAUTH_REQUIRED' where id = ?`, [first]);
+    await db(h.em())
+      .updateTable('user_skills')
+      .set({ status: 'REAUTH_REQUIRED' })
+      .where('id', '=', first)
+      .execute();
     expect((await user.api.consents.list()).map((c) => c.status)).toEqual(['REAUTH_REQUIRED']);
     const second = await connectIng(user.api);
     expect(second).not.toBe(first);
