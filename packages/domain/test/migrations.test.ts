@@ -26,7 +26,7 @@ describe('migrations', () => {
       'accounts',
       'auth_tokens',
       'balances',
-      'counterparty_daily_totals',
+      'counterparty_monthly_totals',
       'mikro_orm_migrations',
       'payment_events',
       'payments',

@@ -27,6 +27,8 @@ beforeAll(async () => {
       { amount: amount(-5), bookingDate: '2025-03-01T18:00:00Z', counterparty: 'Lidl' },
       { amount: amount(100), bookingDate: '2025-03-02T09:00:00Z', counterparty: 'ACME Payroll' },
       { amount: amount(-1), bookingDate: '2025-03-03T23:30:00Z', counterparty: 'Enel' },
+      { amount: amount(-7), bookingDate: '2025-02-20T10:00:00Z', counterparty: 'Lidl' },
+      { amount: amount(-3), bookingDate: '2025-04-05T10:00:00Z', counterparty: 'Lidl' },
     ]);
   }
 });
@@ -83,5 +85,15 @@ describe('insights', () => {
       interval: 'month',
     });
     expect(evening.map((b) => [b.net, b.count])).toEqual([['-5.0000', 1]]);
+  });
+
+  it('adds whole months to the days a range cuts off them', async () => {
+    const lidl = async (from: string, to: string) =>
+      (await alice.api.insights.topCounterparties({ from, to, limit: 10 }))
+        .filter((c) => c.counterparty === 'Lidl')
+        .map((c) => [c.count, c.net]);
+    expect(await lidl('2025-02-15', '2025-04-06')).toEqual([[4, '-25.0000']]);
+    expect(await lidl('2025-02-21', '2025-04-05')).toEqual([[2, '-15.0000']]);
+    expect(await lidl('2025-02-20T10:00:00Z', '2025-04-05T10:00:01Z')).toEqual([[4, '-25.0000']]);
   });
 });

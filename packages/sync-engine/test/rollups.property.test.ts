@@ -26,7 +26,8 @@ afterAll(async () => {
 const em = () => db.orm.em.fork() as unknown as EntityManager;
 
 const DAY = 86_400_000;
-const START = Date.UTC(2025, 5, 1);
+// Two days of May and three of June: rows on either side of a day and a month boundary.
+const START = Date.UTC(2025, 4, 30);
 
 /** A movement: which account, how much (up to 4 decimals, 0 included), which way, when, with whom. */
 const movement = fc.record({
@@ -76,8 +77,8 @@ async function rollups(userId: string) {
     `SELECT account_id, day::text, currency, direction, count, total::text FROM transaction_daily_totals
       WHERE user_id = ? AND (count <> 0 OR total <> 0)
      UNION ALL
-     SELECT account_id, day::text || ' ' || counterparty, currency, direction, count, total::text
-       FROM counterparty_daily_totals
+     SELECT account_id, month::text || ' ' || counterparty, currency, direction, count, total::text
+       FROM counterparty_monthly_totals
       WHERE user_id = ? AND (count <> 0 OR total <> 0)
       ORDER BY 1, 2, 3, 4`,
     [userId, userId],
@@ -89,15 +90,16 @@ async function aggregate(userId: string) {
   return runSql<Record<string, unknown>>(
     em(),
     `WITH b AS (
-       SELECT account_id, (booking_date AT TIME ZONE 'UTC')::date::text AS day, currency,
+       SELECT account_id, (booking_date AT TIME ZONE 'UTC')::date::text AS day,
+              date_trunc('month', booking_date AT TIME ZONE 'UTC')::date::text AS month, currency,
               CASE WHEN amount < 0 THEN 'debit' ELSE 'credit' END AS direction, counterparty, amount
          FROM transactions WHERE user_id = ? AND status = 'booked'
      )
      SELECT account_id, day, currency, direction, count(*)::int AS count, sum(amount)::numeric(28,4)::text AS total
        FROM b GROUP BY 1, 2, 3, 4
      UNION ALL
-     SELECT account_id, day || ' ' || counterparty, currency, direction, count(*)::int, sum(amount)::numeric(28,4)::text
-       FROM b WHERE counterparty <> '' GROUP BY account_id, day, counterparty, currency, direction
+     SELECT account_id, month || ' ' || counterparty, currency, direction, count(*)::int, sum(amount)::numeric(28,4)::text
+       FROM b WHERE counterparty <> '' GROUP BY account_id, month, counterparty, currency, direction
       ORDER BY 1, 2, 3, 4`,
     [userId],
   );

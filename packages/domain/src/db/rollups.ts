@@ -3,7 +3,7 @@ import { sql } from 'kysely';
 import { db } from './database';
 
 /**
- * Recomputes the daily rollups of the given accounts from their transactions
+ * Recomputes the rollups of the given accounts from their transactions
  * (entities/transaction-rollups.ts), in one transaction. The sync engine keeps the rollups as it
  * writes, so nothing in the running system needs this; it is for writers that bypass the engine
  * (test fixtures, data seeded by SQL) and for repairing an account by hand.
@@ -14,7 +14,7 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
   await em.transactional(async (tx) => {
     const k = db(tx);
     await k.deleteFrom('transaction_daily_totals').where('account_id', 'in', ids).execute();
-    await k.deleteFrom('counterparty_daily_totals').where('account_id', 'in', ids).execute();
+    await k.deleteFrom('counterparty_monthly_totals').where('account_id', 'in', ids).execute();
     await sql`
       insert into transaction_daily_totals (account_id, user_id, day, currency, direction, count, total)
       select t.account_id, t.user_id, (t.booking_date at time zone 'UTC')::date, t.currency,
@@ -23,8 +23,8 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
        where t.status = 'booked' and t.account_id = any(${ids}::uuid[])
        group by 1, 2, 3, 4, 5`.execute(k);
     await sql`
-      insert into counterparty_daily_totals (account_id, user_id, day, currency, direction, counterparty, count, total)
-      select t.account_id, t.user_id, (t.booking_date at time zone 'UTC')::date, t.currency,
+      insert into counterparty_monthly_totals (account_id, user_id, month, currency, direction, counterparty, count, total)
+      select t.account_id, t.user_id, date_trunc('month', t.booking_date at time zone 'UTC')::date, t.currency,
              case when t.amount < 0 then 'debit' else 'credit' end, t.counterparty, count(*), sum(t.amount)
         from transactions t
        where t.status = 'booked' and t.counterparty <> '' and t.account_id = any(${ids}::uuid[])

@@ -10,7 +10,7 @@ import { Skill } from './skill';
 import { Step } from './step';
 import { SyncRun } from './sync-run';
 import { Transaction } from './transaction';
-import { CounterpartyDailyTotal, TransactionDailyTotal } from './transaction-rollups';
+import { CounterpartyMonthlyTotal, TransactionDailyTotal } from './transaction-rollups';
 import { User } from './user';
 import { UserSkill } from './user-skill';
 
@@ -43,7 +43,7 @@ export type AnyEntity =
   | typeof Balance
   | typeof Transaction
   | typeof TransactionDailyTotal
-  | typeof CounterpartyDailyTotal
+  | typeof CounterpartyMonthlyTotal
   | typeof Session
   | typeof Step
   | typeof SyncRun
@@ -62,7 +62,7 @@ export const entities: AnyEntity[] = [
   Balance,
   Transaction,
   TransactionDailyTotal,
-  CounterpartyDailyTotal,
+  CounterpartyMonthlyTotal,
   Session,
   Step,
   SyncRun,

@@ -1,7 +1,7 @@
 import { Migration } from '@mikro-orm/migrations';
 
 /**
- * Daily rollups of booked transactions (entities/transaction-rollups.ts), filled from the
+ * Rollups of booked transactions (entities/transaction-rollups.ts), filled from the
  * transactions already stored. The insights read the rollups from now on, so the covering index
  * that served their scans of transactions goes: one index less to write per synced row.
  *
@@ -20,12 +20,12 @@ export class Migration20261130232000 extends Migration {
       `create index "transaction_daily_totals_user_id_day_index" on "transaction_daily_totals" ("user_id", "day");`,
     );
     this.addSql(
-      `create table "counterparty_daily_totals" ("account_id" uuid not null, "day" date not null, "currency" text not null, "direction" text not null, "counterparty" text not null, "user_id" uuid not null, "count" int not null, "total" numeric(28,4) not null, primary key ("account_id", "day", "currency", "direction", "counterparty"));`,
+      `create table "counterparty_monthly_totals" ("account_id" uuid not null, "month" date not null, "counterparty" text not null, "currency" text not null, "direction" text not null, "user_id" uuid not null, "count" int not null, "total" numeric(28,4) not null, primary key ("account_id", "month", "counterparty", "currency", "direction"));`,
     );
     this.addSql(
-      `create index "counterparty_daily_totals_user_id_day_index" on "counterparty_daily_totals" ("user_id", "day");`,
+      `create index "counterparty_monthly_totals_user_id_month_index" on "counterparty_monthly_totals" ("user_id", "month");`,
     );
-    for (const table of ['transaction_daily_totals', 'counterparty_daily_totals']) {
+    for (const table of ['transaction_daily_totals', 'counterparty_monthly_totals']) {
       this.addSql(
         `alter table "${table}" add constraint "${table}_account_id_foreign" foreign key ("account_id") references "accounts" ("id") on update cascade on delete cascade;`,
       );
@@ -47,8 +47,8 @@ export class Migration20261130232000 extends Migration {
         group by 1, 2, 3, 4, 5;`,
     );
     this.addSql(
-      `insert into "counterparty_daily_totals" ("account_id", "user_id", "day", "currency", "direction", "counterparty", "count", "total")
-       select t.account_id, t.user_id, (t.booking_date at time zone 'UTC')::date, t.currency,
+      `insert into "counterparty_monthly_totals" ("account_id", "user_id", "month", "currency", "direction", "counterparty", "count", "total")
+       select t.account_id, t.user_id, date_trunc('month', t.booking_date at time zone 'UTC')::date, t.currency,
               case when t.amount < 0 then 'debit' else 'credit' end, t.counterparty, count(*), sum(t.amount)
          from transactions t
         where t.status = 'booked' and t.counterparty <> ''
@@ -58,7 +58,7 @@ export class Migration20261130232000 extends Migration {
   }
 
   override down(): void | Promise<void> {
-    this.addSql(`drop table if exists "counterparty_daily_totals" cascade;`);
+    this.addSql(`drop table if exists "counterparty_monthly_totals" cascade;`);
     this.addSql(`drop table if exists "transaction_daily_totals" cascade;`);
     this.addSql(
       `create index if not exists "transactions_user_id_booking_date_booked_index" on "transactions" ("user_id", "booking_date") include ("amount", "currency", "counterparty") where "status" = 'booked';`,

@@ -21,6 +21,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130230000', class: Migration20261130230000 },
   // rate_limit_hits (#12): sign-in and registration limits reserved atomically before hashing; drops login_failures.
   { name: 'Migration20261130231000', class: Migration20261130231000 },
-  // Daily rollups of booked transactions (#17), backfilled; the insights read them instead of transactions.
+  // Rollups of booked transactions (#17), backfilled; the insights read them instead of transactions.
   { name: 'Migration20261130232000', class: Migration20261130232000 },
 ];

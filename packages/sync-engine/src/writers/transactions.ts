@@ -126,7 +126,7 @@ RETURNING (xmax = 0) AS inserted`;
  * The rollups' share of a statement that writes transactions (entities/transaction-rollups.ts):
  * the CTE `changes` lists what the statement did to booked rows — each row written as it is now
  * (n = 1, its amount) and each row it replaced or deleted as it was (n = -1, minus its amount) —
- * and these two CTEs add it to the day's totals. A group whose changes cancel out (a description
+ * and these two CTEs add it to the day's totals and the month's per counterparty. A group whose changes cancel out (a description
  * edited, a row moved nowhere) writes nothing.
  */
 const APPLY_TO_ROLLUPS = `
@@ -140,14 +140,14 @@ daily AS (
   DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
 ),
 by_counterparty AS (
-  INSERT INTO counterparty_daily_totals AS d
-         (account_id, user_id, day, currency, direction, counterparty, count, total)
-  SELECT account_id, user_id, day, currency, direction, counterparty, sum(n), sum(amount)
+  INSERT INTO counterparty_monthly_totals AS d
+         (account_id, user_id, month, currency, direction, counterparty, count, total)
+  SELECT account_id, user_id, date_trunc('month', day)::date, currency, direction, counterparty, sum(n), sum(amount)
     FROM changes
    WHERE counterparty <> ''
-   GROUP BY account_id, user_id, day, currency, direction, counterparty
+   GROUP BY account_id, user_id, date_trunc('month', day), currency, direction, counterparty
   HAVING sum(n) <> 0 OR sum(amount) <> 0
-  ON CONFLICT (account_id, day, currency, direction, counterparty)
+  ON CONFLICT (account_id, month, counterparty, currency, direction)
   DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
 )`;
 

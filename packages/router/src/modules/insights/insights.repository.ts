@@ -3,26 +3,41 @@ import { db } from '@tenant/domain';
 import { type Expression, type ExpressionBuilder, sql } from 'kysely';
 
 /**
- * Aggregates of a user's booked transactions (pending ones may still vanish), read from the daily
+ * Aggregates of a user's booked transactions (pending ones may still vanish), read from the
  * rollups the sync engine keeps (domain entities/transaction-rollups.ts): a year is a few rows per
- * account and day, not every transaction. Sums stay numeric and come back as decimal strings.
- * Periods are UTC calendar buckets (`date_trunc`: months start on the 1st, weeks on Monday).
+ * account and day (cash flow) or per account, month and counterparty (top counterparties), not
+ * every transaction. Sums stay numeric and come back as decimal strings. Periods are UTC calendar
+ * buckets (`date_trunc`: months start on the 1st, weeks on Monday).
  *
- * A range is any two instants. The whole UTC days inside it come from the rollups; the part of a
- * day it cuts at either end (none when it runs midnight to midnight, as the app's do) comes from
- * the transactions themselves, so every answer equals the aggregate over the raw rows.
+ * A range is any two instants. The whole UTC days (months, for counterparties) inside it come
+ * from the rollups; what it cuts off a day (month) at either end — nothing when it runs from
+ * midnight to midnight (from the 1st to the 1st), as the app's do — comes from the transactions
+ * themselves, so every answer equals the aggregate over the raw rows.
  */
 
 type Range = { from: Date; to: Date };
 
 const DAY_MS = 86_400_000;
 
+type Whole = { first: string; end: string; firstAt: Date; endAt: Date };
+const isoDay = (at: Date) => at.toISOString().slice(0, 10);
+
 /** The whole UTC days of a range: [first, end) as YYYY-MM-DD (first ≥ end when it holds none). */
-function wholeDays({ from, to }: Range): { first: string; end: string; firstAt: Date; endAt: Date } {
+function wholeDays({ from, to }: Range): Whole {
   const firstAt = new Date(Math.ceil(from.getTime() / DAY_MS) * DAY_MS);
   const endAt = new Date(Math.floor(to.getTime() / DAY_MS) * DAY_MS);
-  const day = (at: Date) => at.toISOString().slice(0, 10);
-  return { first: day(firstAt), end: day(endAt), firstAt, endAt };
+  return { first: isoDay(firstAt), end: isoDay(endAt), firstAt, endAt };
+}
+
+/** The whole UTC months of a range, as their first days (first ≥ end when it holds none). */
+function wholeMonths({ from, to }: Range): Whole {
+  const monthOf = (at: Date) => Date.UTC(at.getUTCFullYear(), at.getUTCMonth(), 1);
+  const start = monthOf(from);
+  const firstAt = new Date(
+    start === from.getTime() ? start : Date.UTC(from.getUTCFullYear(), from.getUTCMonth() + 1, 1),
+  );
+  const endAt = new Date(monthOf(to));
+  return { first: isoDay(firstAt), end: isoDay(endAt), firstAt, endAt };
 }
 
 /** Which rollup a booked amount counts in: what the insights call inflow (≥ 0) and outflow (< 0). */
@@ -117,14 +132,14 @@ export async function topCounterparties(
   userId: string,
   range: Range & { limit: number },
 ): Promise<CounterpartyTotal[]> {
-  const days = wholeDays(range);
+  const months = wholeMonths(range);
   const k = db(em);
   const rolledUp = k
-    .selectFrom('counterparty_daily_totals as d')
+    .selectFrom('counterparty_monthly_totals as d')
     .select(['d.counterparty', 'd.currency', 'd.direction', 'd.count', 'd.total'])
     .where('d.user_id', '=', userId)
-    .where('d.day', '>=', days.first)
-    .where('d.day', '<', days.end)
+    .where('d.month', '>=', months.first)
+    .where('d.month', '<', months.end)
     .where('d.count', '>', 0);
   const cutDays = k
     .selectFrom('transactions as t')
@@ -140,7 +155,9 @@ export async function topCounterparties(
     .where('t.counterparty', '<>', '')
     .where('t.booking_date', '>=', range.from)
     .where('t.booking_date', '<', range.to)
-    .where((eb) => eb.or([eb('t.booking_date', '<', days.firstAt), eb('t.booking_date', '>=', days.endAt)]));
+    .where((eb) =>
+      eb.or([eb('t.booking_date', '<', months.firstAt), eb('t.booking_date', '>=', months.endAt)]),
+    );
 
   return k
     .selectFrom(rolledUp.unionAll(cutDays).as('x'))
