@@ -3,10 +3,10 @@ import { decodeCursor, encodeCursor } from '../../cursor';
 import { transactionsPage } from './transactions.repository';
 import type { TransactionsListInput } from './transactions.schemas';
 
-type Row = Awaited<ReturnType<typeof transactionsPage>>[number];
+type Listed = Awaited<ReturnType<typeof transactionsPage>>[number];
 
 /** A transaction as `transactions.list` answers it: amounts signed decimal strings (credits positive). */
-export type TransactionItem = Omit<Row, 'bookingDate'> & { bookingDate: Date };
+export type TransactionItem = Omit<Listed, 'bookingDate'> & { bookingDate: Date };
 
 /** The cursor's ISO form of an instant in microseconds since the epoch: milliseconds would skip rows. */
 function isoMicros(micros: string): string {
