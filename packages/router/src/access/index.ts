@@ -5,10 +5,6 @@
  * repository query scoped the same way (modules/<feature>/<feature>.repository.ts).
  */
 export { findOwnedAccount } from '../modules/accounts/accounts.repository';
-export { findEnabledSkill, listEnabledSkills } from '../modules/catalog/catalog.repository';
-export {
-  type ConsentStatus,
-  findOwnedConsent,
-  type OwnedConsent,
-} from '../modules/consents/consents.repository';
+export { findEnabledSkill } from '../modules/catalog/catalog.repository';
+export { findOwnedConsent } from '../modules/consents/consents.repository';
 export * from './sessions';

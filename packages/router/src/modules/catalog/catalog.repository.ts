@@ -28,8 +28,6 @@ export async function findEnabledSkill(em: EntityManager, skillId: string) {
   return row;
 }
 
-export type EnabledSkill = Awaited<ReturnType<typeof findEnabledSkill>>;
-
-export async function listEnabledSkills(em: EntityManager): Promise<EnabledSkill[]> {
+export async function listEnabledSkills(em: EntityManager) {
   return enabledSkills(em).orderBy('s.name').orderBy('k.name').orderBy('k.id').execute();
 }

@@ -27,9 +27,6 @@ export async function findOwnedConsent(
   return row;
 }
 
-export type OwnedConsent = Awaited<ReturnType<typeof findOwnedConsent>>;
-export type ConsentStatus = OwnedConsent['status'];
-
 /** The user's consents, newest first, each with its skill, bank and most recent sync run. */
 export async function listConsents(em: EntityManager, userId: string) {
   return db(em)
