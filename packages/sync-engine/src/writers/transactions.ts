@@ -156,28 +156,24 @@ const ROLLUP_KEYS = `x.account_id, x.user_id, (x.booking_date AT TIME ZONE 'UTC'
          CASE WHEN x.amount < 0 THEN 'debit' ELSE 'credit' END AS direction, x.counterparty`;
 
 /**
- * A page upserted together with its rollups. Every CTE of a statement reads the same snapshot, so
- * `before` holds the booked rows the upsert is about to replace as they were; the upsert returns
- * the rows it inserted or changed as they are now. Rows re-read unchanged appear in neither.
+ * A page upserted together with its rollups. The upsert returns the rows it inserted or changed
+ * as they are now; the rows it changed are read back from transactions as they were, since every
+ * part of a statement reads the snapshot taken before the statement's own writes. Rows re-read
+ * unchanged appear in neither, and a page of new rows reads nothing back.
  *
  * The delta is exact as long as one writer at a time writes an account's rows, which holds: an
  * account belongs to one consent, and one consent never syncs twice at once.
  */
 const upsertWithRollups = (rest: string) => `
-WITH r AS (SELECT * FROM ${PAGE_ROWS}),
-before AS (
-  SELECT t.id, t.account_id, t.user_id, t.booking_date, t.currency, t.amount, t.counterparty
-    FROM transactions t JOIN r ON t.account_id = r.account_id AND t.utx_id = r.utx_id
-   WHERE t.status = 'booked'
-),
-up AS (${upsertFrom('r')}
+WITH up AS (${upsertFrom(PAGE_ROWS)}
   RETURNING (xmax = 0) AS inserted, t.id, t.account_id, t.user_id, t.status, t.booking_date,
             t.currency, t.amount, t.counterparty
 ),
 changes AS (
   SELECT ${ROLLUP_KEYS}, 1 AS n, x.amount FROM up x WHERE x.status = 'booked'
   UNION ALL
-  SELECT ${ROLLUP_KEYS}, -1 AS n, -x.amount FROM before x WHERE x.id IN (SELECT id FROM up)
+  SELECT ${ROLLUP_KEYS}, -1 AS n, -x.amount FROM transactions x
+   WHERE x.id IN (SELECT id FROM up WHERE NOT inserted) AND x.status = 'booked'
 ),
 ${APPLY_TO_ROLLUPS}${rest}`;
 
