@@ -2,29 +2,32 @@
  * pnpm --filter @tenant/api bench — read-path load test of the api against a bare baseline.
  *
  * Seeds a fresh database (DATABASE_URL's server, or embedded) with BENCH_TRANSACTIONS (default
- * 1 000 000) transactions over 200 accounts of 20 users, with SQL generate_series. Then, with
- * autocannon at concurrency 32 over HTTP, measures:
- *   - tRPC transactions.list (page of 100) without and with filters, accounts.list, insights.cashflow
- *     through the real api server (auth, context, EntityManager fork per request, superjson, metrics);
- *   - the same transactions query served by a bare node:http + pg.Pool server (no auth, no framework),
- *     on the same database with the same pool size.
+ * 300 000) transactions over 200 accounts of 20 users, with SQL generate_series. Then, with
+ * autocannon at concurrency 32 over HTTP (a bounded number of requests in flight, loopback),
+ * measures the api as front-ends call it: each request is what the shipped client sends
+ * (`createTenantClient`: httpBatchLink's `?batch=1` GET with superjson input and the bearer header,
+ * taken from the client itself, see client-requests.ts), and one scenario is the first page of the
+ * web app's infinite query through the TanStack Query integration. Against them, the same
+ * transactions query served by a bare node:http + pg.Pool server (no auth, no framework), on the
+ * same database with the same pool size.
  * Both servers run in one child process (bench/servers.ts), with the api's node flags
  * (src/node-flags.ts), the load generator in this one.
  * Prints p50/p99 latency, throughput and server CPU per request per scenario, and the ratios to
  * the baseline.
- * Target: transactions.list p99 ≤ 1.5× the baseline p99.
+ * Targets (the shipped client's transactions.list, median round): p99 ≤ 1.5× and CPU per request
+ * ≤ 1.8× the baseline's.
  * The api logs at `warn` here (a request line per call would measure the terminal, not the api).
  * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16),
- * BENCH_ROUNDS (3: each scenario with a baseline runs in turn with it this many times),
- * BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_NODE_FLAGS (more
- * node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY (a regex of
- * scenario names to run).
+ * BENCH_ROUNDS (3: each baseline and the scenarios measured against it run in turn this many
+ * times), BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_NODE_FLAGS
+ * (more node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY
+ * (a regex of scenario names to run).
  */
 import { execFileSync } from 'node:child_process';
 import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
-import { parseCatalog, seedCatalog } from '@tenant/domain';
+import { parseCatalog, rebuildRollups, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG } from '@tenant/finqware-sandbox';
 import { hashBearerToken } from '@tenant/router';
@@ -32,14 +35,18 @@ import { spawnNode } from '@tenant/spawn';
 import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
 import pg from 'pg';
 import { API_NODE_FLAGS } from '../src/node-flags';
+import { type WireRequest, wireRequestOf } from './client-requests';
 
-const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 1_000_000);
+const TRANSACTIONS = Number(process.env.BENCH_TRANSACTIONS ?? 300_000);
 const USERS = 20;
 const ACCOUNTS_PER_USER = 10;
 const CONNECTIONS = Number(process.env.BENCH_CONNECTIONS ?? 32);
 const DURATION = Number(process.env.BENCH_DURATION ?? 10);
 const POOL = Number(process.env.BENCH_POOL ?? 16);
 const ROUNDS = Math.max(1, Number(process.env.BENCH_ROUNDS ?? 3));
+/** The shipped client's transactions.list against the baseline: p99 and CPU per request. */
+const P99_TARGET = 1.5;
+const CPU_TARGET = 1.8;
 
 const log = (line: string) => console.log(line);
 
@@ -122,8 +129,15 @@ try {
        cross join lateral (select round(((random() - 0.7) * 1000)::numeric, 2) + 0 * g as amount) s`,
     [perAccount],
   );
-  // Autovacuum would get here on its own in a live system (insert thresholds); the insights'
-  // index-only scans need its visibility map, so the benchmark does not wait for it.
+  // Seeded by SQL, past the sync engine that keeps the insights' rollups: built here, as for any
+  // writer that bypasses the engine.
+  const { rows: accountRows } = await admin.query<{ id: string }>('select id from accounts');
+  await rebuildRollups(
+    db.orm.em.fork(),
+    accountRows.map((row) => row.id),
+  );
+  // Autovacuum would get here on its own in a live system (insert thresholds); index-only scans
+  // need its visibility map, so the benchmark does not wait for it.
   await admin.query('vacuum analyze');
   const { rows: countRows } = await admin.query<{ n: string }>('select count(*) as n from transactions');
   log(
@@ -155,58 +169,94 @@ try {
   const baselineUrl = `http://127.0.0.1:${ports.baseline}`;
 
   // ---- scenarios ----------------------------------------------------------------------------------
-  const trpcPath = (procedure: string, input: unknown) =>
-    `/trpc/${procedure}?input=${encodeURIComponent(JSON.stringify({ json: input }))}`;
+  // What the shipped client sends for each call, taken from the client itself (client-requests.ts):
+  // a GET of `?batch=1` with superjson input and the bearer header; replayed with each user's token.
+  const trpcUrl = `${apiUrl}/trpc`;
+  const wire = (call: Parameters<typeof wireRequestOf>[2]) =>
+    wireRequestOf(trpcUrl, tokens[0] as string, call);
+  const filters = {
+    status: 'booked',
+    minAmount: '-500',
+    maxAmount: '100',
+    search: 'pay',
+    limit: 100,
+  } as const;
+  const shipped = {
+    list: await wire(({ client }) => client.transactions.list.query({ limit: 100 })),
+    filtered: await wire(({ client }) => client.transactions.list.query(filters)),
+    // The web app's transactions page: the first page of an infinite query (cursor and direction
+    // in its input), through @tenant/client/react-query.
+    infinite: await wire(({ queries, queryClient }) =>
+      queryClient.fetchInfiniteQuery(
+        queries.transactions.list.infiniteQueryOptions(
+          { limit: 100 },
+          { getNextPageParam: (page) => page.nextCursor },
+        ),
+      ),
+    ),
+    accounts: await wire(({ client }) => client.accounts.list.query()),
+    cashflow: await wire(({ client }) =>
+      client.insights.cashflow.query({
+        from: new Date('2025-01-01T00:00:00Z'),
+        to: new Date('2026-01-01T00:00:00Z'),
+        interval: 'month',
+      }),
+    ),
+  };
+  log(`the shipped client's transactions.list: ${shipped.list.method} ${shipped.list.path}`);
+  log(`  headers: ${Object.keys(shipped.list.headers).join(', ')}`);
+  log(`the TanStack Query integration's first page: ${shipped.infinite.method} ${shipped.infinite.path}`);
+
   let turn = 0;
-  const asUser = (path: (user: number) => string, withToken = true): CannonRequest => ({
+  /** A request as the client sent it, each time as the next user (their token instead of the first's). */
+  const asUser = (request: WireRequest): CannonRequest => ({
     setupRequest(req: CannonRequest): CannonRequest {
       const user = turn++ % USERS;
       return {
         ...req,
-        method: 'GET',
-        path: path(user),
-        headers: withToken ? { authorization: `Bearer ${tokens[user]}` } : ({} as Record<string, string>),
+        method: request.method as CannonRequest['method'],
+        path: request.path,
+        headers: { ...request.headers, authorization: `Bearer ${tokens[user]}` },
+        ...(request.body === undefined ? {} : { body: request.body }),
       };
     },
   });
-  const filters = { status: 'booked', minAmount: '-500', maxAmount: '100', search: 'pay', limit: 100 };
+  /** The baseline's request: the user in the query string, no token. */
+  const baselineRequest = (filtered: boolean): CannonRequest => ({
+    setupRequest(req: CannonRequest): CannonRequest {
+      const user = turn++ % USERS;
+      return { ...req, method: 'GET', path: `/tx?${filtered ? 'filtered=1&' : ''}user=${userIds[user]}` };
+    },
+  });
 
-  type Scenario = { name: string; url: string; request: CannonRequest; baselineOf?: string };
+  type Scenario = { name: string; url: string; request: CannonRequest; baselineOf?: string; target?: true };
+  const BASE = 'baseline: transactions (node:http + pg)';
+  const BASE_FILTERED = 'baseline: transactions filtered';
   const scenarios: Scenario[] = [
+    { name: BASE, url: baselineUrl, request: baselineRequest(false) },
     {
-      name: 'baseline: transactions (node:http + pg)',
-      url: baselineUrl,
-      request: asUser((u) => `/tx?user=${userIds[u]}`, false),
-    },
-    {
-      name: 'baseline: transactions filtered',
-      url: baselineUrl,
-      request: asUser((u) => `/tx?filtered=1&user=${userIds[u]}`, false),
-    },
-    {
-      name: 'transactions.list (page of 100)',
+      name: 'transactions.list (createTenantClient)',
       url: apiUrl,
-      request: asUser(() => trpcPath('transactions.list', { limit: 100 })),
-      baselineOf: 'baseline: transactions (node:http + pg)',
+      request: asUser(shipped.list),
+      baselineOf: BASE,
+      target: true,
     },
+    {
+      name: 'transactions.list (TanStack Query page)',
+      url: apiUrl,
+      request: asUser(shipped.infinite),
+      baselineOf: BASE,
+      target: true,
+    },
+    { name: BASE_FILTERED, url: baselineUrl, request: baselineRequest(true) },
     {
       name: 'transactions.list (filtered)',
       url: apiUrl,
-      request: asUser(() => trpcPath('transactions.list', filters)),
-      baselineOf: 'baseline: transactions filtered',
+      request: asUser(shipped.filtered),
+      baselineOf: BASE_FILTERED,
     },
-    { name: 'accounts.list', url: apiUrl, request: asUser(() => trpcPath('accounts.list', undefined)) },
-    {
-      name: 'insights.cashflow (1 year, month)',
-      url: apiUrl,
-      request: asUser(() =>
-        trpcPath('insights.cashflow', {
-          from: '2025-01-01T00:00:00Z',
-          to: '2026-01-01T00:00:00Z',
-          interval: 'month',
-        }),
-      ),
-    },
+    { name: 'accounts.list', url: apiUrl, request: asUser(shipped.accounts) },
+    { name: 'insights.cashflow (1 year, month)', url: apiUrl, request: asUser(shipped.cashflow) },
   ];
 
   // BENCH_ONLY=<regex>: run only the matching scenarios (e.g. to profile one of them).
@@ -237,22 +287,17 @@ try {
     runs.get(s.name)?.push({ result, cpu });
   }
 
-  // A scenario with a baseline runs in turn with it, ROUNDS times: a drift of the shared machine
-  // then falls on both alike, each round's ratio compares neighbours in time, and the median
-  // round sets an unlucky one aside. The other scenarios run once.
-  const byName = new Map(scenarios.map((s) => [s.name, s]));
-  const pairs = scenarios.flatMap((s) => {
-    const base = s.baselineOf ? byName.get(s.baselineOf) : undefined;
-    return base ? [[base, s] as const] : [];
-  });
-  const paired = new Set(pairs.flat().map((s) => s.name));
+  // A baseline and the scenarios measured against it run in turn, ROUNDS times: a drift of the
+  // shared machine then falls on all alike, each round's ratio compares neighbours in time, and
+  // the median round sets an unlucky one aside. The other scenarios run once.
+  const groups = scenarios
+    .filter((base) => scenarios.some((s) => s.baselineOf === base.name))
+    .map((base) => [base, ...scenarios.filter((s) => s.baselineOf === base.name)]);
+  const grouped = new Set(groups.flat().map((s) => s.name));
   for (let round = 0; round < ROUNDS; round++) {
-    for (const [base, s] of pairs) {
-      await measure(base);
-      await measure(s);
-    }
+    for (const group of groups) for (const s of group) await measure(s);
   }
-  for (const s of scenarios) if (!paired.has(s.name)) await measure(s);
+  for (const s of scenarios) if (!grouped.has(s.name)) await measure(s);
 
   const median = (values: number[]): number | undefined => {
     if (values.length === 0) return undefined;
@@ -271,11 +316,11 @@ try {
   const cell = (value: number | undefined, width: number, digits = 2, suffix = '×') =>
     (value === undefined ? '' : `${value.toFixed(digits)}${suffix}`).padStart(width);
   // Unmet unless the scenario ran, answered every request with 2xx, and had its baseline.
-  let verdict = false;
+  const verdicts: string[] = [];
   for (const s of scenarios) {
     const own = runs.get(s.name) ?? [];
     if (own.length === 0) continue;
-    const base = s.baselineOf && paired.has(s.name) ? (runs.get(s.baselineOf) ?? []) : [];
+    const base = s.baselineOf && grouped.has(s.name) ? (runs.get(s.baselineOf) ?? []) : [];
     // Round i of a scenario ran right after round i of its baseline.
     const perRound = (f: (run: Run) => number | undefined) =>
       defined(
@@ -287,18 +332,24 @@ try {
       );
     const p99Ratios = perRound((run) => run.result.latency.p99);
     const ratio = median(p99Ratios);
+    const cpuRatio = median(perRound((run) => run.cpu));
     const failed = own.some(
       (run) => run.result.non2xx > 0 || run.result.errors > 0 || run.result.requests.total === 0,
     );
-    if (s.name === 'transactions.list (page of 100)')
-      verdict = !failed && ratio !== undefined && ratio <= 1.5;
+    if (s.target) {
+      const p99Met = !failed && ratio !== undefined && ratio <= P99_TARGET;
+      const cpuMet = !failed && cpuRatio !== undefined && cpuRatio <= CPU_TARGET;
+      verdicts.push(
+        `  target ${s.name}: p99 ≤ ${P99_TARGET}× ${p99Met ? 'met' : 'NOT met'}, CPU/request ≤ ${CPU_TARGET}× ${cpuMet ? 'met' : 'NOT met'} (median round)`,
+      );
+    }
     log(
-      `  ${s.name.padEnd(42)} ${cell(median(own.map((r) => r.result.latency.p50)), 8, 1, '')} ${cell(median(own.map((r) => r.result.latency.p99)), 8, 1, '')} ${cell(median(own.map((r) => r.result.requests.average)), 9, 0, '')} ${cell(median(defined(own.map((r) => r.cpu))), 11, 0, '')} ${cell(ratio, 12)} ${cell(median(perRound((run) => run.result.requests.average)), 14)} ${cell(median(perRound((run) => run.cpu)), 12)}`,
+      `  ${s.name.padEnd(42)} ${cell(median(own.map((r) => r.result.latency.p50)), 8, 1, '')} ${cell(median(own.map((r) => r.result.latency.p99)), 8, 1, '')} ${cell(median(own.map((r) => r.result.requests.average)), 9, 0, '')} ${cell(median(defined(own.map((r) => r.cpu))), 11, 0, '')} ${cell(ratio, 12)} ${cell(median(perRound((run) => run.result.requests.average)), 14)} ${cell(cpuRatio, 12)}`,
     );
     if (p99Ratios.length > 1)
       log(`  ${''.padEnd(42)} p99 vs base by round: ${p99Ratios.map((r) => `${r.toFixed(2)}×`).join(', ')}`);
   }
-  log(`  target transactions.list p99 ≤ 1.5× baseline (median round): ${verdict ? 'met' : 'NOT met'}`);
+  for (const line of verdicts) log(line);
 
   child.removeAllListeners('exit');
   const exited = new Promise((resolve) => child.once('exit', resolve));
