@@ -4,7 +4,6 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type AnyTRPCRouter, type inferRouterContext, TRPCError } from '@trpc/server';
 import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { type HTTPErrorHandler, resolveResponse } from '@trpc/server/http';
-import { abortOnClientGone, createSingleQueryPath } from './trpc-single-query';
 import { appendVary } from './vary';
 
 export type TrpcHandlerOptions<TRouter extends AnyTRPCRouter> = {
@@ -43,60 +42,34 @@ function isStreamed(response: Response): boolean {
 }
 
 /**
- * The fetch `Request` resolveResponse is given for a GET or HEAD: a plain object with the four
- * members it reads when there is no body (method, url, headers, signal). undici's Request
- * constructor costs ~35 µs a call, about what our own code spends on a page of transactions;
- * requests with a body (POST) still get a real Request from tRPC's own adapter. The api tests run
- * queries, batches, streams and the method rules through this path.
+ * A body that is not a stream, whole, as the bytes the Response already holds: tRPC gives its
+ * JSON text to `new Response`, which encodes it once, in one chunk; `text()` would decode it to
+ * write it encoded again (~35 KB a page of transactions, both ways).
  */
-function bodylessRequest(req: IncomingMessage, res: ServerResponse): Request {
-  const headers = new Headers();
-  for (const [key, value] of Object.entries(req.headers)) {
-    if (key.startsWith(':') || value === undefined) continue;
-    if (Array.isArray(value)) for (const item of value) headers.append(key, item);
-    else headers.append(key, value);
-  }
-  const protocol = 'encrypted' in req.socket && req.socket.encrypted ? 'https:' : 'http:';
-  let url: string;
-  try {
-    url = new URL(req.url ?? '/', `${protocol}//${req.headers.host ?? 'localhost'}`).href;
-  } catch {
-    // No cause: its text would echo the Host header.
-    throw new TRPCError({ code: 'BAD_REQUEST', message: 'Invalid URL' });
-  }
-  return {
-    method: req.method as string,
-    url,
-    headers,
-    // Aborted when the client goes away before the response is written, as in tRPC's adapter.
-    signal: abortOnClientGone(res),
-  } as Request;
-}
-
-/**
- * A body that is not a stream, whole. Read through the stream's reader: `arrayBuffer()` takes
- * ~30 µs longer for the single chunk tRPC's string bodies arrive in.
- */
-async function readWhole(body: ReadableStream<Uint8Array>): Promise<Buffer> {
+async function bytesOf(body: ReadableStream<Uint8Array>): Promise<Buffer> {
+  const chunks: Buffer[] = [];
   const reader = body.getReader();
-  const chunks: Uint8Array[] = [];
-  for (let next = await reader.read(); !next.done; next = await reader.read()) chunks.push(next.value);
-  return Buffer.concat(chunks);
+  for (let next = await reader.read(); !next.done; next = await reader.read()) {
+    chunks.push(Buffer.from(next.value.buffer, next.value.byteOffset, next.value.byteLength));
+  }
+  return chunks.length === 1 ? (chunks[0] as Buffer) : Buffer.concat(chunks);
 }
 
 /**
- * tRPC over node:http, built on tRPC's own adapter pieces (`incomingMessageToRequest`,
- * `resolveResponse`), as its standalone adapter is, with one difference: a response that is not
- * a stream is read whole and sent with its Content-Length in a single socket write. The
- * standalone adapter pipes every body through a WritableStream in chunked encoding: two writes
- * and a chain of promise hops per request, about a tenth of the api's CPU under load
- * (docs/performance.md). The returned promise settles when the procedure has finished, even if
- * the client went away, so a draining server knows when it may close the database pool.
+ * tRPC over node:http: tRPC's own `incomingMessageToRequest` and `resolveResponse`, as its
+ * node-http adapter (`nodeHTTPRequestHandler`) uses them. Only the writing of the response is
+ * ours, for three things the adapter does not do:
+ *  - tRPC's `Vary` is added to the one the server set for CORS (the adapter's `setHeader` drops it);
+ *  - the returned promise settles when the procedure has finished, even if the client went away
+ *    (the adapter's waits for a `finish` that then never comes), so a draining server knows when
+ *    it may close the database pool;
+ *  - a response that is not a stream is sent whole, with its Content-Length, in one write (the
+ *    adapter pipes every body through a WritableStream in chunked encoding).
+ * test/trpc-handler.test.ts holds it to tRPC's own fetch adapter, request by request, with the
+ * project's transformer.
  */
 export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandlerOptions<TRouter>) {
   const basePath = opts.basePath.replace(/^\/+|\/+$/g, '');
-
-  const singleQuery = createSingleQueryPath({ router: opts.router, createContext: opts.createContext });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -106,25 +79,14 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       .replace(/^\/+|\/+$/g, '')
       .slice(basePath.length)
       .replace(/^\/+/, '');
-    const search = queryAt < 0 ? '' : url.slice(queryAt + 1);
-    const outcome = await singleQuery(req, res, path, search);
-    if (outcome.kind === 'answered') return;
-    const lone = loneInBatch(path, search, opts.alone);
-    const request =
-      req.method === 'GET' || req.method === 'HEAD'
-        ? bodylessRequest(req, res)
-        : incomingMessageToRequest(req, res, { maxBodySize: opts.maxBodySize });
+    const lone = loneInBatch(path, queryAt < 0 ? '' : url.slice(queryAt + 1), opts.alone);
     const response = await resolveResponse({
       router: opts.router,
-      req: request,
+      req: incomingMessageToRequest(req, res, { maxBodySize: opts.maxBodySize }),
       path,
-      // A single query that failed is answered by tRPC's own error handling, not run again.
-      error:
-        outcome.kind === 'failed'
-          ? outcome.error
-          : lone
-            ? new TRPCError({ code: 'BAD_REQUEST', message: `${lone} must be sent alone, not in a batch` })
-            : null,
+      error: lone
+        ? new TRPCError({ code: 'BAD_REQUEST', message: `${lone} must be sent alone, not in a batch` })
+        : null,
       maxBatchSize: opts.maxBatchSize,
       createContext: async () => opts.createContext({ req }),
       onError: opts.onError,
@@ -149,7 +111,7 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       });
       return;
     }
-    const body = await readWhole(response.body);
+    const body = await bytesOf(response.body);
     res.setHeader('content-length', body.length);
     res.end(body);
   }

@@ -184,7 +184,7 @@ describe('response headers', () => {
   it('marks every tRPC answer no-store, with one Vary naming Origin and tRPC’s accept headers', async () => {
     const headers = { ...auth(), origin };
     const answers = await Promise.all([
-      // The single-query path, a batch, a mutation, an error, and an anonymous login's token.
+      // A single query, a batch, a mutation, an error, and an anonymous login's token.
       fetch(`${s.base}/trpc/auth.me`, { headers }),
       fetch(`${s.base}/trpc/auth.me,catalog.skills?batch=1&input={}`, { headers }),
       fetch(`${s.base}/trpc/consents.list`, { headers: { origin } }),

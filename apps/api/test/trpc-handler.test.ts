@@ -1,13 +1,15 @@
 import { createServer, type IncomingMessage, type Server } from 'node:http';
 import type { AddressInfo } from 'node:net';
+import { transformer } from '@tenant/router';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createTrpcHandler } from '../src/trpc-handler';
 
-// A router with one procedure per kind of outcome, served twice: by our handler over node:http
-// and by tRPC's own fetch adapter. Every request must get the same answer from both.
-const t = initTRPC.context<{ user: string | null }>().create({ isDev: false });
+// A router with one procedure per kind of outcome, with the api's own transformer, served twice:
+// by our handler over node:http and by tRPC's own fetch adapter. Every request must get the same
+// answer from both.
+const t = initTRPC.context<{ user: string | null }>().create({ isDev: false, transformer });
 const router = t.router({
   hello: t.procedure
     .input((value: unknown) => {
@@ -15,7 +17,13 @@ const router = t.router({
       if (typeof name !== 'string') throw new Error('name: expected a string');
       return { name };
     })
-    .query(({ input, ctx }) => ({ greeting: `hi ${input.name}`, user: ctx.user, at: new Date(0), n: 1.5 })),
+    .query(({ input, ctx }) => ({
+      greeting: `hi ${input.name}`,
+      user: ctx.user,
+      at: new Date(0),
+      n: 1.5,
+      rows: [{ on: new Date(1), note: undefined }],
+    })),
   none: t.procedure.query(() => null),
   secret: t.procedure.query(({ ctx }) => {
     if (!ctx.user) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
@@ -27,6 +35,7 @@ const router = t.router({
   streamed: t.procedure.query(() => ({ later: Promise.resolve(1) })),
   nested: t.router({ deep: t.procedure.query(() => 'deep') }),
   change: t.procedure.mutation(() => 'changed'),
+  odd: t.procedure.query(() => ({ big: 1n, tags: new Set(['a']), at: new Date(Number.NaN) })),
 });
 
 const errorsSeen: { ours: string[]; theirs: string[] } = { ours: [], theirs: [] };
@@ -53,21 +62,47 @@ afterAll(async () => {
   await new Promise<void>((resolve) => ours.close(() => resolve()));
 });
 
-function theirs(path: string, headers: Record<string, string>): Promise<Response> {
+type Sent = { headers?: Record<string, string>; body?: string };
+
+function theirs(path: string, { headers = {}, body }: Sent): Promise<Response> {
   return fetchRequestHandler({
     endpoint: '/trpc',
-    req: new Request(`${base}${path}`, { headers }),
+    req: new Request(`${base}${path}`, { headers, ...(body === undefined ? {} : { method: 'POST', body }) }),
     router,
     createContext: ({ req }) => ({ user: req.headers.get('x-user') }),
     onError: ({ error, path: procedure }) => errorsSeen.theirs.push(`${procedure}:${error.code}`),
   });
 }
 
-const input = (value: unknown) => encodeURIComponent(JSON.stringify(value));
+/** A query's input as the client writes it: superjson, JSON, URL-encoded. */
+const input = (value: unknown) => encodeURIComponent(JSON.stringify({ json: value }));
+/** A batch's inputs, by index. */
+const inputs = (...values: unknown[]) =>
+  encodeURIComponent(JSON.stringify(Object.fromEntries(values.map((value, i) => [i, { json: value }]))));
 
-const requests: [string, string, Record<string, string>?][] = [
+const requests: [string, string, Sent?][] = [
+  // What @tenant/client (httpBatchLink) sends: every query in a batch, even alone.
+  ['a query as the shipped client sends it', `/trpc/hello?batch=1&input=${inputs({ name: 'ada' })}`],
+  [
+    'the same with its context',
+    `/trpc/hello?batch=1&input=${inputs({ name: 'ada' })}`,
+    { headers: { 'x-user': 'u1' } },
+  ],
+  ['a batch of queries', `/trpc/hello,none,nested.deep?batch=1&input=${inputs({ name: 'bo' })}`],
+  ['a batch with a failure', `/trpc/hello,secret,broken?batch=1&input=${inputs({ name: 'bo' })}`],
+  ['a batch with unknown input', `/trpc/hello?batch=1&input=${inputs({ name: 7 })}`],
+  ['a batch with unreadable input', '/trpc/hello?batch=1&input=%7Bnot-json'],
+  ['a batch with an unknown procedure', `/trpc/hello,missing?batch=1&input=${inputs({ name: 'bo' })}`],
+  ['a batch of mutations over GET', '/trpc/change?batch=1'],
+  ['a batch of mutations', '/trpc/change,change?batch=1', { body: JSON.stringify({}) }],
+  ['values only superjson writes', '/trpc/odd?batch=1'],
+  [
+    'a streamed batch (httpBatchStreamLink)',
+    `/trpc/hello,none?batch=1&input=${inputs({ name: 'ada' })}`,
+    { headers: { 'trpc-accept': 'application/jsonl' } },
+  ],
+  // httpLink and other clients: one call a request.
   ['a query', `/trpc/hello?input=${input({ name: 'ada' })}`],
-  ['a query with its context', `/trpc/hello?input=${input({ name: 'ada' })}`, { 'x-user': 'u1' }],
   ['a query without input', '/trpc/none'],
   ['a nested path', '/trpc/nested.deep'],
   ['a percent-encoded path', '/trpc/nested%2Edeep'],
@@ -75,27 +110,30 @@ const requests: [string, string, Record<string, string>?][] = [
   ['input the procedure rejects', `/trpc/hello?input=${input({ name: 7 })}`],
   ['a missing input', '/trpc/hello'],
   ['a TRPCError', '/trpc/secret'],
-  ['the same, allowed', '/trpc/secret', { 'x-user': 'u2' }],
+  ['the same, allowed', '/trpc/secret', { headers: { 'x-user': 'u2' } }],
   ['an unexpected error', '/trpc/broken'],
   ['a stream-like result', '/trpc/streamed'],
   ['an unknown procedure', '/trpc/missing'],
   ['a prototype key as path', '/trpc/constructor'],
   ['a mutation over GET', '/trpc/change'],
-  ['a batch', `/trpc/hello,none?batch=1&input=${input({ 0: { name: 'bo' } })}`],
+  ['a mutation', '/trpc/change', { body: '' }],
   [
     'a stream without batch',
     `/trpc/hello?input=${input({ name: 'ada' })}`,
-    { 'trpc-accept': 'application/jsonl' },
+    { headers: { 'trpc-accept': 'application/jsonl' } },
   ],
 ];
 
 describe('tRPC over node:http', () => {
-  it.each(requests)('answers %s as tRPC’s own adapter does', async (_name, path, headers = {}) => {
+  it.each(requests)('answers %s as tRPC’s own adapter does', async (_name, path, sent = {}) => {
     errorsSeen.ours.length = 0;
     errorsSeen.theirs.length = 0;
     const [mine, reference] = await Promise.all([
-      fetch(`${base}${path}`, { headers }),
-      theirs(path, headers),
+      fetch(`${base}${path}`, {
+        headers: sent.headers ?? {},
+        ...(sent.body === undefined ? {} : { method: 'POST', body: sent.body }),
+      }),
+      theirs(path, sent),
     ]);
     const [myBody, referenceBody] = await Promise.all([mine.text(), reference.text()]);
     expect({ status: mine.status, type: mine.headers.get('content-type'), body: myBody }).toEqual({

@@ -16,4 +16,5 @@ export type { AppRouter, RouterInputs, RouterOutputs, ServerAppRouter } from './
 export { appRouter } from './root';
 export { type CallbackOutcome, completeFromCallback, type FlowDeps } from './services/connect-flow';
 export { createSyncEventHub, type SyncEventHub } from './services/sync-events';
+export { transformer } from './transformer';
 export { createCallerFactory } from './trpc';
