@@ -1,19 +1,20 @@
 import superjson from 'superjson';
 
 /**
- * superjson's wire format, produced faster for the shapes procedures return.
+ * superjson's wire format for what procedures return, written without superjson's walk.
  *
- * superjson.serialize walks every value through its registry of types (~0.7 ms for a page of
- * 100 transactions, more than the database query). Our outputs are plain objects, arrays,
- * strings, finite numbers, booleans, null, undefined and Dates; for those this module emits the
- * JSON superjson would, with the same annotations in superjson's nested form (see Tree), and
- * hands anything else (Map, BigInt, NaN, class instances, a Date under a key with a dot…) to
- * superjson itself. Clients keep using plain superjson to deserialize.
+ * Why it exists: superjson.serialize takes every value through its registry of types, ~165 µs for
+ * a page of 100 transactions on the bench machine, a third of what the bare baseline server spends
+ * on a whole request; this walk takes ~80 µs for the same page, and tRPC calls it for every
+ * result of every request, batched or not (docs/performance.md, "The output transformer").
  *
- * Dates are replaced by their ISO strings here rather than left to JSON.stringify: a Date's
- * toJSON takes V8's JSON writer off its fast path (a page of 100 rows stringifies in ~150 µs with
- * Dates, ~60 µs with strings). Objects are copied with a spread, then only their non-string
- * values are looked at.
+ * What it does: plain objects, arrays, strings, finite numbers, booleans, null, undefined and
+ * Dates are copied into the JSON superjson would write (Dates as ISO strings, undefined object
+ * values as null), with the same annotations (see Tree and rowsTree). Anything else
+ * (Map, BigInt, NaN, -0, class instances, an undefined array item, a Date at the root, a key with a
+ * dot) is handed to superjson itself. Inputs are read by superjson, and clients use plain
+ * superjson. test/transformer.test.ts compares it with superjson on random values; the api's
+ * test/trpc-handler.test.ts serves a router with it against tRPC's own adapter.
  */
 const FALLBACK: unique symbol = Symbol('fallback');
 
@@ -81,73 +82,133 @@ function isoString(date: Date): string {
 /**
  * Annotations in superjson's nested form: { items: { 0: { bookingDate: ['Date'] } } }, which
  * superjson.deserialize reads exactly as the dotted { 'items.0.bookingDate': ['Date'] } that
- * superjson.serialize writes. Building the nested form costs a property store per Date; the
- * dotted one a string concatenation and a hash of a new key (a third of the transformer's time).
+ * superjson.serialize writes, without a new string key per Date.
  */
 type Tree = { [key: string]: Tree | Leaf };
 type Leaf = readonly [string];
 const DATE: Leaf = Object.freeze(['Date'] as const);
 const UNDEFINED: Leaf = Object.freeze(['undefined'] as const);
 
-/**
- * A key on the way to an annotation must be one superjson's path parser reads back unchanged (no
- * dot or backslash), and never `__proto__`. Checked once per distinct key.
- */
-const SAFE_KEYS = new Set<string>();
+/** A key superjson's path parser reads back unchanged (no dot or backslash), and not `__proto__`. */
 function safeKey(key: string): boolean {
-  if (SAFE_KEYS.has(key)) return true;
-  if (key.includes('.') || key.includes('\\') || key === '__proto__') return false;
-  // Keys come from our own code, a small vocabulary; the bound keeps odd outputs from growing it.
-  if (SAFE_KEYS.size < 1_000) SAFE_KEYS.add(key);
-  return true;
+  return !key.includes('.') && !key.includes('\\') && key !== '__proto__';
+}
+
+/** A copy of a value with its annotations, or FALLBACK when only superjson can write it. */
+type Copied = { json: unknown; tree: Tree | Leaf | undefined };
+
+/**
+ * The JSON of a value that needs no annotation (string, boolean, null, finite number), else
+ * NOT_PLAIN. Most of a row's values are these: they are copied without allocating.
+ */
+const NOT_PLAIN: unique symbol = Symbol('not plain');
+function plain(value: unknown): unknown {
+  if (value === null || typeof value === 'string' || typeof value === 'boolean') return value;
+  if (typeof value === 'number' && Number.isFinite(value) && !Object.is(value, -0)) return value;
+  return NOT_PLAIN;
+}
+
+function copyValue(value: unknown): Copied | typeof FALLBACK {
+  const json = plain(value);
+  if (json !== NOT_PLAIN) return { json, tree: undefined };
+  if (typeof value !== 'object' || value === null) return FALLBACK;
+  if (value instanceof Date) {
+    return Number.isNaN(value.getTime()) ? FALLBACK : { json: isoString(value), tree: DATE };
+  }
+  return Array.isArray(value) ? copyArray(value) : copyObject(value);
+}
+
+function copyArray(value: unknown[]): Copied | typeof FALLBACK {
+  let tree: Tree | undefined;
+  // Whether every item has an annotation, the same as the first one's (rows of a page).
+  let alike = value.length > 1;
+  let first: Tree | Leaf | undefined;
+  const out: unknown[] = new Array(value.length);
+  for (let i = 0; i < value.length; i++) {
+    const item = value[i];
+    const json = plain(item);
+    if (json !== NOT_PLAIN) {
+      out[i] = json;
+      alike = false;
+      continue;
+    }
+    // superjson writes an undefined array item as null plus an annotation; leave that to it.
+    if (item === undefined) return FALLBACK;
+    const child = copyValue(item);
+    if (child === FALLBACK) return FALLBACK;
+    out[i] = child.json;
+    if (child.tree) {
+      first ??= child.tree;
+      if (alike && !sameTree(first, child.tree)) alike = false;
+      tree ??= {};
+      tree[i] = child.tree;
+    } else alike = false;
+  }
+  return { json: out, tree: alike && first ? rowsTree(value.length, first) : tree };
+}
+
+/** Two annotation trees with the same paths to the same types. */
+function sameTree(a: Tree | Leaf, b: Tree | Leaf): boolean {
+  if (a === b) return true;
+  if (Array.isArray(a) || Array.isArray(b)) {
+    return Array.isArray(a) && Array.isArray(b) && a[0] === b[0];
+  }
+  let count = 0;
+  for (const key in a) {
+    const other = (b as Tree)[key];
+    if (other === undefined || !sameTree((a as Tree)[key] as Tree | Leaf, other)) return false;
+    count++;
+  }
+  for (const _ in b) count--;
+  return count === 0;
+}
+
+/** `prefix.path` → type of every annotation in `tree`. */
+function flatten(tree: Tree | Leaf, prefix: string, into: Record<string, Leaf>): void {
+  if (Array.isArray(tree)) into[prefix] = tree as Leaf;
+  else for (const key in tree) flatten((tree as Tree)[key] as Tree | Leaf, `${prefix}.${key}`, into);
 }
 
 /**
- * The annotations of the container `copy` last returned (undefined: none). A second return value
- * without allocating a pair per object.
+ * The annotations of `length` items annotated alike, in superjson's dotted form relative to the
+ * array ({ '0.bookingDate': ['Date'], '1.bookingDate': … }), kept per length and item shape.
+ *
+ * Why: tRPC writes the response with one JSON.stringify, and V8 takes it off its fast path for
+ * the whole response as soon as it meets an object with integer keys (the nested form's
+ * { 0: …, 1: … }) or with properties added one by one past its fast-property limit (a dotted
+ * form built per request): a page of 100 transactions then costs ~170 µs to stringify instead of
+ * ~80. An object JSON.parse made keeps V8's fast representation; made once per shape, it costs
+ * nothing per request. Pages come in few lengths and row shapes; the bound covers odd outputs.
  */
-let annotations: Tree | undefined;
-
-function copy(value: object): unknown {
-  let tree: Tree | undefined;
-  if (Array.isArray(value)) {
-    let previous: Tree | undefined;
-    // Whether every item so far has the same annotation (then the tree is a UNIFORM run).
-    let uniform = true;
-    const out: unknown[] = value.slice();
-    for (let i = 0; i < out.length; i++) {
-      const item = out[i];
-      if (item === null || typeof item === 'string' || typeof item === 'boolean') {
-        uniform = false;
-        continue;
-      }
-      // superjson writes an undefined array item as null plus an annotation; leave that to it.
-      if (item === undefined) return FALLBACK;
-      const child = copyValue(item);
-      if (child === FALLBACK) return FALLBACK;
-      out[i] = child;
-      let note = childNote(item);
-      if (note) {
-        // Rows of a page annotate alike: they share their first sibling's tree, one object
-        // instead of one per row, and a run of them is written from a kept text (UNIFORM).
-        if (previous && sameLeaves(previous, note)) note = previous;
-        else if (!Array.isArray(note)) previous = note as Tree;
-        tree ??= {};
-        if (i > 0 && tree[0] !== note) uniform = false;
-        tree[i] = note;
-      } else uniform = false;
-    }
-    if (tree && uniform && out.length > 1)
-      UNIFORM.set(tree, { child: tree[0] as Tree | Leaf, length: out.length });
-    annotations = tree;
-    return out;
+const ROWS_TREES = new Map<string, Tree>();
+const ROWS_TREES_MAX = 256;
+function rowsTree(length: number, item: Tree | Leaf): Tree {
+  const one: Record<string, Leaf> = {};
+  flatten(item, '', one);
+  const paths = Object.keys(one);
+  const key = `${length}${paths.map((path) => `${path}=${(one[path] as Leaf)[0]}`).join()}`;
+  let tree = ROWS_TREES.get(key);
+  if (!tree) {
+    const all: Record<string, Leaf> = {};
+    for (let i = 0; i < length; i++) for (const path of paths) all[`${i}${path}`] = one[path] as Leaf;
+    tree = JSON.parse(JSON.stringify(all)) as Tree;
+    if (ROWS_TREES.size < ROWS_TREES_MAX) ROWS_TREES.set(key, tree);
   }
+  return tree;
+}
+
+function copyObject(value: object): Copied | typeof FALLBACK {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return FALLBACK;
-  const out: Record<string, unknown> = { ...value };
-  for (const key in out) {
-    const item = out[key];
-    if (item === null || typeof item === 'string' || typeof item === 'boolean') continue;
+  let tree: Tree | undefined;
+  const out: Record<string, unknown> = {};
+  for (const key in value) {
+    const item = (value as Record<string, unknown>)[key];
+    const json = plain(item);
+    if (json !== NOT_PLAIN) {
+      out[key] = json;
+      continue;
+    }
     let note: Tree | Leaf | undefined;
     if (item === undefined) {
       out[key] = null;
@@ -155,8 +216,8 @@ function copy(value: object): unknown {
     } else {
       const child = copyValue(item);
       if (child === FALLBACK) return FALLBACK;
-      out[key] = child;
-      note = childNote(item);
+      out[key] = child.json;
+      note = child.tree;
     }
     if (note) {
       if (!safeKey(key)) return FALLBACK;
@@ -164,128 +225,20 @@ function copy(value: object): unknown {
       tree[key] = note;
     }
   }
-  annotations = tree;
-  return out;
-}
-
-/** Two trees with the same keys, in the same order, holding the same leaves or subtrees. */
-function sameLeaves(a: Tree, b: Tree | Leaf): boolean {
-  if (Array.isArray(b)) return false;
-  let count = 0;
-  for (const key in a) {
-    if (a[key] !== (b as Tree)[key]) return false;
-    count++;
-  }
-  for (const _ in b) count--;
-  return count === 0;
-}
-
-/** The annotation of `item`, just copied by copyValue: a Date's, or what its container's copy left. */
-function childNote(item: unknown): Tree | Leaf | undefined {
-  if (item instanceof Date) return DATE;
-  return typeof item === 'object' ? annotations : undefined;
-}
-
-function copyValue(item: unknown): unknown {
-  switch (typeof item) {
-    case 'number':
-      return Number.isFinite(item) && !Object.is(item, -0) ? item : FALLBACK;
-    case 'object':
-      if (item instanceof Date) return Number.isNaN(item.getTime()) ? FALLBACK : isoString(item);
-      return copy(item as object);
-    default:
-      return FALLBACK;
-  }
+  return { json: out, tree };
 }
 
 type Serialized = { json: unknown; meta?: { values: Tree; v: 1 } };
 
-/** The fast walk, or FALLBACK for a value only superjson can write. */
-function walk(value: unknown): Serialized | typeof FALLBACK {
-  let json: unknown = FALLBACK;
-  annotations = undefined;
-  if (value === null || typeof value === 'string' || typeof value === 'boolean') json = value;
-  else if (typeof value === 'number') json = copyValue(value);
-  // A Date at the root has no path to annotate; superjson marks it differently.
-  else if (typeof value === 'object' && !(value instanceof Date)) json = copy(value);
-  if (json === FALLBACK) return FALLBACK;
-  const tree = annotations;
-  annotations = undefined;
-  return tree ? { json, meta: { values: tree, v: 1 } } : { json };
-}
-
 export function serialize(value: unknown): Serialized {
-  const out = walk(value);
-  return out === FALLBACK ? (superjson.serialize(value) as Serialized) : out;
+  // A Date at the root has no path to annotate; superjson marks it differently.
+  const out = value instanceof Date ? FALLBACK : copyValue(value);
+  if (out === FALLBACK) return superjson.serialize(value) as Serialized;
+  return out.tree ? { json: out.json, meta: { values: out.tree as Tree, v: 1 } } : { json: out.json };
 }
 
-/** A key as JSON text; keys are a small vocabulary of field names and array indices. */
-const QUOTED = new Map<string, string>();
-function quoted(key: string): string {
-  let text = QUOTED.get(key);
-  if (text === undefined) {
-    text = JSON.stringify(key);
-    if (QUOTED.size < 10_000) QUOTED.set(key, text);
-  }
-  return text;
-}
-
-/** The JSON text of a leaf or tree, as JSON.stringify writes it. */
-const LEAF_TEXT = new Map<Leaf, string>([
-  [DATE, '["Date"]'],
-  [UNDEFINED, '["undefined"]'],
-]);
-/**
- * Array trees whose every item has the one same annotation, as a page of rows does: their text is
- * `{"0":X,"1":X,…}` for a child text X and a length, the same for every page of that shape.
- */
-const UNIFORM = new WeakMap<Tree, { child: Tree | Leaf; length: number }>();
-const UNIFORM_TEXT = new Map<string, string>();
-function uniformText(child: Tree | Leaf, length: number): string {
-  const childText = treeText(child);
-  const key = `${length}:${childText}`;
-  let text = UNIFORM_TEXT.get(key);
-  if (text === undefined) {
-    const parts: string[] = [];
-    for (let i = 0; i < length; i++) parts.push(`"${i}":${childText}`);
-    text = `{${parts.join(',')}}`;
-    // Page sizes and row shapes are few; the bound keeps odd outputs from growing it.
-    if (UNIFORM_TEXT.size < 1_000) UNIFORM_TEXT.set(key, text);
-  }
-  return text;
-}
-
-function treeText(tree: Tree | Leaf): string {
-  const leaf = LEAF_TEXT.get(tree as Leaf);
-  if (leaf) return leaf;
-  const run = UNIFORM.get(tree as Tree);
-  if (run) return uniformText(run.child, run.length);
-  let text = '{';
-  for (const key in tree as Tree) {
-    text += `${text.length > 1 ? ',' : ''}${quoted(key)}:${treeText((tree as Tree)[key] as Tree | Leaf)}`;
-  }
-  return `${text}}`;
-}
-
-/**
- * JSON.stringify(serialize(value)), written without a second walk of the annotations: a page's
- * hundred `{"bookingDate":["Date"]}` are one tree written once, not a hundred objects for
- * JSON.stringify to visit.
- */
-export function stringify(value: unknown): string {
-  const out = walk(value);
-  if (out === FALLBACK) return JSON.stringify(superjson.serialize(value));
-  const json = JSON.stringify(out.json);
-  return out.meta
-    ? `{"json":${json},"meta":{"values":${treeText(out.meta.values)},"v":1}}`
-    : `{"json":${json}}`;
-}
-
-/**
- * Inputs are parsed by superjson itself; outputs use the fast walker. `stringify` is ours, not
- * tRPC's: the api's single-query path writes a response body with it.
- */
+/** tRPC's transformer: inputs through superjson itself, outputs through the walk above. */
 export const transformer = {
   input: superjson,
-  output: { serialize, stringify, deserialize: superjson.deserialize.bind(superjson) },
+  output: { serialize, deserialize: superjson.deserialize.bind(superjson) },
 };

@@ -1,6 +1,6 @@
 import superjson from 'superjson';
 import { describe, expect, it } from 'vitest';
-import { serialize, stringify } from '../src/transformer';
+import { serialize } from '../src/transformer';
 
 function rng(seed: number) {
   let s = seed;
@@ -55,8 +55,10 @@ describe('output transformer', () => {
       const theirs = superjson.serialize(v);
       expect(ours.json).toEqual(theirs.json);
       expect(superjson.deserialize(ours as never)).toEqual(superjson.deserialize(theirs));
-      // The api writes response bodies with stringify: the very text of the serialized value.
-      expect(stringify(v)).toBe(JSON.stringify(ours));
+      // What travels is JSON text: superjson reads the walk's back as it reads its own.
+      expect(superjson.deserialize(JSON.parse(JSON.stringify(ours)))).toEqual(
+        superjson.deserialize(JSON.parse(JSON.stringify(theirs))),
+      );
     }
   });
 
@@ -68,7 +70,7 @@ describe('output transformer', () => {
       { a: 'not a date', b: undefined },
       { a: new Date(3) },
     ];
-    const text = stringify({ rows });
+    const text = JSON.stringify(serialize({ rows }));
     expect(JSON.parse(text).meta.values).toEqual({
       rows: {
         0: { a: ['Date'] },
@@ -81,24 +83,36 @@ describe('output transformer', () => {
     expect(superjson.deserialize(JSON.parse(text))).toEqual({ rows });
   });
 
-  it('annotates every Date of a page of rows and leaves the rows themselves untouched', () => {
-    const page = {
-      items: Array.from({ length: 3 }, (_, i) => ({
+  it('annotates every Date of a page of rows, in superjson’s dotted form, and leaves the rows untouched', () => {
+    const page = (n: number) => ({
+      items: Array.from({ length: n }, (_, i) => ({
         id: `t${i}`,
         amount: '-1.50',
         bookingDate: new Date(Date.UTC(2025, 0, i + 1)),
         flags: [true, null, 'x'],
+        nested: { at: new Date(i), note: undefined },
       })),
       nextCursor: 'c',
-    };
-    const before = structuredClone(page);
-    const out = serialize(page);
-    expect(page).toEqual(before);
-    expect(out.meta?.values).toEqual({
-      items: { 0: { bookingDate: ['Date'] }, 1: { bookingDate: ['Date'] }, 2: { bookingDate: ['Date'] } },
     });
-    expect(out.json).toEqual(superjson.serialize(page).json);
-    expect(superjson.deserialize(JSON.parse(JSON.stringify(out)))).toEqual(page);
+    const three = page(3);
+    const before = structuredClone(three);
+    const out = serialize(three);
+    expect(three).toEqual(before);
+    expect(out.meta?.values).toEqual({
+      items: Object.fromEntries(
+        [0, 1, 2].flatMap((i) => [
+          [`${i}.bookingDate`, ['Date']],
+          [`${i}.nested.at`, ['Date']],
+          [`${i}.nested.note`, ['undefined']],
+        ]),
+      ),
+    });
+    expect(out.json).toEqual(superjson.serialize(three).json);
+    expect(superjson.deserialize(JSON.parse(JSON.stringify(out)))).toEqual(three);
+    // Another page of the same length and shape: the same annotations, its own values.
+    const other = page(3);
+    other.items[1] = { ...other.items[1], bookingDate: new Date(Date.UTC(2030, 5, 6)) } as never;
+    expect(superjson.deserialize(JSON.parse(JSON.stringify(serialize(other))))).toEqual(other);
   });
 
   it('round-trips a transactions page through superjson.deserialize', () => {
