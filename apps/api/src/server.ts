@@ -6,11 +6,11 @@ import { MAX_BATCH_SIZE } from '@tenant/client';
 import type { TrustedProxy } from '@tenant/domain';
 import {
   appRouter,
-  completeFromCallback,
   createContext,
   createSessionCache,
   type FinqwarePort,
   type RouterConfig,
+  recordBankReturn,
   type SyncEventHub,
   type SyncJobsPort,
   type VaultPort,
@@ -147,7 +147,7 @@ export function createApiServer(deps: ApiDeps) {
     target.searchParams.set('session', sessionId);
     try {
       if (!UUID.test(sessionId)) throw Object.assign(new Error('bad session'), { reason: 'unknown_session' });
-      const outcome = await completeFromCallback(
+      const outcome = await recordBankReturn(
         {
           em: deps.orm.em.fork() as EntityManager,
           fq: deps.fq,

@@ -37,6 +37,13 @@ export type FinqwarePort = {
       data: Record<string, unknown>;
     }>;
   };
+  accounts: {
+    /**
+     * Read once after a token exchange, with the session's tenant_user_id: Finqware answers only
+     * for a consent of that user, which is how we know whose consent a token was.
+     */
+    list(auth: { credentialsId: string; accessToken: string; tenantUserId: string }): Promise<unknown[]>;
+  };
   tokens: {
     exchange(input: { tempToken: string }): Promise<{
       credentialsId: string;
@@ -75,6 +82,9 @@ export type NewConsent = {
 export type VaultPort = {
   sealSessionNonce(sessionId: string, nonce: string): string;
   openSessionNonce(sessionId: string, sealed: string): string;
+  /** The bank's temp_token, sealed for sessions.return_token_enc of `sessionId`. */
+  sealReturnToken(sessionId: string, tempToken: string): string;
+  openReturnToken(sessionId: string, sealed: string): string;
   /** Inserts (or re-activates, for the same credentials) a user_skills row inside `em`'s transaction. */
   storeConsent(em: EntityManager, consent: NewConsent): Promise<{ consentId: string }>;
   readConsentSecrets(
@@ -133,6 +143,13 @@ export type RouterConfig = {
    * before a retry of the same idempotency key may take over: above twice the Finqware timeout.
    */
   paymentLeaseSeconds: number;
+  /**
+   * How long one call may hold a connect session busy while it talks to Finqware (a step, the
+   * redirect step, the token exchange and its check): above twice the Finqware timeout.
+   */
+  connectLeaseSeconds: number;
+  /** Per-user limits of the connect flow (CONNECT_* variables). */
+  connectLimits: { maxOpenSessions: number; startsPerHour: number; maxCredentialFailures: number };
 };
 
 export const defaultRouterConfig: RouterConfig = {
@@ -149,6 +166,8 @@ export const defaultRouterConfig: RouterConfig = {
   consentRevokePurge: false,
   connectSessionTtlSeconds: 30 * 60,
   paymentLeaseSeconds: 45,
+  connectLeaseSeconds: 45,
+  connectLimits: { maxOpenSessions: 5, startsPerHour: 10, maxCredentialFailures: 5 },
 };
 
 /**

@@ -3,7 +3,8 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { flowDeps } from '../src/routers/connect';
-import { type ConnectState, completeFromCallback } from '../src/services/connect-flow';
+import { recordBankReturn } from '../src/services/bank-return';
+import type { ConnectState } from '../src/services/connect-flow';
 import { createHarness, type Harness } from '../src/testing/harness';
 import { rejection } from './rejection';
 
@@ -19,7 +20,10 @@ function current(state: ConnectState) {
   return state.step;
 }
 
-/** Plays the browser: opens the bank page and follows the bank's redirect into our callback. */
+/**
+ * Plays the browser: opens the bank page and follows the bank's redirect into our callback, which
+ * records the bank's return for the session's owner (their connect.get completes it).
+ */
 async function approveAtBank(redirectUrl: string, options: { deny?: boolean } = {}) {
   const url = new URL(redirectUrl);
   if (options.deny) url.searchParams.set('deny', '1');
@@ -27,7 +31,7 @@ async function approveAtBank(redirectUrl: string, options: { deny?: boolean } = 
   expect(response.status).toBe(302);
   const location = new URL(response.headers.get('location') ?? '');
   expect(`${location.origin}${location.pathname}`).toBe(`${h.config.apiPublicUrl}/connect/callback`);
-  return completeFromCallback(flowDeps(h.context()), {
+  return recordBankReturn(flowDeps(h.context()), {
     sessionId: location.searchParams.get('session') ?? '',
     tempToken: location.searchParams.get('temp_token') ?? undefined,
     error: location.searchParams.get('error') ?? undefined,
@@ -82,7 +86,7 @@ describe('connect', () => {
         if (step.redirectUrl) {
           expect(step.fields).toEqual([]);
           const outcome = await approveAtBank(step.redirectUrl);
-          expect(outcome).toEqual({ sessionId, status: 'done' });
+          expect(outcome).toEqual({ sessionId, status: 'returned' });
           state = await user.api.connect.get({ sessionId });
         } else {
           const [next, ...rest] = values;
@@ -147,7 +151,7 @@ describe('connect', () => {
     expect(done.status).toBe('COMPLETED');
   });
 
-  it('lets exactly one of two simultaneous submissions through; a repeated final submit reports done', async () => {
+  it('lets exactly one of two simultaneous submissions through, the other a CONFLICT (SESSION_BUSY) at once', async () => {
     const user = await h.signUp();
     const started = await user.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
     const submit = () =>
@@ -161,13 +165,19 @@ describe('connect', () => {
     const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
     expect(fulfilled).toHaveLength(1);
     expect(rejected.map((r) => (r.reason as TRPCError).code)).toEqual(['CONFLICT']);
+    expect(rejected.map((r) => ((r.reason as TRPCError).cause as ErrorDetails).reason)).toEqual([
+      'SESSION_BUSY',
+    ]);
 
     const otp = current((fulfilled[0] as PromiseFulfilledResult<ConnectState>).value);
     const final = () =>
       user.api.connect.submit({ sessionId: started.sessionId, stepId: otp.id, values: { otp: '123456' } });
-    const [a, b] = await Promise.all([final(), final()]);
-    expect(a).toEqual(b);
-    if (a.status !== 'COMPLETED') throw new Error('not completed');
+    const finals = await Promise.allSettled([final(), final()]);
+    const completed = finals.filter((r) => r.status === 'fulfilled').map((r) => r.value);
+    expect(completed).toHaveLength(1);
+    const a = completed[0];
+    if (a?.status !== 'COMPLETED') throw new Error('not completed');
+    expect(await final()).toEqual(a);
     expect(await user.api.consents.list()).toHaveLength(1);
     expect(await h.queuedSyncJobs(a.consentId)).toHaveLength(1);
   });
@@ -225,11 +235,11 @@ describe('connect', () => {
     const outcome = await approveAtBank(step.redirectUrl ?? '', { deny: true });
     expect(outcome).toEqual({ sessionId: started.sessionId, status: 'failed', reason: 'access_denied' });
     const state = await user.api.connect.get({ sessionId: started.sessionId });
-    expect(state.status).toBe('FAILED');
+    expect(state).toMatchObject({ status: 'FAILED', failure: 'access_denied' });
     expect(await user.api.consents.list()).toEqual([]);
   });
 
-  it('completes a redirect flow once even if the callback is replayed', async () => {
+  it('completes a redirect flow once even if the callback is replayed and the owner asks twice at once', async () => {
     const user = await h.signUp();
     const started = await user.api.connect.start({ skillId: await h.skillId('rzb_ro_aisp_sbx_#1.0') });
     const step = current(started);
@@ -240,10 +250,17 @@ describe('connect', () => {
       tempToken: location.searchParams.get('temp_token') ?? undefined,
     };
     const outcomes = await Promise.all([
-      completeFromCallback(flowDeps(h.context()), input),
-      completeFromCallback(flowDeps(h.context()), input),
+      recordBankReturn(flowDeps(h.context()), input),
+      recordBankReturn(flowDeps(h.context()), input),
     ]);
-    expect(outcomes.map((o) => o.status)).toEqual(['done', 'done']);
+    expect(outcomes.map((o) => o.status)).toEqual(['returned', 'returned']);
+    expect(await user.api.consents.list()).toEqual([]);
+    const [one, two] = await Promise.all([
+      user.api.connect.get({ sessionId: started.sessionId }),
+      user.api.connect.get({ sessionId: started.sessionId }),
+    ]);
+    expect(one).toEqual(two);
+    expect(one.status).toBe('COMPLETED');
     const consents = await user.api.consents.list();
     expect(consents).toHaveLength(1);
     const state = await user.api.connect.submit({
@@ -271,7 +288,7 @@ describe('connect', () => {
     }
   });
 
-  it('reports Finqware outages as SERVICE_UNAVAILABLE and records nothing', async () => {
+  it('reports Finqware outages as SERVICE_UNAVAILABLE; the reserved session ends FAILED and is not open', async () => {
     const user = await h.signUp();
     h.sandbox?.control.setFaults({ rate: 1, kinds: ['503'] });
     try {
@@ -283,8 +300,10 @@ describe('connect', () => {
     } finally {
       h.sandbox?.control.setFaults({ rate: 0 });
     }
-    const sessions = await sql(h.em()).all('select id from sessions where user_id = ?', [user.user.id]);
-    expect(sessions).toEqual([]);
+    const sessions = await sql(h.em()).all('select status, failure_reason from sessions where user_id = ?', [
+      user.user.id,
+    ]);
+    expect(sessions).toEqual([{ status: 'FAILED', failure_reason: 'bank_unavailable' }]);
   });
 
   it('expires a session after its lifetime: get reports EXPIRED, submit is a CONFLICT', async () => {

@@ -2,9 +2,11 @@ import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
+import { finishPaymentReturn } from '../src/modules/payments/complete-payment';
 import { claimInitiation } from '../src/modules/payments/payments.repository';
+import { paymentDeps } from '../src/modules/payments/payments.router';
 import { flowDeps } from '../src/routers/connect';
-import { completeFromCallback } from '../src/services/connect-flow';
+import { recordBankReturn } from '../src/services/bank-return';
 import { createAccount, createConsent } from '../src/testing/fixtures';
 import { createHarness, type Harness, type SignedUpUser } from '../src/testing/harness';
 import { rejection } from './rejection';
@@ -37,18 +39,28 @@ function order(overrides: Record<string, unknown> = {}) {
   };
 }
 
-/** Plays the browser: the bank page, then the bank's redirect into our callback. */
+/**
+ * Plays the browser: the bank page, the bank's redirect into our callback (which records the
+ * bank's token), then the payment's page, whose owner's payments.get finishes the authorisation.
+ */
 async function atBank(redirectUrl: string | null, options: { deny?: boolean } = {}) {
   const url = new URL(redirectUrl ?? '');
   if (options.deny) url.searchParams.set('deny', '1');
   const response = await fetch(url, { redirect: 'manual' });
   const location = new URL(response.headers.get('location') ?? '');
   expect(`${location.origin}${location.pathname}`).toBe(`${h.config.apiPublicUrl}/connect/callback`);
-  return completeFromCallback(flowDeps(h.context()), {
+  const outcome = await recordBankReturn(flowDeps(h.context()), {
     sessionId: location.searchParams.get('session') ?? '',
     tempToken: location.searchParams.get('temp_token') ?? undefined,
     error: location.searchParams.get('error') ?? undefined,
   });
+  if (outcome.paymentId && outcome.status === 'returned') {
+    const owner = await sql(h.em()).one<{ user_id: string }>('select user_id from payments where id = ?', [
+      outcome.paymentId,
+    ]);
+    await finishPaymentReturn(paymentDeps(h.context()), owner?.user_id ?? '', outcome.paymentId);
+  }
+  return outcome;
 }
 
 const paymentsOf = (tenantUserId: string) =>
@@ -85,7 +97,10 @@ describe('payments.initiate → the bank → the callback', () => {
     expect(JSON.stringify(initiated)).not.toMatch(/nonce|temp_?token|access_?token|credentials_?id/i);
     expect(paymentsOf(await tenantUserId(user))).toEqual([]);
 
-    expect(await atBank(initiated.redirectUrl)).toMatchObject({ status: 'done' });
+    expect(await atBank(initiated.redirectUrl)).toMatchObject({
+      status: 'returned',
+      paymentId: initiated.id,
+    });
     const authorised = await user.api.payments.get({ paymentId: initiated.id });
     expect(authorised).toMatchObject({ status: 'AUTHORISED', redirectUrl: null });
     expect(authorised.events.map((e) => e.status)).toEqual(['AUTHORISED']);
@@ -147,13 +162,14 @@ describe('payments.initiate → the bank → the callback', () => {
         bobPays.id,
       ])
     )?.session_id;
-    const outcome = await completeFromCallback(flowDeps(h.context()), {
+    const outcome = await recordBankReturn(flowDeps(h.context()), {
       sessionId: bobSession ?? '',
       tempToken,
     });
-    expect(outcome).toMatchObject({ status: 'failed', reason: 'not_this_payment' });
-    expect((await alice.api.payments.get({ paymentId: alicePays.id })).status).toBe('AUTHORISED');
+    expect(outcome).toMatchObject({ status: 'returned', paymentId: bobPays.id });
+    // Bob's own payments.get exchanges the token: it stands for Alice's payment, so Bob's stays unpaid.
     const bobs = await bob.api.payments.get({ paymentId: bobPays.id });
+    expect((await alice.api.payments.get({ paymentId: alicePays.id })).status).toBe('AUTHORISED');
     expect(bobs).toMatchObject({ status: 'PENDING' });
     expect(bobs.redirectUrl).toBe(bobPays.redirectUrl);
     expect(paymentsOf(await tenantUserId(bob))).toEqual([]);

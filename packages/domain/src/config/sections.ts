@@ -261,6 +261,9 @@ export const SECTIONS = {
       'API_TRUSTED_PROXIES',
       'SYNC_REFRESH_COOLDOWN_SECONDS',
       'CONSENT_REVOKE_PURGE',
+      'CONNECT_MAX_OPEN_SESSIONS',
+      'CONNECT_STARTS_PER_HOUR',
+      'CONNECT_MAX_CREDENTIAL_FAILURES',
     ],
     (e) => ({
       api: {
@@ -283,6 +286,12 @@ export const SECTIONS = {
         refreshCooldownSeconds: e.SYNC_REFRESH_COOLDOWN_SECONDS,
         /** After a revoke, delete the cached accounts/balances/transactions (true) or keep them (false). */
         revokePurge: e.CONSENT_REVOKE_PURGE,
+      },
+      /** Per-user limits of the connect flow (Finqware sessions cost us, and bank logins lock people out). */
+      connect: {
+        maxOpenSessions: e.CONNECT_MAX_OPEN_SESSIONS,
+        startsPerHour: e.CONNECT_STARTS_PER_HOUR,
+        maxCredentialFailures: e.CONNECT_MAX_CREDENTIAL_FAILURES,
       },
     }),
   ),

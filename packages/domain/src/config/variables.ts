@@ -384,6 +384,19 @@ export const VARIABLES = {
     default: '`60`',
     meaning: 'Incremental syncs re-read transactions inserted this long before the cursor.',
   }),
+  CONNECT_MAX_OPEN_SESSIONS: doc(integer(1, 100).default(5), {
+    default: '`5`',
+    meaning:
+      'Bank connections one user may have in progress at once; `connect.start` refuses another (`PRECONDITION_FAILED`, `TOO_MANY_OPEN_SESSIONS`).',
+  }),
+  CONNECT_STARTS_PER_HOUR: doc(integer(1, 10_000).default(10), {
+    default: '`10`',
+    meaning: 'Bank connections one user may start per rolling hour (each costs a Finqware session).',
+  }),
+  CONNECT_MAX_CREDENTIAL_FAILURES: doc(integer(1, 100).default(5), {
+    default: '`5`',
+    meaning: 'Bank credentials refused in one connect session before it ends `FAILED`.',
+  }),
   CONSENT_REVOKE_PURGE: doc(z.stringbool({ error: 'true or false' }).default(false), {
     default: '`false`',
     meaning:

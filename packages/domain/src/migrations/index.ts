@@ -5,6 +5,7 @@ import { Migration20261130194412 } from './Migration20261130194412';
 import { Migration20261130230000 } from './Migration20261130230000';
 import { Migration20261130231000 } from './Migration20261130231000';
 import { Migration20261130232000 } from './Migration20261130232000';
+import { Migration20261130233000 } from './Migration20261130233000';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -23,4 +24,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130231000', class: Migration20261130231000 },
   // Rollups of booked transactions (#17), backfilled; the insights read them instead of transactions.
   { name: 'Migration20261130232000', class: Migration20261130232000 },
+  // Connect sessions: the bank's return kept for its owner, leases instead of row locks, limits (#12).
+  { name: 'Migration20261130233000', class: Migration20261130233000 },
 ];

@@ -114,3 +114,13 @@ export function openSessionNonce(
   if (!session.nonceEnc) return undefined;
   return vault.decrypt(session.nonceEnc, secretAad('sessions', session.id, 'nonce_enc'));
 }
+
+/** Ciphertext for sessions.return_token_enc: the bank's temp_token, kept for the session's owner. */
+export function sealSessionReturnToken(vault: Vault, sessionId: string, tempToken: string): string {
+  return vault.encrypt(tempToken, secretAad('sessions', sessionId, 'return_token_enc'));
+}
+
+/** The temp_token the bank sent back for session `sessionId`. */
+export function openSessionReturnToken(vault: Vault, sessionId: string, sealed: string): string {
+  return vault.decrypt(sealed, secretAad('sessions', sessionId, 'return_token_enc'));
+}

@@ -2,9 +2,11 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import {
   type Config,
   openSessionNonce,
+  openSessionReturnToken,
   readConsentSecrets,
   sealPaymentSecrets,
   sealSessionNonce,
+  sealSessionReturnToken,
   storeConsent,
   type Vault,
 } from '@tenant/domain';
@@ -20,6 +22,8 @@ export function domainVault(vault: Vault): VaultPort {
       if (nonce === undefined) throw new Error('session has no nonce');
       return nonce;
     },
+    sealReturnToken: (sessionId, tempToken) => sealSessionReturnToken(vault, sessionId, tempToken),
+    openReturnToken: (sessionId, sealed) => openSessionReturnToken(vault, sessionId, sealed),
     async storeConsent(em: EntityManager, consent) {
       const row = await storeConsent(em, vault, {
         user: consent.userId,
@@ -46,7 +50,7 @@ export function domainVault(vault: Vault): VaultPort {
 
 /** The router's settings, read from the process config (@tenant/domain loadConfig). */
 export function routerConfigFrom(
-  config: Pick<Config, 'api' | 'publicAppUrl' | 'auth' | 'consent' | 'finqware'>,
+  config: Pick<Config, 'api' | 'publicAppUrl' | 'auth' | 'consent' | 'connect' | 'finqware'>,
 ): RouterConfig {
   return {
     apiPublicUrl: config.api.publicUrl,
@@ -72,5 +76,7 @@ export function routerConfigFrom(
     connectSessionTtlSeconds: 30 * 60,
     // Two Finqware calls (session, payment_intent) at the configured timeout each, and a margin.
     paymentLeaseSeconds: Math.ceil((2 * config.finqware.timeoutMs) / 1000) + 15,
+    connectLeaseSeconds: Math.ceil((2 * config.finqware.timeoutMs) / 1000) + 15,
+    connectLimits: config.connect,
   };
 }

@@ -1,13 +1,7 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { TRPCError } from '@trpc/server';
-import {
-  findCurrentStep,
-  findEnabledSkill,
-  findOwnedSession,
-  findSessionForCallback,
-  type SessionRow,
-} from '../access';
+import { findCurrentStep, findEnabledSkill, findOwnedSession, type SessionRow } from '../access';
 import type { AuthedUser } from '../context';
 import { sql } from '../db';
 import {
@@ -19,8 +13,10 @@ import {
   isInvalidInput,
   preconditionFailed,
 } from '../errors';
-import { completePaymentCallback } from '../modules/payments/complete-payment';
 import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from '../ports';
+import { reserveConnectSession } from './connect-limits';
+import { completeWithToken, FAILURES, failSession } from './consent-completion';
+import { endLease, type Lease, takeLease, takeReturnToken } from './session-lease';
 import {
   type FlowStep,
   type FrontendStep,
@@ -34,9 +30,14 @@ import {
 
 /**
  * The connect state machine. Finqware drives the order of steps; the skill's catalog `flow`
- * says what each one asks for. Every transition runs in one database transaction holding the
- * session row lock, so a double submission or a callback racing a submission sees the state the
- * other one left: a stale step is refused before anything is sent to Finqware.
+ * says what each one asks for. No transaction or row lock is ever held across a Finqware call:
+ * a call that talks to Finqware for a session first takes the session's lease (one statement;
+ * a concurrent call is refused with CONFLICT at once), calls Finqware with nothing held, then
+ * writes the result in a short transaction fenced on its lease (services/session-lease.ts).
+ *
+ * The bank's redirect (GET /connect/callback) only records the temp_token on the session; the
+ * session's owner completes it through their own authenticated connect.get, which exchanges the
+ * token and stores the consent only if Finqware says it is that user's (consent-completion.ts).
  */
 
 export type FlowDeps = {
@@ -57,15 +58,9 @@ export type ConnectState =
       status: 'FAILED' | 'EXPIRED';
       done: false;
       reason: 'SESSION_FAILED' | 'SESSION_EXPIRED';
+      /** Why it failed, when we know: `access_denied`, `consent_not_attributed`, `too_many_wrong_credentials`… */
+      failure?: string;
     };
-
-export type CallbackOutcome = {
-  sessionId: string;
-  status: 'done' | 'failed';
-  reason?: string;
-  /** Set when the session was a payment's (the front-end shows the payment). */
-  paymentId?: string;
-};
 
 async function callFinqware<T>(call: () => Promise<T>): Promise<T> {
   try {
@@ -82,7 +77,7 @@ export function callbackUrl(config: RouterConfig, sessionId: string): string {
   return url.toString();
 }
 
-function isExpired(session: SessionRow, now: Date): boolean {
+export function isExpired(session: { status: string; expires_at: Date }, now: Date): boolean {
   return session.status === 'IN_PROGRESS' && session.expires_at.getTime() <= now.getTime();
 }
 
@@ -150,79 +145,17 @@ async function stateOf(em: EntityManager, session: SessionRow, now: Date): Promi
   if (isExpired(session, now) || session.status === 'EXPIRED') {
     return { sessionId: session.id, status: 'EXPIRED', done: false, reason: 'SESSION_EXPIRED' };
   }
-  if (session.status !== 'IN_PROGRESS') {
-    return { sessionId: session.id, status: 'FAILED', done: false, reason: 'SESSION_FAILED' };
-  }
+  const failed = (): ConnectState => ({
+    sessionId: session.id,
+    status: 'FAILED',
+    done: false,
+    reason: 'SESSION_FAILED',
+    ...(session.failure_reason ? { failure: session.failure_reason } : {}),
+  });
+  if (session.status !== 'IN_PROGRESS') return failed();
   const step = await findCurrentStep(em, session.id);
-  if (!step) return { sessionId: session.id, status: 'FAILED', done: false, reason: 'SESSION_FAILED' };
+  if (!step) return failed();
   return { sessionId: session.id, status: 'IN_PROGRESS', done: false, step: toFrontendStep(step) };
-}
-
-/**
- * The end of every flow: exchange the temp_token (server-side only), store the consent through
- * the vault and enqueue its first sync, all in the caller's transaction, then close the session.
- * Callers hold the session lock, so it runs once per session.
- */
-async function completeSession(
-  deps: FlowDeps,
-  em: EntityManager,
-  session: SessionRow,
-  step: StepRow,
-  tempToken: string,
-  finqwareStepId?: string,
-): Promise<string> {
-  const pair = await callFinqware(() => deps.fq.tokens.exchange({ tempToken }));
-  const { consentId } = await deps.vault.storeConsent(em, {
-    userId: session.user_id,
-    skillId: session.skill_id,
-    credentialsId: pair.credentialsId,
-    accessToken: pair.accessToken,
-    consentExp: pair.consentExp ? new Date(pair.consentExp) : null,
-    maxDataRetention: pair.maxDataRetention ? new Date(pair.maxDataRetention) : null,
-  });
-  // Only account-information consents have data to sync; payment and product consents are kept
-  // so they can be listed and revoked.
-  if (session.skill_kind === 'aisp') {
-    await deps.jobs.enqueueConsentSync({ consentId, reason: 'initial' }, em);
-  }
-  const now = deps.clock();
-  await markStepSubmitted(em, step.id, finqwareStepId, now);
-  await sql(em).run(
-    `update sessions set status = 'COMPLETED', user_skill_id = ?, nonce_enc = null, updated_at = ? where id = ?`,
-    [consentId, now, session.id],
-  );
-  deps.logger.info({ sessionId: session.id, consentId }, 'connect session completed');
-  return consentId;
-}
-
-/**
- * A redirect step needs the bank URL before the front-end can show it: submit the step to
- * Finqware with our callback as psu_redirect_link. Runs in its own transaction after the step
- * was committed, so a Finqware failure here leaves a resumable session (connect.get retries).
- */
-async function ensureRedirect(deps: FlowDeps, userId: string, sessionId: string): Promise<void> {
-  await deps.em.transactional(async (em) => {
-    const session = await findOwnedSession(em, userId, sessionId, { forUpdate: true });
-    if (session.status !== 'IN_PROGRESS' || isExpired(session, deps.clock())) return;
-    const step = await findCurrentStep(em, session.id);
-    if (!step || !isRedirectKind(step.kind) || step.redirect_url) return;
-    const answer = await callFinqware(() =>
-      deps.fq.sessions.submitStep({
-        sessionId: session.finqware_session_id,
-        nonce: openNonce(deps, session),
-        skill: session.skill_code,
-        step: step.name,
-        data: { psu_redirect_link: callbackUrl(deps.config, session.id) },
-      }),
-    );
-    if (!answer.redirect?.url) throw protocolError('the redirect step returned no bank URL');
-    const now = deps.clock();
-    await sql(em).run(
-      'update steps set redirect_url = ?, finqware_step_id = coalesce(?, finqware_step_id), updated_at = ? where id = ?',
-      [answer.redirect.url, answer.stepId ?? null, now, step.id],
-    );
-    await saveNonce(deps, em, session.id, answer.nonce ?? null);
-  });
 }
 
 function protocolError(what: string): TRPCError {
@@ -233,6 +166,55 @@ function protocolError(what: string): TRPCError {
   });
 }
 
+/** Gives a lease back without writing anything (the call was refused before Finqware heard of it). */
+async function giveBack(deps: FlowDeps, lease: Lease): Promise<void> {
+  await endLease(deps.em, lease);
+}
+
+/**
+ * A redirect step needs the bank URL before the front-end can show it: submit the step to
+ * Finqware with our callback as psu_redirect_link, under the session's lease. A Finqware failure
+ * leaves a resumable session (connect.get retries); a busy session is left to its lease holder.
+ */
+async function ensureRedirect(deps: FlowDeps, userId: string, sessionId: string): Promise<void> {
+  const lease = await takeLease(deps.em, userId, sessionId, deps.config.connectLeaseSeconds);
+  if (!lease) return;
+  const session = await findOwnedSession(deps.em, userId, sessionId);
+  const step = await findCurrentStep(deps.em, session.id);
+  if (!step || !isRedirectKind(step.kind) || step.redirect_url) return giveBack(deps, lease);
+  let answer: Awaited<ReturnType<FinqwarePort['sessions']['submitStep']>>;
+  try {
+    answer = await callFinqware(() =>
+      deps.fq.sessions.submitStep({
+        sessionId: session.finqware_session_id,
+        nonce: openNonce(deps, session),
+        skill: session.skill_code,
+        step: step.name,
+        data: { psu_redirect_link: callbackUrl(deps.config, session.id) },
+      }),
+    );
+    if (!answer.redirect?.url) throw protocolError('the redirect step returned no bank URL');
+  } catch (err) {
+    await giveBack(deps, lease);
+    throw err;
+  }
+  const redirectUrl = answer.redirect.url;
+  await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return;
+    const now = deps.clock();
+    await sql(em).run(
+      'update steps set redirect_url = ?, finqware_step_id = coalesce(?, finqware_step_id), updated_at = ? where id = ?',
+      [redirectUrl, answer.stepId ?? null, now, step.id],
+    );
+    await saveNonce(deps, em, session.id, answer.nonce ?? null);
+  });
+}
+
+/**
+ * Starts a bank connection: the session row is reserved first (within the user's limits, see
+ * connect-limits.ts) and holds its lease while Finqware creates the session, outside any
+ * transaction; a Finqware failure ends the reserved session FAILED.
+ */
 export async function startConnect(deps: FlowDeps, user: AuthedUser, skillId: string): Promise<ConnectState> {
   const skill = await findEnabledSkill(deps.em, skillId);
   if (skill.kind === 'pisp') {
@@ -241,42 +223,81 @@ export async function startConnect(deps: FlowDeps, user: AuthedUser, skillId: st
   }
   const first = skill.flow[0];
   if (!first) throw protocolError('the skill has no steps');
-  const created = await callFinqware(() =>
-    deps.fq.sessions.create({ tenantUserId: user.tenantUserId, skill: skill.code }),
-  );
   const sessionId = randomUUID();
   const now = deps.clock();
-  await deps.em.transactional(async (em) => {
+  await reserveConnectSession(deps.em, deps.config, user.id, async (em) => {
     await sql(em).run(
-      `insert into sessions (id, user_id, skill_id, finqware_session_id, status, nonce_enc, expires_at, created_at, updated_at)
-       values (?, ?, ?, ?, 'IN_PROGRESS', ?, ?, ?, ?)`,
+      `insert into sessions (id, user_id, skill_id, finqware_session_id, status, expires_at, lease_until,
+                             lease_attempt, created_at, updated_at)
+       values (?, ?, ?, null, 'IN_PROGRESS', ?, now() + make_interval(secs => ?), 1, ?, ?)`,
       [
         sessionId,
         user.id,
         skill.id,
-        created.sessionId,
-        deps.vault.sealSessionNonce(sessionId, created.nonce),
         new Date(now.getTime() + deps.config.connectSessionTtlSeconds * 1000),
+        deps.config.connectLeaseSeconds,
         now,
         now,
       ],
     );
-    await insertStep(em, { id: sessionId }, 0, first, 0, null, now);
+  });
+  const lease: Lease = { sessionId, attempt: 1 };
+  let created: Awaited<ReturnType<FinqwarePort['sessions']['create']>>;
+  try {
+    created = await callFinqware(() =>
+      deps.fq.sessions.create({ tenantUserId: user.tenantUserId, skill: skill.code }),
+    );
+  } catch (err) {
+    await failSession(deps, lease, FAILURES.bankUnavailable);
+    throw err;
+  }
+  await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return;
+    await sql(em).run('update sessions set finqware_session_id = ?, nonce_enc = ? where id = ?', [
+      created.sessionId,
+      deps.vault.sealSessionNonce(sessionId, created.nonce),
+      sessionId,
+    ]);
+    await insertStep(em, { id: sessionId }, 0, first, 0, null, deps.clock());
   });
   if (isRedirectKind(first.kind)) await ensureRedirect(deps, user.id, sessionId);
   return getConnect(deps, user.id, sessionId);
 }
 
+const FINISH_WAIT_MS = 100;
+
+/**
+ * Where the flow stands. When the bank has sent this user back with a token, this call (the
+ * owner's, with their bearer token) exchanges it and stores the consent if it is theirs; a call
+ * racing it waits for that to end rather than show the bank step again.
+ */
 export async function getConnect(deps: FlowDeps, userId: string, sessionId: string): Promise<ConnectState> {
-  const session = await findOwnedSession(deps.em, userId, sessionId);
+  let session = await findOwnedSession(deps.em, userId, sessionId);
   const now = deps.clock();
   if (isExpired(session, now)) {
     await sql(deps.em).run(
-      `update sessions set status = 'EXPIRED', nonce_enc = null, updated_at = ? where id = ? and status = 'IN_PROGRESS'`,
+      `update sessions set status = 'EXPIRED', nonce_enc = null, return_token_enc = null, updated_at = ?
+        where id = ? and status = 'IN_PROGRESS' and (lease_until is null or lease_until <= now())`,
       [now, session.id],
     );
+    return stateOf(deps.em, session, now);
   }
-  const state = await stateOf(deps.em, session, now);
+  if (session.status === 'IN_PROGRESS' && session.return_token_enc) {
+    await finishBankReturn(deps, session);
+    session = await findOwnedSession(deps.em, userId, sessionId);
+  }
+  // Another call of this user is finishing the bank's return: its answer is a moment away.
+  const deadline = Date.now() + deps.config.connectLeaseSeconds * 1000;
+  while (
+    session.status === 'IN_PROGRESS' &&
+    session.returned_at &&
+    session.lease_busy &&
+    Date.now() < deadline
+  ) {
+    await new Promise((resolve) => setTimeout(resolve, FINISH_WAIT_MS));
+    session = await findOwnedSession(deps.em, userId, sessionId);
+  }
+  const state = await stateOf(deps.em, session, deps.clock());
   if (state.status === 'IN_PROGRESS' && isRedirectKind(state.step.kind) && !state.step.redirectUrl) {
     await ensureRedirect(deps, userId, sessionId);
     return stateOf(deps.em, await findOwnedSession(deps.em, userId, sessionId), deps.clock());
@@ -284,62 +305,99 @@ export async function getConnect(deps: FlowDeps, userId: string, sessionId: stri
   return state;
 }
 
+/** Takes the token the bank sent back (once) and completes the session with it. */
+async function finishBankReturn(deps: FlowDeps, session: SessionRow): Promise<void> {
+  const taken = await takeReturnToken(deps.em, session.user_id, session.id, deps.config.connectLeaseSeconds);
+  if (!taken) return;
+  const tempToken = deps.vault.openReturnToken(session.id, taken.sealedToken);
+  await completeWithToken(deps, session, taken, tempToken);
+}
+
+/** Why a session cannot take a submission now (its lease was not free). */
+async function refusal(deps: FlowDeps, userId: string, sessionId: string): Promise<ConnectState> {
+  const session = await findOwnedSession(deps.em, userId, sessionId);
+  const now = deps.clock();
+  if (session.status === 'COMPLETED') return stateOf(deps.em, session, now);
+  if (isExpired(session, now) || session.status === 'EXPIRED') {
+    throw conflict('This connect session has expired; start again', 'SESSION_EXPIRED');
+  }
+  if (session.status !== 'IN_PROGRESS') {
+    throw conflict('This connect session has ended; start again', 'SESSION_FAILED');
+  }
+  throw conflict('This connect session is busy with another request; try again', 'SESSION_BUSY');
+}
+
+/**
+ * Submits the current step. The lease makes it one submission at a time per session: a second
+ * one, in parallel or in the same batch, is a CONFLICT at once (SESSION_BUSY) and never reaches
+ * Finqware. Wrong credentials count; the CONNECT_MAX_CREDENTIAL_FAILURES-th ends the session.
+ */
 export async function submitConnect(
   deps: FlowDeps,
   user: AuthedUser,
   input: { sessionId: string; stepId: string; values: Record<string, string> },
 ): Promise<ConnectState> {
-  const outcome = await deps.em.transactional(async (em): Promise<ConnectState | 'enter-redirect'> => {
-    const session = await findOwnedSession(em, user.id, input.sessionId, { forUpdate: true });
-    const now = deps.clock();
-    if (session.status === 'COMPLETED') return stateOf(em, session, now);
-    if (isExpired(session, now) || session.status === 'EXPIRED') {
-      throw conflict('This connect session has expired; start again', 'SESSION_EXPIRED');
-    }
-    if (session.status !== 'IN_PROGRESS')
-      throw conflict('This connect session has ended; start again', 'SESSION_FAILED');
-    const step = await findCurrentStep(em, session.id);
-    if (!step || step.id !== input.stepId) {
+  const lease = await takeLease(deps.em, user.id, input.sessionId, deps.config.connectLeaseSeconds);
+  if (!lease) return refusal(deps, user.id, input.sessionId);
+  let session: SessionRow;
+  let step: StepRow;
+  let data: Record<string, unknown>;
+  try {
+    session = await findOwnedSession(deps.em, user.id, input.sessionId);
+    const current = await findCurrentStep(deps.em, session.id);
+    if (!current || current.id !== input.stepId) {
       throw conflict('This step is not the current step of the session', 'STEP_NOT_CURRENT');
     }
-    if (isRedirectKind(step.kind)) {
+    if (isRedirectKind(current.kind)) {
       throw conflict('This step is completed at the bank: open its redirectUrl', 'AWAITING_REDIRECT');
     }
-
+    step = current;
     const values = validateStepValues(step.definition.fields, input.values);
-    const data: Record<string, unknown> =
+    data =
       step.kind === 'sca_implicit'
         ? {}
         : step.kind === 'payment_intent'
           ? { ...values, psu_redirect_link: callbackUrl(deps.config, session.id) }
           : values;
+  } catch (err) {
+    await giveBack(deps, lease);
+    throw err;
+  }
 
-    let answer: Awaited<ReturnType<FinqwarePort['sessions']['submitStep']>>;
-    try {
-      answer = await deps.fq.sessions.submitStep({
-        sessionId: session.finqware_session_id,
-        nonce: openNonce(deps, session),
-        skill: session.skill_code,
-        step: step.name,
-        data,
-      });
-    } catch (err) {
-      // Wrong password or code: the bank keeps the same nonce valid, so the step stays current.
-      if (isFinqwareError(err) && isInvalidInput(err)) {
-        throw badRequestIssues(
-          'The bank did not accept these details',
-          rejectedFields(step.definition.fields),
-        );
-      }
-      if (isFinqwareError(err)) throw fromFinqwareError(err);
-      throw err;
+  let answer: Awaited<ReturnType<FinqwarePort['sessions']['submitStep']>>;
+  try {
+    answer = await deps.fq.sessions.submitStep({
+      sessionId: session.finqware_session_id,
+      nonce: openNonce(deps, session),
+      skill: session.skill_code,
+      step: step.name,
+      data,
+    });
+  } catch (err) {
+    // Wrong password or code: the bank keeps the same nonce valid, so the step stays current —
+    // up to the limit, after which the session ends (a bank locks people out after a few).
+    if (isFinqwareError(err) && isInvalidInput(err)) {
+      await recordWrongCredentials(deps, lease);
+      throw badRequestIssues('The bank did not accept these details', rejectedFields(step.definition.fields));
     }
+    await giveBack(deps, lease);
+    if (isFinqwareError(err)) throw fromFinqwareError(err);
+    throw err;
+  }
 
-    if (answer.tempToken) {
-      await completeSession(deps, em, session, step, answer.tempToken, answer.stepId);
-      return stateOf(em, await findOwnedSession(em, user.id, session.id), deps.clock());
-    }
+  if (answer.tempToken) {
+    await completeWithToken(deps, session, lease, answer.tempToken, answer.stepId);
+    return stateOf(deps.em, await findOwnedSession(deps.em, user.id, session.id), deps.clock());
+  }
 
+  const next = session.flow[step.definition.flowIndex + 1];
+  if (!answer.redirect?.url && (!answer.nonce || !next)) {
+    await giveBack(deps, lease);
+    throw protocolError('no next step and no temp_token');
+  }
+  const now = deps.clock();
+  const written = await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return false;
     await markStepSubmitted(em, step.id, answer.stepId, now);
     if (answer.redirect?.url) {
       // payment_intent: the bank authorises the payment on its own page, then calls us back.
@@ -353,58 +411,47 @@ export async function submitConnect(
         now,
       );
       await saveNonce(deps, em, session.id, answer.nonce ?? null);
-      return stateOf(em, session, now);
+      return true;
     }
-    const next = session.flow[step.definition.flowIndex + 1];
-    if (!answer.nonce || !next) throw protocolError('no next step and no temp_token');
-    await insertStep(em, session, step.position + 1, next, step.definition.flowIndex + 1, null, now);
-    await saveNonce(deps, em, session.id, answer.nonce);
-    return isRedirectKind(next.kind) ? 'enter-redirect' : stateOf(em, session, now);
+    if (next && answer.nonce) {
+      await insertStep(em, session, step.position + 1, next, step.definition.flowIndex + 1, null, now);
+      await saveNonce(deps, em, session.id, answer.nonce);
+    }
+    return true;
   });
-  if (outcome === 'enter-redirect') {
+  if (!written) throw conflict('This connect session was taken over by another request', 'SESSION_BUSY');
+  if (next && isRedirectKind(next.kind) && !answer.redirect?.url) {
     await ensureRedirect(deps, user.id, input.sessionId);
-    return getConnect(deps, user.id, input.sessionId);
   }
-  return outcome;
+  return getConnect(deps, user.id, input.sessionId);
 }
 
-const REASON = /^[a-z_]{1,40}$/;
-
-/**
- * GET /connect/callback: the bank (through Finqware) sends the browser back with a temp_token,
- * or with an error. Completes the session exactly once; a reload after completion is harmless.
- */
-export async function completeFromCallback(
-  deps: FlowDeps,
-  input: { sessionId: string; tempToken?: string; error?: string },
-): Promise<CallbackOutcome> {
-  // A payment's bank session comes back through the same callback.
-  const payment = await completePaymentCallback(deps, input);
-  if (payment) return payment;
-  return deps.em.transactional(async (em): Promise<CallbackOutcome> => {
-    const session = await findSessionForCallback(em, input.sessionId);
-    if (!session) return { sessionId: input.sessionId, status: 'failed', reason: 'unknown_session' };
-    if (session.status === 'COMPLETED') return { sessionId: session.id, status: 'done' };
+/** Counts a refused bank login and gives the lease back; at the limit the session ends FAILED. */
+async function recordWrongCredentials(deps: FlowDeps, lease: Lease): Promise<void> {
+  const limit = deps.config.connectLimits.maxCredentialFailures;
+  const ended = await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return false;
+    const row = await sql(em).one<{ credential_failures: number }>(
+      `update sessions set credential_failures = credential_failures + 1, updated_at = now() where id = ?
+        returning credential_failures`,
+      [lease.sessionId],
+    );
+    if ((row?.credential_failures ?? 0) < limit) return false;
     const now = deps.clock();
-    if (session.status !== 'IN_PROGRESS' || isExpired(session, now)) {
-      return { sessionId: session.id, status: 'failed', reason: 'session_ended' };
-    }
-    const step = await findCurrentStep(em, session.id);
-    if (!step || !isRedirectKind(step.kind) || !step.redirect_url) {
-      return { sessionId: session.id, status: 'failed', reason: 'unexpected_callback' };
-    }
-    if (!input.tempToken) {
-      const reason = input.error && REASON.test(input.error) ? input.error : 'bank_error';
-      await sql(em).run(`update steps set status = 'FAILED', updated_at = ? where id = ?`, [now, step.id]);
-      await sql(em).run(
-        `update sessions set status = 'FAILED', nonce_enc = null, updated_at = ? where id = ?`,
-        [now, session.id],
-      );
-      deps.logger.info({ sessionId: session.id, reason }, 'connect session failed at the bank');
-      return { sessionId: session.id, status: 'failed', reason };
-    }
-    const tempToken = input.tempToken;
-    await completeSession(deps, em, session, step, tempToken);
-    return { sessionId: session.id, status: 'done' };
+    await sql(em).run(
+      `update steps set status = 'FAILED', updated_at = ? where session_id = ? and status = 'CURRENT'`,
+      [now, lease.sessionId],
+    );
+    await sql(em).run(
+      `update sessions set status = 'FAILED', failure_reason = ?, nonce_enc = null, updated_at = ?
+        where id = ? and status = 'IN_PROGRESS'`,
+      [FAILURES.tooManyWrongCredentials, now, lease.sessionId],
+    );
+    return true;
   });
+  if (ended)
+    deps.logger.info(
+      { sessionId: lease.sessionId },
+      'connect session ended after too many wrong bank credentials',
+    );
 }

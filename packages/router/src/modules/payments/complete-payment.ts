@@ -1,95 +1,86 @@
 import { movePaymentStatus, PAYMENT_REASONS } from '@tenant/domain';
 import { isFinqwareError } from '../../errors';
+import { endLease, takeReturnToken } from '../../services/session-lease';
 import type { PaymentDeps } from './payment-view';
 import {
   closePaymentSession,
+  findOwnedPaymentSession,
   findPaymentById,
-  findPaymentBySession,
   markTokenReceived,
   storePaymentSecrets,
 } from './payments.repository';
 
-export type PaymentCallbackOutcome = {
-  sessionId: string;
-  status: 'done' | 'failed';
-  reason?: string;
-  /** The payment the session was for: the front-end shows it next. */
-  paymentId: string;
-};
-
 const AUTHORISED_OR_LATER = new Set(['AUTHORISED', 'ACCEPTED', 'SETTLED']);
 const EXCHANGE_ATTEMPTS = 3;
 
+export function isAuthorisedOrLater(status: string): boolean {
+  return AUTHORISED_OR_LATER.has(status);
+}
+
 /**
- * The bank sent the PSU of a payment back through GET /connect/callback (the same route and the
- * same session binding as a connect flow). A temp token means the PSU authorised the payment: it is
- * exchanged for the payment consent (outside any transaction), whose pair is stored through the
- * vault in the transaction that moves the payment to AUTHORISED and enqueues its first status poll.
- * No token means the PSU (or the bank) refused: REJECTED (`denied_at_bank`). Undefined when the
- * session is not a payment's.
+ * The PSU (or the bank) refused the payment at the bank: REJECTED (`denied_at_bank`). Run by the
+ * callback, which only ever records what the bank sent: no money moves on a refusal.
  */
-export async function completePaymentCallback(
-  deps: PaymentDeps,
-  input: { sessionId: string; tempToken?: string | undefined; error?: string | undefined },
-): Promise<PaymentCallbackOutcome | undefined> {
-  const payment = await findPaymentBySession(deps.em, input.sessionId);
-  if (!payment) return undefined;
-  const { sessionId } = input;
-  if (AUTHORISED_OR_LATER.has(payment.status)) return { sessionId, status: 'done', paymentId: payment.id };
-  if (payment.status !== 'PENDING')
-    return { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
-
-  if (!input.tempToken) {
-    await deps.em.transactional(async (em) => {
-      const at = deps.clock();
-      await movePaymentStatus(em, {
-        paymentId: payment.id,
-        to: 'REJECTED',
-        reason: PAYMENT_REASONS.deniedAtBank,
-        from: ['PENDING'],
-        at,
-      });
-      await closePaymentSession(em, sessionId, 'FAILED', at);
+export async function rejectAtBank(deps: PaymentDeps, paymentId: string, sessionId: string): Promise<void> {
+  await deps.em.transactional(async (em) => {
+    const at = deps.clock();
+    await movePaymentStatus(em, {
+      paymentId,
+      to: 'REJECTED',
+      reason: PAYMENT_REASONS.deniedAtBank,
+      from: ['PENDING'],
+      at,
     });
-    deps.logger.info({ paymentId: payment.id, sessionId }, 'payment refused at the bank');
-    return { sessionId, status: 'failed', reason: PAYMENT_REASONS.deniedAtBank, paymentId: payment.id };
-  }
+    await closePaymentSession(em, sessionId, 'FAILED', at);
+  });
+  deps.logger.info({ paymentId, sessionId }, 'payment refused at the bank');
+}
 
+/**
+ * Finishes the bank's return of this user's payment, from their own payments.get: the temp token
+ * the callback recorded is taken once (with the session's lease) and exchanged for the payment
+ * consent outside any transaction; its pair is stored through the vault in the transaction that
+ * moves the payment to AUTHORISED and enqueues its first status poll. Nothing to do (the common
+ * case) costs one read.
+ */
+export async function finishPaymentReturn(
+  deps: PaymentDeps,
+  userId: string,
+  paymentId: string,
+): Promise<void> {
+  const payment = await findOwnedPaymentSession(deps.em, userId, paymentId);
+  if (!payment?.sessionId || payment.status !== 'PENDING' || !payment.hasReturnToken) return;
+  const sessionId = payment.sessionId;
+  const taken = await takeReturnToken(deps.em, userId, sessionId, deps.config.connectLeaseSeconds);
+  if (!taken) return;
+  const tempToken = deps.vault.openReturnToken(sessionId, taken.sealedToken);
   // Known before the exchange: if its answer is lost, the payment is known to be authorised.
   await markTokenReceived(deps.em, sessionId, deps.clock());
-  const pair = await exchange(deps, input.tempToken, payment.id);
+  const pair = await exchange(deps, tempToken, paymentId);
   if (!pair) {
-    const again = await findPaymentBySession(deps.em, sessionId);
-    if (again && AUTHORISED_OR_LATER.has(again.status))
-      return { sessionId, status: 'done', paymentId: payment.id };
-    return { sessionId, status: 'failed', reason: 'exchange_failed', paymentId: payment.id };
+    await endLease(deps.em, taken);
+    return;
   }
   // The token stands for the payment the PSU approved, whichever session it came back through: the
   // bank echoes our end-to-end id (the payment id). A token brought to another user's session (a
   // forged or misrouted callback) authorises its own payment, never the session's.
-  const owner = await paymentOfToken(deps, pair, payment.id);
+  const owner = await paymentOfToken(deps, pair, paymentId);
   const moved = await deps.em.transactional(async (em) => {
+    await endLease(em, taken);
     const at = deps.clock();
     await storePaymentSecrets(em, owner, deps.vault.sealPaymentSecrets(owner, pair));
     const ok = await movePaymentStatus(em, { paymentId: owner, to: 'AUTHORISED', from: ['PENDING'], at });
     if (!ok) return false;
-    if (owner === payment.id) await closePaymentSession(em, sessionId, 'COMPLETED', at);
+    if (owner === paymentId) await closePaymentSession(em, sessionId, 'COMPLETED', at);
     await deps.jobs.enqueuePaymentStatus(owner, em);
     return true;
   });
   deps.logger.info({ paymentId: owner, sessionId, moved }, 'payment authorised at the bank');
-  if (owner !== payment.id) {
+  if (owner !== paymentId) {
     // This session's own payment is still waiting for its PSU: its bank step is current again.
     await markTokenReceived(deps.em, sessionId, deps.clock(), { undo: true });
-    deps.logger.warn(
-      { paymentId: payment.id, sessionId },
-      'bank callback carried the token of another payment',
-    );
-    return { sessionId, status: 'failed', reason: 'not_this_payment', paymentId: payment.id };
+    deps.logger.warn({ paymentId, sessionId }, 'bank callback carried the token of another payment');
   }
-  return moved
-    ? { sessionId, status: 'done', paymentId: payment.id }
-    : { sessionId, status: 'failed', reason: 'payment_ended', paymentId: payment.id };
 }
 
 /** The end-to-end id of the payment a consent pair is for, as "get payment" echoes it. */

@@ -279,6 +279,22 @@ export async function findPaymentBySession(em: EntityManager, sessionId: string)
     .executeTakeFirst();
 }
 
+/** This user's payment with its bank session, and whether the bank's return token waits there. */
+export async function findOwnedPaymentSession(em: EntityManager, userId: string, paymentId: string) {
+  return db(em)
+    .selectFrom('payments as p')
+    .leftJoin('sessions as se', 'se.id', 'p.session_id')
+    .select((eb) => [
+      'p.id',
+      'p.status',
+      'p.session_id as sessionId',
+      eb('se.return_token_enc', 'is not', null).as('hasReturnToken'),
+    ])
+    .where('p.id', '=', paymentId)
+    .where('p.user_id', '=', userId)
+    .executeTakeFirst();
+}
+
 /** A payment by id, whoever's (the callback checks which payment a token stands for). */
 export async function findPaymentById(em: EntityManager, paymentId: string) {
   return db(em)

@@ -1,0 +1,45 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { sql } from '../db';
+import { preconditionFailed, tooManyRequests } from '../errors';
+import type { RouterConfig } from '../ports';
+
+/**
+ * What one user may start: at most `maxOpenSessions` bank connections in progress, and
+ * `startsPerHour` started per rolling hour (each costs a Finqware session). Counted from the
+ * user's own sessions under a per-user advisory lock, so parallel starts (separate requests or
+ * one batch, on any api instance) cannot all pass the count; the session row that reserves the
+ * place is inserted in the same short transaction, before Finqware is called.
+ *
+ * Payment sessions are not counted: payments.initiate has its own idempotency and its sessions
+ * are not connections.
+ */
+export async function reserveConnectSession(
+  em: EntityManager,
+  config: RouterConfig,
+  userId: string,
+  reserve: (em: EntityManager) => Promise<void>,
+): Promise<void> {
+  const { maxOpenSessions, startsPerHour } = config.connectLimits;
+  await em.transactional(async (tx) => {
+    await sql(tx).run(`select pg_advisory_xact_lock(hashtextextended('connect.start:' || ?, 0))`, [userId]);
+    const counts = await sql(tx).one<{ open: number; recent: number; retry_after: number | null }>(
+      `select count(*) filter (where se.status = 'IN_PROGRESS' and se.expires_at > now())::int as open,
+              count(*) filter (where se.created_at > now() - interval '1 hour')::int as recent,
+              extract(epoch from min(se.created_at) filter (where se.created_at > now() - interval '1 hour')
+                + interval '1 hour' - now())::float8 as retry_after
+         from sessions se join skills k on k.id = se.skill_id
+        where se.user_id = ? and k.kind <> 'pisp'`,
+      [userId],
+    );
+    if ((counts?.recent ?? 0) >= startsPerHour) {
+      throw tooManyRequests('Too many bank connections started in the last hour', counts?.retry_after ?? 60);
+    }
+    if ((counts?.open ?? 0) >= maxOpenSessions) {
+      throw preconditionFailed(
+        `You have ${maxOpenSessions} bank connections in progress: finish one or let it expire first`,
+        'TOO_MANY_OPEN_SESSIONS',
+      );
+    }
+    await reserve(tx);
+  });
+}

@@ -1,0 +1,165 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import type { SessionRow } from '../access';
+import { sql } from '../db';
+import { fromFinqwareError, isFinqwareError } from '../errors';
+import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from '../ports';
+import { endLease, type Lease } from './session-lease';
+
+/**
+ * The end of a connect flow: a temp_token becomes a stored consent only for the user Finqware says
+ * it belongs to. The exchange and the check run with the session's lease held and no transaction
+ * open; only the final write is a (short) transaction.
+ *
+ * Why the check: the token reaches us through a browser (the bank's redirect), so whoever holds a
+ * session id can bring any token to it. Finqware's data endpoints answer for a consent only with the
+ * tenant_user_id it was created for, so one accounts read with the session owner's id tells whether
+ * the consent is theirs. A consent that is not theirs (or that we cannot check) is neither stored
+ * nor revoked: it is someone else's, and revoking it would be the attack.
+ */
+
+export type CompletionDeps = {
+  em: EntityManager;
+  fq: FinqwarePort;
+  vault: VaultPort;
+  jobs: SyncJobsPort;
+  config: RouterConfig;
+  clock: () => Date;
+  logger: Logger;
+};
+
+/** Why a session ended FAILED, as connect.get reports it (`failure`). */
+export const FAILURES = {
+  exchangeFailed: 'exchange_failed',
+  notAttributed: 'consent_not_attributed',
+  attributionUnavailable: 'attribution_unavailable',
+  tooManyWrongCredentials: 'too_many_wrong_credentials',
+  bankUnavailable: 'bank_unavailable',
+} as const;
+
+type Pair = Awaited<ReturnType<FinqwarePort['tokens']['exchange']>>;
+
+const CHECK_ATTEMPTS = 3;
+
+/** Whose the consent behind `pair` is: the session owner's, someone else's, or unknown (Finqware down). */
+async function ownerCheck(
+  deps: CompletionDeps,
+  pair: Pair,
+  tenantUserId: string,
+): Promise<'owner' | 'not_owner' | 'unknown'> {
+  for (let attempt = 1; ; attempt++) {
+    try {
+      await deps.fq.accounts.list({
+        credentialsId: pair.credentialsId,
+        accessToken: pair.accessToken,
+        tenantUserId,
+      });
+      return 'owner';
+    } catch (err) {
+      if (!isFinqwareError(err)) throw err;
+      if (err.kind === 'consent' || err.kind === 'client') return 'not_owner';
+      if (attempt >= CHECK_ATTEMPTS) return 'unknown';
+      await new Promise((resolve) => setTimeout(resolve, 200 * attempt));
+    }
+  }
+}
+
+/** Ends the session FAILED for `reason`, if the lease is still ours. */
+export async function failSession(deps: CompletionDeps, lease: Lease, reason: string): Promise<void> {
+  await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return;
+    const now = deps.clock();
+    await sql(em).run(
+      `update steps set status = 'FAILED', updated_at = ? where session_id = ? and status = 'CURRENT'`,
+      [now, lease.sessionId],
+    );
+    await sql(em).run(
+      `update sessions set status = 'FAILED', failure_reason = ?, nonce_enc = null, return_token_enc = null,
+              updated_at = ? where id = ? and status = 'IN_PROGRESS'`,
+      [reason, now, lease.sessionId],
+    );
+  });
+}
+
+/** Gives the lease back and keeps the token for the owner's next call (Finqware was unavailable). */
+async function keepTokenForRetry(deps: CompletionDeps, lease: Lease, tempToken: string): Promise<void> {
+  await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return;
+    await sql(em).run(
+      `update sessions set return_token_enc = coalesce(return_token_enc, ?) where id = ? and status = 'IN_PROGRESS'`,
+      [deps.vault.sealReturnToken(lease.sessionId, tempToken), lease.sessionId],
+    );
+  });
+}
+
+/**
+ * Exchanges `tempToken`, checks the consent is the session owner's, and stores it (completing the
+ * session) — or ends the session FAILED. The caller holds `lease`; it is always given back. A
+ * Finqware outage during the exchange keeps the token for the owner's next call and rethrows.
+ */
+export async function completeWithToken(
+  deps: CompletionDeps,
+  session: SessionRow,
+  lease: Lease,
+  tempToken: string,
+  finqwareStepId?: string,
+): Promise<void> {
+  let pair: Pair;
+  try {
+    pair = await deps.fq.tokens.exchange({ tempToken });
+  } catch (err) {
+    if (isFinqwareError(err) && (err.kind === 'transient' || err.kind === 'rate_limit')) {
+      await keepTokenForRetry(deps, lease, tempToken);
+      throw fromFinqwareError(err);
+    }
+    deps.logger.warn(
+      { sessionId: session.id, kind: isFinqwareError(err) ? err.kind : 'internal' },
+      'connect token exchange failed',
+    );
+    await failSession(deps, lease, FAILURES.exchangeFailed);
+    if (!isFinqwareError(err)) throw err;
+    return;
+  }
+
+  const owner = await ownerCheck(deps, pair, session.tenant_user_id);
+  if (owner !== 'owner') {
+    // Someone brought a token that is not this user's (or Finqware could not tell us): the consent
+    // stays at Finqware untouched; only its owner's own session can claim it.
+    deps.logger.warn({ sessionId: session.id, owner }, 'connect token is not the session owner’s consent');
+    await failSession(
+      deps,
+      lease,
+      owner === 'not_owner' ? FAILURES.notAttributed : FAILURES.attributionUnavailable,
+    );
+    return;
+  }
+
+  const consentId = await deps.em.transactional(async (em) => {
+    if (!(await endLease(em, lease))) return undefined;
+    const { consentId } = await deps.vault.storeConsent(em, {
+      userId: session.user_id,
+      skillId: session.skill_id,
+      credentialsId: pair.credentialsId,
+      accessToken: pair.accessToken,
+      consentExp: pair.consentExp ? new Date(pair.consentExp) : null,
+      maxDataRetention: pair.maxDataRetention ? new Date(pair.maxDataRetention) : null,
+    });
+    // Only account-information consents have data to sync; payment and product consents are kept
+    // so they can be listed and revoked.
+    if (session.skill_kind === 'aisp') {
+      await deps.jobs.enqueueConsentSync({ consentId, reason: 'initial' }, em);
+    }
+    const now = deps.clock();
+    await sql(em).run(
+      `update steps set status = 'SUBMITTED', submitted_at = ?, finqware_step_id = coalesce(?, finqware_step_id),
+         updated_at = ? where session_id = ? and status = 'CURRENT'`,
+      [now, finqwareStepId ?? null, now, session.id],
+    );
+    await sql(em).run(
+      `update sessions set status = 'COMPLETED', user_skill_id = ?, nonce_enc = null, return_token_enc = null,
+              updated_at = ? where id = ?`,
+      [consentId, now, session.id],
+    );
+    return consentId;
+  });
+  if (consentId) deps.logger.info({ sessionId: session.id, consentId }, 'connect session completed');
+}
