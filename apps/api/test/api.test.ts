@@ -115,7 +115,10 @@ describe('api over HTTP', () => {
     expect(back.status).toBe(302);
     const toApp = new URL(back.headers.get('location') ?? '');
     expect(toApp.origin + toApp.pathname).toBe(`${APP_ORIGIN}/connected`);
-    expect(Object.fromEntries(toApp.searchParams)).toEqual({ session: started.sessionId, status: 'done' });
+    expect(Object.fromEntries(toApp.searchParams)).toEqual({
+      session: started.sessionId,
+      status: 'returned',
+    });
 
     const state = await me.connect.get.query({ sessionId: started.sessionId });
     expect(state.status).toBe('COMPLETED');

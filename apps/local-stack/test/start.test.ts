@@ -108,7 +108,7 @@ describe('pnpm start', () => {
     const callback = new URL(bank.headers.get('location') ?? '');
     expect(`${callback.origin}${callback.pathname}`).toBe(`${base}/connect/callback`);
     const back = await fetch(callback, { redirect: 'manual' });
-    expect(new URL(back.headers.get('location') ?? '').searchParams.get('status')).toBe('done');
+    expect(new URL(back.headers.get('location') ?? '').searchParams.get('status')).toBe('returned');
     expect((await me.connect.get.query({ sessionId: begun.sessionId })).status).toBe('COMPLETED');
 
     stack.child.kill('SIGTERM');

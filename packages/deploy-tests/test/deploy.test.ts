@@ -186,7 +186,7 @@ describe('the images, run from their pnpm deploy folders', () => {
     // API_PUBLIC_URL was not set: the bank sends the browser back to this api's own port.
     expect(`${callback.origin}${callback.pathname}`).toBe(`${base}/connect/callback`);
     const back = await fetch(callback, { redirect: 'manual' });
-    expect(new URL(back.headers.get('location') ?? '').searchParams.get('status')).toBe('done');
+    expect(new URL(back.headers.get('location') ?? '').searchParams.get('status')).toBe('returned');
     const state = await me.connect.get.query({ sessionId: started.sessionId });
     if (state.status !== 'COMPLETED') throw new Error(`connect ended ${state.status}`);
     consentId = state.consentId;

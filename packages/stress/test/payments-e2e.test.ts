@@ -123,7 +123,7 @@ describe('payments over HTTP, with the real api and worker', () => {
 
     const landing = await approveAtBank(payment.redirectUrl);
     expect(`${landing.origin}${landing.pathname}`).toBe(APP_URL);
-    expect(landing.searchParams.get('status')).toBe('done');
+    expect(landing.searchParams.get('status')).toBe('returned');
     expect((await client.payments.get.query({ paymentId: payment.id })).status).toBe('AUTHORISED');
 
     // The worker's first poll reads ACTC: still AUTHORISED.

@@ -141,7 +141,7 @@ describe('secrets audit', () => {
     expect(callback).toContain('/connect/callback');
     proxy.record('temp_token', new URL(callback as string).searchParams.get('temp_token'));
     const back = await fetch(callback as string, { redirect: 'manual' });
-    expect(back.headers.get('location')).toContain('status=done');
+    expect(back.headers.get('location')).toContain('status=returned');
 
     // Both consents sync (the worker process, through the proxy).
     const deadline = Date.now() + 60_000;

@@ -4,8 +4,9 @@ import { Empty } from '../ui/states';
 export type ConnectedSearch = { session?: string; status?: string; reason?: string; payment?: string };
 
 /**
- * Where the bank sends the browser back (PUBLIC_APP_URL, through the api's callback, which has
- * already completed or failed the session): on to that session's page, which tells the outcome.
+ * Where the bank sends the browser back (PUBLIC_APP_URL, through the api's callback, which only
+ * recorded the bank's answer): on to that session's or payment's page, whose query — the signed-in
+ * owner's own call — finishes the connection or the payment's authorisation and tells the outcome.
  */
 export function ConnectedPage({ search }: { search: ConnectedSearch }) {
   // A payment's bank session comes back here too: its page tells the outcome.

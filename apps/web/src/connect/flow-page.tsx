@@ -7,9 +7,13 @@ import { useTitle } from '../ui/layout';
 import { ErrorState, Loading, Notice } from '../ui/states';
 import { StepRenderer } from './step-renderer';
 
-/** Why a flow ended, in words (reasons from connect.get and from the bank's return). */
+/** Why a flow ended, in words (reasons and failures from connect.get, and from the bank's return). */
 const ENDINGS: Record<string, string> = {
   access_denied: 'You declined access at your bank, so nothing was connected.',
+  too_many_wrong_credentials:
+    'Your bank refused the details too many times, so this connection was stopped. Please start again.',
+  consent_not_attributed:
+    'The bank’s answer did not belong to your account, so nothing was connected. Please start again from this browser.',
   SESSION_EXPIRED: 'This connection took too long and expired. Please start again.',
   session_ended: 'This connection had already ended. Please start again.',
 };
@@ -19,7 +23,9 @@ export type FlowSearch = { bank?: string; reason?: string };
 
 /**
  * One connect session, from its first step to its end. The api says where the flow stands
- * (`connect.get`), so a reload, a second tab or the return from the bank all land here.
+ * (`connect.get`), so a reload, a second tab or the return from the bank all land here. After the
+ * bank, this page's `connect.get` (with the user's own token) is what completes the connection:
+ * the api's callback only kept the bank's answer for this user.
  */
 export function FlowPage({ sessionId, search }: { sessionId: string; search: FlowSearch }) {
   useTitle('Connect a bank');
@@ -98,7 +104,7 @@ export function FlowPage({ sessionId, search }: { sessionId: string; search: Flo
       ) : (
         <section className="step">
           <Notice tone="error">
-            <p>{ENDINGS[search.reason ?? flow.data.reason] ?? DEFAULT_ENDING}</p>
+            <p>{ENDINGS[search.reason ?? flow.data.failure ?? flow.data.reason] ?? DEFAULT_ENDING}</p>
           </Notice>
           <p className="actions">
             <Link to="/connect" className="button primary">

@@ -8,7 +8,8 @@ import type { Sql } from './queue';
  * The payment customers of the soak. Through the real api, over HTTP, each customer initiates one
  * payment with a key of its own and sends it 1–3 times (all at once, or one after the other, as a
  * client retrying after a timeout would), retrying what the api says is worth retrying; then plays
- * the browser: approves at the bank (or, one in ten, refuses), sometimes reloads the callback. All
+ * the browser: approves at the bank (or, one in ten, refuses), sometimes reloads the callback, then
+ * opens the payment's page (payments.get, which finishes the bank's return). All
  * of it under the soak's faults and worker kills. Afterwards every payment Tenant holds is compared
  * with the payments the sandbox bank made.
  */
@@ -155,6 +156,16 @@ export class PaymentCustomers {
       const answer = await fetch(callbackUrl, { redirect: 'manual' });
       order.callback =
         new URL(answer.headers.get('location') ?? 'http://x/').searchParams.get('status') ?? 'none';
+    }
+    // The front-end lands on the payment's page: its owner's payments.get finishes the bank's
+    // return (the callback only recorded the token). Retried as a client would.
+    for (let attempt = 1; attempt <= 8; attempt++) {
+      try {
+        await client.payments.get.query({ paymentId: payment.id });
+        return;
+      } catch (error) {
+        await sleep(Math.min(5_000, (tenantError(error).retryAfterSeconds ?? 0.3 * attempt) * 1000));
+      }
     }
   }
 }
