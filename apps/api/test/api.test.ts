@@ -282,12 +282,19 @@ describe('api over HTTP', () => {
       }
       throw new Error(`no request line for ${requestId}`);
     };
-    // The connect flow above: the router's own line, written deep inside the callback's handler.
+    // The connect flow above: the router's own lines, written deep inside the callback's handler
+    // (which records the bank's return) and the owner's connect.get (which completes the session).
+    const recorded = entries().filter((e) => e.msg === 'bank return recorded for its owner');
     const completed = entries().filter((e) => e.msg === 'connect session completed');
+    expect(recorded.length).toBeGreaterThan(0);
     expect(completed.length).toBeGreaterThan(0);
-    for (const line of completed) {
+    for (const line of recorded) {
       expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
       expect((await requestLine(line.requestId as string)).path).toBe('/connect/callback');
+    }
+    for (const line of completed) {
+      expect(line.requestId).toMatch(/^[0-9a-f-]{36}$/);
+      expect((await requestLine(line.requestId as string)).path).toMatch(/^\/trpc\/connect\.(get|submit)/);
     }
     const given = await fetch(`${base}/trpc/no.such.procedure`, {
       headers: { 'x-request-id': 'edge-7f3a.1' },

@@ -142,6 +142,8 @@ describe('secrets audit', () => {
     proxy.record('temp_token', new URL(callback as string).searchParams.get('temp_token'));
     const back = await fetch(callback as string, { redirect: 'manual' });
     expect(back.headers.get('location')).toContain('status=returned');
+    // The app's return page: the owner's connect.get exchanges the token and stores the consent.
+    expect((await client.connect.get.query({ sessionId: redirect.sessionId })).status).toBe('COMPLETED');
 
     // Both consents sync (the worker process, through the proxy).
     const deadline = Date.now() + 60_000;
