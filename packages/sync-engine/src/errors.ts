@@ -53,6 +53,17 @@ export class SyncAbortedError extends SyncError {
   }
 }
 
+/**
+ * Thrown by a page write once a newer run of the same consent has started (this attempt's job was
+ * failed back to its queue while it still ran, and its retry took over): the attempt stops
+ * without writing, and leaves the run ledger to the newer run.
+ */
+export class SyncSupersededError extends SyncError {
+  constructor() {
+    super('transient', 'superseded: a newer attempt of this sync started; this one stopped without writing');
+  }
+}
+
 export function dispositionOf(errorClass: ErrorClass, retryAfterMs?: number): Disposition {
   switch (errorClass) {
     case 'consent':

@@ -209,8 +209,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         signal,
       );
 
-      await finishRun(em, runId, consent.id, { outcome: 'SUCCEEDED', counts });
-      await progress('SUCCEEDED');
+      if (await finishRun(em, runId, consent.id, { outcome: 'SUCCEEDED', counts }))
+        await progress('SUCCEEDED');
       return { outcome: 'SUCCEEDED', runId, counts };
     } catch (err) {
       const error = classifyError(err);
@@ -221,13 +221,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       else outcome = 'RETRYING';
       try {
         if (outcome === 'REAUTH_REQUIRED') await markReauthRequired(em, consent.id);
-        await finishRun(em, runId, consent.id, {
+        const recorded = await finishRun(em, runId, consent.id, {
           outcome,
           counts,
           errorClass: error.errorClass,
           errorMessage: error.message,
         });
-        await progress(outcome);
+        // A superseded run's live status belongs to the run that took over.
+        if (recorded) await progress(outcome);
       } catch (recordError) {
         // The database may be what failed; the job's retry will open a new run.
         log?.warn(

@@ -170,6 +170,66 @@ describe('syncConsent (engine against an in-memory Finqware)', () => {
     expect((await syncRuns(em(), consentId)).filter((r) => r.outcome === 'RUNNING')).toHaveLength(0);
   });
 
+  it('an attempt overtaken by a newer one of its consent (its job failed back while it ran) writes nothing more', async () => {
+    const { fq, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    for (let i = 0; i < 12; i++) fq.addTransaction({ accountId: acc });
+    // pg-boss fails a job whose heartbeat lapsed on a starved worker and its retry starts while the
+    // first attempt still runs: here the retry runs to completion in the middle of the first walk.
+    let retry: Promise<unknown> | undefined;
+    const port = {
+      ...fq,
+      accounts: fq.accounts,
+      balances: fq.balances,
+      transactions: {
+        list: fq.transactions.list,
+        pages: (auth: unknown, options: Parameters<FakeFinqware['transactions']['pages']>[1]) =>
+          (async function* () {
+            let n = 0;
+            for await (const page of fq.transactions.pages(auth, options)) {
+              if (!retry && n++ === 2) {
+                retry = engine.syncConsent(em(), { consentId, reason: 'retry' });
+                await retry;
+              }
+              yield page;
+            }
+          })(),
+      },
+    };
+    const engine = createSyncEngine({
+      finqware: port,
+      readSecrets: async () => ({ credentialsId: 'cred', accessToken: 'token' }),
+      options: { overlapMinutes: 5 },
+    });
+
+    const first = await engine.syncConsent(em(), { consentId, reason: 'initial' });
+    expect(await retry).toMatchObject({ outcome: 'SUCCEEDED' });
+    expect(first.outcome).toBe('RETRYING');
+    expect(first.outcome !== 'SKIPPED' && first.outcome !== 'SUCCEEDED' && first.error.message).toMatch(
+      /^superseded/,
+    );
+    // One run succeeded; the overtaken one keeps the record its successor gave it, and between
+    // them every row was counted once.
+    const runs = await syncRuns(em(), consentId);
+    expect(runs.map((r) => [r.outcome, r.errorClass])).toEqual(
+      expect.arrayContaining([
+        ['FAILED', 'internal'],
+        ['SUCCEEDED', null],
+      ]),
+    );
+    expect(runs).toHaveLength(2);
+    expect(runs.reduce((sum, r) => sum + r.inserted, 0)).toBe(12);
+    expect(await localTransactions(em(), consentId)).toHaveLength(12);
+    // The cursor is the one the finished retry left, not a backfill cursor of the overtaken walk.
+    const [cursor] = await runSql<{ c: { phase: string } }>(
+      em(),
+      'SELECT sync_cursor AS c FROM user_skills WHERE id = ?',
+      [consentId],
+    );
+    expect(cursor?.c.phase).toBe('incremental');
+  });
+
   it('classifies errors: consent → REAUTH_REQUIRED, 429 → retry after the delay, schema → dead letter', async () => {
     const { fq, engine, em } = setup();
     fq.addAccount();

@@ -40,9 +40,11 @@ export async function startRun(
   em: EntityManager,
   run: { consentId: string; jobId: string | null; reason: SyncReason },
 ): Promise<string> {
-  // Only one sync of a consent runs at a time (the queue's singleton key), so a run still RUNNING
-  // when a new one starts belongs to a worker that died (SIGKILL, OOM, lost host). It is closed
-  // here, or the ledger would show it running forever; this run resumes its work from the cursor.
+  // A run still RUNNING when a new one of its consent starts belongs to an attempt pg-boss gave
+  // up on: its worker died (SIGKILL, OOM, lost host), or its job's heartbeat lapsed on a starved
+  // worker and this is the retry. It is closed here, or the ledger would show it running forever;
+  // a live one writes nothing more from then on (WRITE_PAGE_SQL), and this run resumes its work
+  // from the cursor.
   const row = await db(em)
     .with('abandoned', (qc) =>
       qc
@@ -53,7 +55,7 @@ export async function startRun(
           finished_at: sql<Date>`now()`,
           updated_at: sql<Date>`now()`,
           error_message:
-            'abandoned: its worker stopped before finishing; the next run resumed from the cursor',
+            'abandoned: its job went back to the queue before it finished (worker died or heartbeat lapsed); the next run resumed from the cursor',
         })
         .where('user_skill_id', '=', run.consentId)
         .where('outcome', '=', 'RUNNING'),
@@ -80,9 +82,11 @@ export async function finishRun(
   runId: string,
   consentId: string,
   result: { outcome: RunOutcome; counts: RunCounts; errorClass?: ErrorClass; errorMessage?: string },
-): Promise<void> {
+): Promise<boolean> {
   const { outcome, counts } = result;
-  await db(em)
+  // Only a run still RUNNING is finished: one a newer run closed (startRun) keeps that record,
+  // and the consent's last outcome is the newer run's to set.
+  const finished = await db(em)
     .updateTable('sync_runs')
     .set({
       finished_at: sql<Date>`now()`,
@@ -96,7 +100,9 @@ export async function finishRun(
       updated_at: sql<Date>`now()`,
     })
     .where('id', '=', runId)
-    .execute();
+    .where('outcome', '=', 'RUNNING')
+    .executeTakeFirst();
+  if (Number(finished.numUpdatedRows) === 0) return false;
   await db(em)
     .updateTable('user_skills')
     .set({
@@ -106,4 +112,5 @@ export async function finishRun(
     })
     .where('id', '=', consentId)
     .execute();
+  return true;
 }

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { describeShape, SyncError } from '../errors';
+import { describeShape, SyncError, SyncSupersededError } from '../errors';
 import type { FqTransaction } from '../finqware';
 import { runSql } from './sql';
 
@@ -162,10 +162,13 @@ const ROLLUP_KEYS = `x.account_id, x.user_id, (x.booking_date AT TIME ZONE 'UTC'
  * unchanged appear in neither, and a page of new rows reads nothing back.
  *
  * The delta is exact as long as one writer at a time writes an account's rows, which holds: an
- * account belongs to one consent, and one consent never syncs twice at once.
+ * account belongs to one consent, and one consent never syncs twice at once (`fence` below).
+ *
+ * `fence`, when given, is the statement's first CTEs (`current_run`) and the page's rows are read
+ * only if `current_run` has a row: otherwise the statement writes nothing at all.
  */
-const upsertWithRollups = (rest: string) => `
-WITH up AS (${upsertFrom(PAGE_ROWS)}
+const upsertWithRollups = (rest: string, fence?: string) => `
+WITH ${fence ? `${fence},\n` : ''}up AS (${upsertFrom(fence ? `${PAGE_ROWS} WHERE EXISTS (SELECT 1 FROM current_run)` : PAGE_ROWS)}
   RETURNING (xmax = 0) AS inserted, t.id, t.account_id, t.user_id, t.status, t.booking_date,
             t.currency, t.amount, t.counterparty
 ),
@@ -181,24 +184,39 @@ ${APPLY_TO_ROLLUPS}${rest}`;
  * What the engine runs per page: the upsert, its rollups, the advanced cursor and the run's
  * counters in ONE statement. A statement is atomic, so the rows, their rollups and the cursor that
  * follows them commit together (or not at all) without BEGIN/COMMIT round trips; data-modifying
- * CTEs run exactly once whether or not the outer query reads them. Parameters: the 15 column
- * arrays, then cursor json, consent id, accounts synced, run id.
+ * CTEs run exactly once whether or not the outer query reads them.
+ *
+ * The page is written only while its run is still the consent's RUNNING run (`current_run`, its
+ * row locked for the statement, so a newer run's start waits for the page or is seen by it). Two
+ * attempts of one consent's sync can overlap: pg-boss fails a job whose heartbeat lapsed on a live
+ * but starved worker, and its retry starts while the first attempt runs on until its own next
+ * heartbeat notices. The newer run's start closes the older run (startRun); from then on the older
+ * attempt writes nothing — no rows, no rollup deltas, no cursor that would move the consent back —
+ * and stops at that page.
+ *
+ * Parameters: run id, the 15 column arrays, cursor json, consent id, accounts synced.
  */
-export const WRITE_PAGE_SQL = upsertWithRollups(`,
+export const WRITE_PAGE_SQL = upsertWithRollups(
+  `,
 counts AS (
   SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
     FROM up
 ),
 cursor_saved AS (
-  UPDATE user_skills SET sync_cursor = ?::jsonb, updated_at = now() WHERE id = ? RETURNING id
+  UPDATE user_skills SET sync_cursor = ?::jsonb, updated_at = now()
+   WHERE id = ? AND EXISTS (SELECT 1 FROM current_run) RETURNING id
 ),
 run AS (
   UPDATE sync_runs r
      SET inserted = r.inserted + counts.inserted, updated = r.updated + counts.updated,
          accounts_synced = ?, updated_at = now()
-    FROM counts WHERE r.id = ? RETURNING r.id
+    FROM counts, current_run WHERE r.id = current_run.id RETURNING r.id
 )
-SELECT counts.inserted, counts.updated, (SELECT count(*)::int FROM cursor_saved) AS "cursorSaved" FROM counts`);
+SELECT counts.inserted, counts.updated, (SELECT count(*)::int FROM cursor_saved) AS "cursorSaved",
+       (SELECT count(*)::int FROM current_run) AS "runCurrent"
+  FROM counts`,
+  `current_run AS (SELECT id FROM sync_runs WHERE id = ? AND outcome = 'RUNNING' FOR UPDATE)`,
+);
 
 /** Rows upserted with their rollups, outside a sync (no cursor, no run). Parameters: the 15 arrays. */
 const UPSERT_WITH_ROLLUPS_SQL = upsertWithRollups(`
@@ -273,24 +291,28 @@ export function transactionColumns(rows: TransactionRow[]): unknown[][] {
 
 export type UpsertCounts = { inserted: number; updated: number };
 
-/** Writes one page and the cursor that follows it, atomically (see WRITE_PAGE_SQL). */
+/**
+ * Writes one page and the cursor that follows it, atomically (see WRITE_PAGE_SQL); throws
+ * SyncSupersededError, having written nothing, once a newer run of the consent has started.
+ */
 export async function writeTransactionPage(
   em: EntityManager,
   page: { rows: TransactionRow[]; cursor: unknown; consentId: string; runId: string; accountsSynced: number },
 ): Promise<UpsertCounts> {
-  const [result] = await runSql<{ inserted: number; updated: number; cursorSaved: number }>(
-    em,
-    WRITE_PAGE_SQL,
-    [
-      ...transactionColumns(dedupeRows(page.rows)),
-      JSON.stringify(page.cursor),
-      page.consentId,
-      page.accountsSynced,
-      page.runId,
-    ],
-  );
-  if (!result || result.cursorSaved !== 1)
-    throw new Error(`consent ${page.consentId} disappeared during its sync`);
+  const [result] = await runSql<{
+    inserted: number;
+    updated: number;
+    cursorSaved: number;
+    runCurrent: number;
+  }>(em, WRITE_PAGE_SQL, [
+    page.runId,
+    ...transactionColumns(dedupeRows(page.rows)),
+    JSON.stringify(page.cursor),
+    page.consentId,
+    page.accountsSynced,
+  ]);
+  if (result && result.runCurrent === 0) throw new SyncSupersededError();
+  if (result?.cursorSaved !== 1) throw new Error(`consent ${page.consentId} disappeared during its sync`);
   return { inserted: result.inserted, updated: result.updated };
 }
 
