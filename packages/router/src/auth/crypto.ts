@@ -22,6 +22,12 @@ const HASH_CONCURRENCY = Math.max(1, Math.floor(Number(process.env.UV_THREADPOOL
  */
 export const MAX_WAITING_HASHES = 32;
 const hashing = pLimit(HASH_CONCURRENCY);
+/**
+ * New passwords (registrations) take at most all but one of those slots, so a flood of
+ * registrations — one address gets AUTH_REGISTER_MAX_PER_ADDRESS of them hashed — never has a
+ * sign-in wait for more than the hashes ahead of it in its own queue (#12 item 2).
+ */
+const newPasswords = pLimit(Math.max(1, HASH_CONCURRENCY - 1));
 /** Password hashes this process has started or queued since it started. */
 let computed = 0;
 
@@ -37,23 +43,32 @@ function derive(
   password: string,
   salt: Buffer,
   params: { N: number; r: number; p: number },
+  lane: 'new' | 'verify',
 ): Promise<Buffer> {
-  if (hashing.pendingCount >= MAX_WAITING_HASHES) return Promise.reject(new HashingBusyError());
+  if (hashing.pendingCount + newPasswords.pendingCount >= MAX_WAITING_HASHES) {
+    return Promise.reject(new HashingBusyError());
+  }
   computed++;
-  return hashing(
-    () =>
-      new Promise<Buffer>((resolve, reject) => {
-        scrypt(password.normalize('NFKC'), salt, KEY_LENGTH, { ...params, maxmem: MAX_MEMORY }, (err, key) =>
-          err ? reject(err) : resolve(key),
-        );
-      }),
-  );
+  const run = () =>
+    hashing(
+      () =>
+        new Promise<Buffer>((resolve, reject) => {
+          scrypt(
+            password.normalize('NFKC'),
+            salt,
+            KEY_LENGTH,
+            { ...params, maxmem: MAX_MEMORY },
+            (err, key) => (err ? reject(err) : resolve(key)),
+          );
+        }),
+    );
+  return lane === 'new' ? newPasswords(run) : run();
 }
 
 /** `scrypt$N$r$p$<salt b64url>$<hash b64url>` */
 export async function hashPassword(password: string): Promise<string> {
   const salt = randomBytes(SALT_LENGTH);
-  const key = await derive(password, salt, PARAMS);
+  const key = await derive(password, salt, PARAMS, 'new');
   return ['scrypt', PARAMS.N, PARAMS.r, PARAMS.p, salt.toString('base64url'), key.toString('base64url')].join(
     '$',
   );
@@ -63,11 +78,16 @@ export async function verifyPassword(password: string, stored: string): Promise<
   const [scheme, n, r, p, salt, hash] = stored.split('$');
   if (scheme !== 'scrypt' || !salt || !hash) return false;
   const expected = Buffer.from(hash, 'base64url');
-  const actual = await derive(password, Buffer.from(salt, 'base64url'), {
-    N: Number(n),
-    r: Number(r),
-    p: Number(p),
-  });
+  const actual = await derive(
+    password,
+    Buffer.from(salt, 'base64url'),
+    {
+      N: Number(n),
+      r: Number(r),
+      p: Number(p),
+    },
+    'verify',
+  );
   return actual.length === expected.length && timingSafeEqual(actual, expected);
 }
 
@@ -93,5 +113,9 @@ export function hashBearerToken(token: string): string {
 
 /** Password hashing in this process: hashes started so far, running now, waiting now (metrics, tests). */
 export function passwordHashStats(): { started: number; running: number; waiting: number } {
-  return { started: computed, running: hashing.activeCount, waiting: hashing.pendingCount };
+  return {
+    started: computed,
+    running: hashing.activeCount,
+    waiting: hashing.pendingCount + newPasswords.pendingCount,
+  };
 }

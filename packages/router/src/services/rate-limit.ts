@@ -15,8 +15,60 @@ export type Reservation = { taken: true; hitId: string } | { taken: false; retry
  * the lock, then count the slots taken before them. The transaction is three short statements and
  * commits before the caller does its work (a password hash, say): no lock is held across it.
  * Refusals insert nothing, so a flood cannot grow the table beyond `max` rows per key.
+ *
+ * Two things keep a flood on one key from costing everyone else (#12 item 2):
+ * - callers of one key in this process queue here, in memory, and only the first of them holds a
+ *   pooled connection waiting for the advisory lock (80 requests waiting on the lock would hold the
+ *   whole pool, and another user's sign-in would wait for a connection);
+ * - an `attempt` key that was refused stays refused in this process until the instant the database
+ *   gave, without asking it again: attempts are never given back, so no slot can free up sooner.
  */
 export async function reserve(
+  em: EntityManager,
+  key: string,
+  kind: RateLimitHitKind,
+  limit: Limit,
+  now: Date,
+): Promise<Reservation> {
+  if (kind === 'attempt') {
+    const until = refusedUntil.get(key);
+    if (until !== undefined && until > now.getTime()) {
+      return { taken: false, retryAfterSeconds: (until - now.getTime()) / 1000 };
+    }
+  }
+  const reservation = await oneAtATime(key, () => reserveInDatabase(em, key, kind, limit, now));
+  if (!reservation.taken && kind === 'attempt')
+    remember(key, now.getTime() + reservation.retryAfterSeconds * 1000);
+  return reservation;
+}
+
+/** Keys refused in this process, with the instant their next slot frees up (epoch ms). */
+const refusedUntil = new Map<string, number>();
+/** Beyond this many refused keys (many addresses at once), forget them all: the database still decides. */
+const MAX_REMEMBERED = 10_000;
+
+function remember(key: string, until: number) {
+  if (refusedUntil.size >= MAX_REMEMBERED) refusedUntil.clear();
+  refusedUntil.set(key, until);
+}
+
+/** The last reservation queued for each key in this process. */
+const queues = new Map<string, Promise<unknown>>();
+
+function oneAtATime<T>(key: string, work: () => Promise<T>): Promise<T> {
+  const run = (queues.get(key) ?? Promise.resolve()).then(work, work);
+  const settled = run.then(
+    () => undefined,
+    () => undefined,
+  );
+  queues.set(key, settled);
+  void settled.then(() => {
+    if (queues.get(key) === settled) queues.delete(key);
+  });
+  return run;
+}
+
+async function reserveInDatabase(
   em: EntityManager,
   key: string,
   kind: RateLimitHitKind,
