@@ -8,7 +8,8 @@ import { Session } from './session';
 export interface StepDefinition {
   title: string;
   fields: SkillField[];
-  [key: string]: unknown;
+  /** Where the step sits in its skill's `flow`. */
+  flowIndex: number;
 }
 
 /** One step of a session; exactly one is CURRENT while the session is in progress. */

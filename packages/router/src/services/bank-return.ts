@@ -1,5 +1,5 @@
+import { db } from '@tenant/domain';
 import { findCurrentStep, findSessionForCallback } from '../access';
-import { sql } from '../db';
 import { isAuthorisedOrLater, rejectAtBank } from '../modules/payments/complete-payment';
 import { findPaymentBySession, markTokenReceived } from '../modules/payments/payments.repository';
 import type { FlowDeps } from './connect-flow';
@@ -67,22 +67,39 @@ export async function recordBankReturn(
       return outcome({ status: 'failed', reason: 'denied_at_bank' });
     }
     await deps.em.transactional(async (em) => {
-      await sql(em).run(`update steps set status = 'FAILED', updated_at = ? where id = ?`, [now, step.id]);
-      await sql(em).run(
-        `update sessions set status = 'FAILED', failure_reason = ?, nonce_enc = null, return_token_enc = null,
-                updated_at = ? where id = ? and status = 'IN_PROGRESS'`,
-        [reason, now, session.id],
-      );
+      await db(em)
+        .updateTable('steps')
+        .set({ status: 'FAILED', updated_at: now })
+        .where('id', '=', step.id)
+        .execute();
+      await db(em)
+        .updateTable('sessions')
+        .set({
+          status: 'FAILED',
+          failure_reason: reason,
+          nonce_enc: null,
+          return_token_enc: null,
+          updated_at: now,
+        })
+        .where('id', '=', session.id)
+        .where('status', '=', 'IN_PROGRESS')
+        .execute();
     });
     deps.logger.info({ sessionId: session.id, reason }, 'connect session failed at the bank');
     return outcome({ status: 'failed', reason });
   }
 
   await deps.em.transactional(async (em) => {
-    await sql(em).run(
-      `update sessions set return_token_enc = ?, returned_at = ?, updated_at = ? where id = ? and status = 'IN_PROGRESS'`,
-      [deps.vault.sealReturnToken(session.id, input.tempToken ?? ''), now, now, session.id],
-    );
+    await db(em)
+      .updateTable('sessions')
+      .set({
+        return_token_enc: deps.vault.sealReturnToken(session.id, input.tempToken ?? ''),
+        returned_at: now,
+        updated_at: now,
+      })
+      .where('id', '=', session.id)
+      .where('status', '=', 'IN_PROGRESS')
+      .execute();
     // A payment's PSU came back with a token: they did authorise it. Should its owner never come
     // back for it, the payments sweep knows the payment's outcome is unknown, not "never paid".
     if (payment) await markTokenReceived(em, session.id, now);

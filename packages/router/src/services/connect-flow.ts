@@ -1,9 +1,16 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { db, jsonb, type StepDefinition } from '@tenant/domain';
 import { TRPCError } from '@trpc/server';
-import { findCurrentStep, findEnabledSkill, findOwnedSession, type SessionRow } from '../access';
+import { sql } from 'kysely';
+import {
+  type ConnectSession,
+  findCurrentStep,
+  findEnabledSkill,
+  findOwnedSession,
+  type SessionStep,
+} from '../access';
 import type { AuthedUser } from '../context';
-import { sql } from '../db';
 import {
   badRequestIssues,
   conflict,
@@ -22,8 +29,6 @@ import {
   type FrontendStep,
   isRedirectKind,
   rejectedFields,
-  type StepDefinition,
-  type StepRow,
   toFrontendStep,
   validateStepValues,
 } from './steps';
@@ -91,33 +96,41 @@ async function insertStep(
   now: Date,
 ) {
   const definition: StepDefinition = { title: flowStep.title, fields: flowStep.fields, flowIndex };
-  await sql(em).run(
-    `insert into steps (id, session_id, position, name, kind, status, definition, redirect_url, created_at, updated_at)
-     values (?, ?, ?, ?, ?, 'CURRENT', ?::jsonb, ?, ?, ?)`,
-    [
-      randomUUID(),
-      session.id,
+  await db(em)
+    .insertInto('steps')
+    .values({
+      id: randomUUID(),
+      session_id: session.id,
       position,
-      flowStep.step,
-      flowStep.kind,
-      JSON.stringify(definition),
-      redirectUrl,
-      now,
-      now,
-    ],
-  );
+      name: flowStep.step,
+      kind: flowStep.kind,
+      status: 'CURRENT',
+      definition: jsonb(definition),
+      redirect_url: redirectUrl,
+      created_at: now,
+      updated_at: now,
+    })
+    .execute();
 }
 
 async function saveNonce(deps: FlowDeps, em: EntityManager, sessionId: string, nonce: string | null) {
   const sealed = nonce === null ? null : deps.vault.sealSessionNonce(sessionId, nonce);
-  await sql(em).run('update sessions set nonce_enc = ?, updated_at = ? where id = ?', [
-    sealed,
-    deps.clock(),
-    sessionId,
-  ]);
+  await db(em)
+    .updateTable('sessions')
+    .set({ nonce_enc: sealed, updated_at: deps.clock() })
+    .where('id', '=', sessionId)
+    .execute();
 }
 
-function openNonce(deps: FlowDeps, session: SessionRow): string {
+/** A session reserved for a start whose Finqware call never answered has no Finqware session. */
+function finqwareSessionId(session: ConnectSession): string {
+  if (!session.finqware_session_id) {
+    throw new TRPCError({ code: 'CONFLICT', message: 'This connect session cannot continue; start again' });
+  }
+  return session.finqware_session_id;
+}
+
+function openNonce(deps: FlowDeps, session: ConnectSession): string {
   if (!session.nonce_enc) {
     throw new TRPCError({ code: 'CONFLICT', message: 'This connect session cannot continue; start again' });
   }
@@ -130,15 +143,20 @@ async function markStepSubmitted(
   finqwareStepId: string | undefined,
   now: Date,
 ) {
-  await sql(em).run(
-    `update steps set status = 'SUBMITTED', submitted_at = ?, finqware_step_id = coalesce(?, finqware_step_id),
-       updated_at = ? where id = ?`,
-    [now, finqwareStepId ?? null, now, stepId],
-  );
+  await db(em)
+    .updateTable('steps')
+    .set((eb) => ({
+      status: 'SUBMITTED',
+      submitted_at: now,
+      finqware_step_id: eb.fn.coalesce(eb.val(finqwareStepId ?? null), 'finqware_step_id'),
+      updated_at: now,
+    }))
+    .where('id', '=', stepId)
+    .execute();
 }
 
 /** The session's state as the front-end sees it. */
-async function stateOf(em: EntityManager, session: SessionRow, now: Date): Promise<ConnectState> {
+async function stateOf(em: EntityManager, session: ConnectSession, now: Date): Promise<ConnectState> {
   if (session.status === 'COMPLETED' && session.user_skill_id) {
     return { sessionId: session.id, status: 'COMPLETED', done: true, consentId: session.user_skill_id };
   }
@@ -186,7 +204,7 @@ async function ensureRedirect(deps: FlowDeps, userId: string, sessionId: string)
   try {
     answer = await callFinqware(() =>
       deps.fq.sessions.submitStep({
-        sessionId: session.finqware_session_id,
+        sessionId: finqwareSessionId(session),
         nonce: openNonce(deps, session),
         skill: session.skill_code,
         step: step.name,
@@ -202,10 +220,15 @@ async function ensureRedirect(deps: FlowDeps, userId: string, sessionId: string)
   await deps.em.transactional(async (em) => {
     if (!(await endLease(em, lease))) return;
     const now = deps.clock();
-    await sql(em).run(
-      'update steps set redirect_url = ?, finqware_step_id = coalesce(?, finqware_step_id), updated_at = ? where id = ?',
-      [redirectUrl, answer.stepId ?? null, now, step.id],
-    );
+    await db(em)
+      .updateTable('steps')
+      .set((eb) => ({
+        redirect_url: redirectUrl,
+        finqware_step_id: eb.fn.coalesce(eb.val(answer.stepId ?? null), 'finqware_step_id'),
+        updated_at: now,
+      }))
+      .where('id', '=', step.id)
+      .execute();
     await saveNonce(deps, em, session.id, answer.nonce ?? null);
   });
 }
@@ -226,20 +249,21 @@ export async function startConnect(deps: FlowDeps, user: AuthedUser, skillId: st
   const sessionId = randomUUID();
   const now = deps.clock();
   await reserveConnectSession(deps.em, deps.config, user.id, async (em) => {
-    await sql(em).run(
-      `insert into sessions (id, user_id, skill_id, finqware_session_id, status, expires_at, lease_until,
-                             lease_attempt, created_at, updated_at)
-       values (?, ?, ?, null, 'IN_PROGRESS', ?, now() + make_interval(secs => ?), 1, ?, ?)`,
-      [
-        sessionId,
-        user.id,
-        skill.id,
-        new Date(now.getTime() + deps.config.connectSessionTtlSeconds * 1000),
-        deps.config.connectLeaseSeconds,
-        now,
-        now,
-      ],
-    );
+    await db(em)
+      .insertInto('sessions')
+      .values({
+        id: sessionId,
+        user_id: user.id,
+        skill_id: skill.id,
+        finqware_session_id: null,
+        status: 'IN_PROGRESS',
+        expires_at: new Date(now.getTime() + deps.config.connectSessionTtlSeconds * 1000),
+        lease_until: sql<Date>`now() + make_interval(secs => ${deps.config.connectLeaseSeconds})`,
+        lease_attempt: 1,
+        created_at: now,
+        updated_at: now,
+      })
+      .execute();
   });
   const lease: Lease = { sessionId, attempt: 1 };
   let created: Awaited<ReturnType<FinqwarePort['sessions']['create']>>;
@@ -253,11 +277,14 @@ export async function startConnect(deps: FlowDeps, user: AuthedUser, skillId: st
   }
   await deps.em.transactional(async (em) => {
     if (!(await endLease(em, lease))) return;
-    await sql(em).run('update sessions set finqware_session_id = ?, nonce_enc = ? where id = ?', [
-      created.sessionId,
-      deps.vault.sealSessionNonce(sessionId, created.nonce),
-      sessionId,
-    ]);
+    await db(em)
+      .updateTable('sessions')
+      .set({
+        finqware_session_id: created.sessionId,
+        nonce_enc: deps.vault.sealSessionNonce(sessionId, created.nonce),
+      })
+      .where('id', '=', sessionId)
+      .execute();
     await insertStep(em, { id: sessionId }, 0, first, 0, null, deps.clock());
   });
   if (isRedirectKind(first.kind)) await ensureRedirect(deps, user.id, sessionId);
@@ -275,11 +302,13 @@ export async function getConnect(deps: FlowDeps, userId: string, sessionId: stri
   let session = await findOwnedSession(deps.em, userId, sessionId);
   const now = deps.clock();
   if (isExpired(session, now)) {
-    await sql(deps.em).run(
-      `update sessions set status = 'EXPIRED', nonce_enc = null, return_token_enc = null, updated_at = ?
-        where id = ? and status = 'IN_PROGRESS' and (lease_until is null or lease_until <= now())`,
-      [now, session.id],
-    );
+    await db(deps.em)
+      .updateTable('sessions')
+      .set({ status: 'EXPIRED', nonce_enc: null, return_token_enc: null, updated_at: now })
+      .where('id', '=', session.id)
+      .where('status', '=', 'IN_PROGRESS')
+      .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', sql<Date>`now()`)]))
+      .execute();
     return stateOf(deps.em, session, now);
   }
   if (session.status === 'IN_PROGRESS' && session.return_token_enc) {
@@ -306,7 +335,7 @@ export async function getConnect(deps: FlowDeps, userId: string, sessionId: stri
 }
 
 /** Takes the token the bank sent back (once) and completes the session with it. */
-async function finishBankReturn(deps: FlowDeps, session: SessionRow): Promise<void> {
+async function finishBankReturn(deps: FlowDeps, session: ConnectSession): Promise<void> {
   const taken = await takeReturnToken(deps.em, session.user_id, session.id, deps.config.connectLeaseSeconds);
   if (!taken) return;
   const tempToken = deps.vault.openReturnToken(session.id, taken.sealedToken);
@@ -339,8 +368,8 @@ export async function submitConnect(
 ): Promise<ConnectState> {
   const lease = await takeLease(deps.em, user.id, input.sessionId, deps.config.connectLeaseSeconds);
   if (!lease) return refusal(deps, user.id, input.sessionId);
-  let session: SessionRow;
-  let step: StepRow;
+  let session: ConnectSession;
+  let step: SessionStep;
   let data: Record<string, unknown>;
   try {
     session = await findOwnedSession(deps.em, user.id, input.sessionId);
@@ -367,7 +396,7 @@ export async function submitConnect(
   let answer: Awaited<ReturnType<FinqwarePort['sessions']['submitStep']>>;
   try {
     answer = await deps.fq.sessions.submitStep({
-      sessionId: session.finqware_session_id,
+      sessionId: finqwareSessionId(session),
       nonce: openNonce(deps, session),
       skill: session.skill_code,
       step: step.name,
@@ -431,22 +460,31 @@ async function recordWrongCredentials(deps: FlowDeps, lease: Lease): Promise<voi
   const limit = deps.config.connectLimits.maxCredentialFailures;
   const ended = await deps.em.transactional(async (em) => {
     if (!(await endLease(em, lease))) return false;
-    const row = await sql(em).one<{ credential_failures: number }>(
-      `update sessions set credential_failures = credential_failures + 1, updated_at = now() where id = ?
-        returning credential_failures`,
-      [lease.sessionId],
-    );
+    const row = await db(em)
+      .updateTable('sessions')
+      .set((eb) => ({ credential_failures: eb('credential_failures', '+', 1), updated_at: sql<Date>`now()` }))
+      .where('id', '=', lease.sessionId)
+      .returning('credential_failures')
+      .executeTakeFirst();
     if ((row?.credential_failures ?? 0) < limit) return false;
     const now = deps.clock();
-    await sql(em).run(
-      `update steps set status = 'FAILED', updated_at = ? where session_id = ? and status = 'CURRENT'`,
-      [now, lease.sessionId],
-    );
-    await sql(em).run(
-      `update sessions set status = 'FAILED', failure_reason = ?, nonce_enc = null, updated_at = ?
-        where id = ? and status = 'IN_PROGRESS'`,
-      [FAILURES.tooManyWrongCredentials, now, lease.sessionId],
-    );
+    await db(em)
+      .updateTable('steps')
+      .set({ status: 'FAILED', updated_at: now })
+      .where('session_id', '=', lease.sessionId)
+      .where('status', '=', 'CURRENT')
+      .execute();
+    await db(em)
+      .updateTable('sessions')
+      .set({
+        status: 'FAILED',
+        failure_reason: FAILURES.tooManyWrongCredentials,
+        nonce_enc: null,
+        updated_at: now,
+      })
+      .where('id', '=', lease.sessionId)
+      .where('status', '=', 'IN_PROGRESS')
+      .execute();
     return true;
   });
   if (ended)

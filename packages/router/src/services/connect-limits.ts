@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../db';
+import { db } from '@tenant/domain';
+import { sql } from 'kysely';
 import { preconditionFailed, tooManyRequests } from '../errors';
 import type { RouterConfig } from '../ports';
 
@@ -21,16 +22,34 @@ export async function reserveConnectSession(
 ): Promise<void> {
   const { maxOpenSessions, startsPerHour } = config.connectLimits;
   await em.transactional(async (tx) => {
-    await sql(tx).run(`select pg_advisory_xact_lock(hashtextextended('connect.start:' || ?, 0))`, [userId]);
-    const counts = await sql(tx).one<{ open: number; recent: number; retry_after: number | null }>(
-      `select count(*) filter (where se.status = 'IN_PROGRESS' and se.expires_at > now())::int as open,
-              count(*) filter (where se.created_at > now() - interval '1 hour')::int as recent,
-              extract(epoch from min(se.created_at) filter (where se.created_at > now() - interval '1 hour')
-                + interval '1 hour' - now())::float8 as retry_after
-         from sessions se join skills k on k.id = se.skill_id
-        where se.user_id = ? and k.kind <> 'pisp'`,
-      [userId],
+    await sql`select pg_advisory_xact_lock(hashtextextended(${`connect.start:${userId}`}, 0))`.execute(
+      db(tx),
     );
+    const lastHour = sql<boolean>`se.created_at > now() - interval '1 hour'`;
+    const counts = await db(tx)
+      .selectFrom('sessions as se')
+      .innerJoin('skills as k', 'k.id', 'se.skill_id')
+      .select((eb) => [
+        eb
+          .cast<number>(
+            eb.fn
+              .countAll()
+              .filterWhere((f) =>
+                f.and([f('se.status', '=', 'IN_PROGRESS'), f('se.expires_at', '>', sql<Date>`now()`)]),
+              ),
+            'integer',
+          )
+          .as('open'),
+        eb.cast<number>(eb.fn.countAll().filterWhere(lastHour), 'integer').as('recent'),
+        sql<
+          number | null
+        >`extract(epoch from min(se.created_at) filter (where ${lastHour}) + interval '1 hour' - now())::float8`.as(
+          'retry_after',
+        ),
+      ])
+      .where('se.user_id', '=', userId)
+      .where('k.kind', '<>', 'pisp')
+      .executeTakeFirst();
     if ((counts?.recent ?? 0) >= startsPerHour) {
       throw tooManyRequests('Too many bank connections started in the last hour', counts?.retry_after ?? 60);
     }

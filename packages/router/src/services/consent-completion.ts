@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import type { SessionRow } from '../access';
-import { sql } from '../db';
+import { db } from '@tenant/domain';
+import type { ConnectSession } from '../access';
 import { fromFinqwareError, isFinqwareError } from '../errors';
 import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from '../ports';
 import { endLease, type Lease } from './session-lease';
@@ -68,15 +68,24 @@ export async function failSession(deps: CompletionDeps, lease: Lease, reason: st
   await deps.em.transactional(async (em) => {
     if (!(await endLease(em, lease))) return;
     const now = deps.clock();
-    await sql(em).run(
-      `update steps set status = 'FAILED', updated_at = ? where session_id = ? and status = 'CURRENT'`,
-      [now, lease.sessionId],
-    );
-    await sql(em).run(
-      `update sessions set status = 'FAILED', failure_reason = ?, nonce_enc = null, return_token_enc = null,
-              updated_at = ? where id = ? and status = 'IN_PROGRESS'`,
-      [reason, now, lease.sessionId],
-    );
+    await db(em)
+      .updateTable('steps')
+      .set({ status: 'FAILED', updated_at: now })
+      .where('session_id', '=', lease.sessionId)
+      .where('status', '=', 'CURRENT')
+      .execute();
+    await db(em)
+      .updateTable('sessions')
+      .set({
+        status: 'FAILED',
+        failure_reason: reason,
+        nonce_enc: null,
+        return_token_enc: null,
+        updated_at: now,
+      })
+      .where('id', '=', lease.sessionId)
+      .where('status', '=', 'IN_PROGRESS')
+      .execute();
   });
 }
 
@@ -84,10 +93,13 @@ export async function failSession(deps: CompletionDeps, lease: Lease, reason: st
 async function keepTokenForRetry(deps: CompletionDeps, lease: Lease, tempToken: string): Promise<void> {
   await deps.em.transactional(async (em) => {
     if (!(await endLease(em, lease))) return;
-    await sql(em).run(
-      `update sessions set return_token_enc = coalesce(return_token_enc, ?) where id = ? and status = 'IN_PROGRESS'`,
-      [deps.vault.sealReturnToken(lease.sessionId, tempToken), lease.sessionId],
-    );
+    const sealed = deps.vault.sealReturnToken(lease.sessionId, tempToken);
+    await db(em)
+      .updateTable('sessions')
+      .set((eb) => ({ return_token_enc: eb.fn.coalesce('return_token_enc', eb.val(sealed)) }))
+      .where('id', '=', lease.sessionId)
+      .where('status', '=', 'IN_PROGRESS')
+      .execute();
   });
 }
 
@@ -98,7 +110,7 @@ async function keepTokenForRetry(deps: CompletionDeps, lease: Lease, tempToken: 
  */
 export async function completeWithToken(
   deps: CompletionDeps,
-  session: SessionRow,
+  session: ConnectSession,
   lease: Lease,
   tempToken: string,
   finqwareStepId?: string,
@@ -149,16 +161,28 @@ export async function completeWithToken(
       await deps.jobs.enqueueConsentSync({ consentId, reason: 'initial' }, em);
     }
     const now = deps.clock();
-    await sql(em).run(
-      `update steps set status = 'SUBMITTED', submitted_at = ?, finqware_step_id = coalesce(?, finqware_step_id),
-         updated_at = ? where session_id = ? and status = 'CURRENT'`,
-      [now, finqwareStepId ?? null, now, session.id],
-    );
-    await sql(em).run(
-      `update sessions set status = 'COMPLETED', user_skill_id = ?, nonce_enc = null, return_token_enc = null,
-              updated_at = ? where id = ?`,
-      [consentId, now, session.id],
-    );
+    await db(em)
+      .updateTable('steps')
+      .set((eb) => ({
+        status: 'SUBMITTED',
+        submitted_at: now,
+        finqware_step_id: eb.fn.coalesce(eb.val(finqwareStepId ?? null), 'finqware_step_id'),
+        updated_at: now,
+      }))
+      .where('session_id', '=', session.id)
+      .where('status', '=', 'CURRENT')
+      .execute();
+    await db(em)
+      .updateTable('sessions')
+      .set({
+        status: 'COMPLETED',
+        user_skill_id: consentId,
+        nonce_enc: null,
+        return_token_enc: null,
+        updated_at: now,
+      })
+      .where('id', '=', session.id)
+      .execute();
     return consentId;
   });
   if (consentId) deps.logger.info({ sessionId: session.id, consentId }, 'connect session completed');

@@ -1,5 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from '../db';
+import { db } from '@tenant/domain';
+import { type NotNull, sql } from 'kysely';
 
 /**
  * One call at a time talks to Finqware for a connect session, and no row lock or transaction is
@@ -21,13 +22,19 @@ export async function takeLease(
   sessionId: string,
   seconds: number,
 ): Promise<Lease | undefined> {
-  const row = await sql(em).one<{ lease_attempt: number }>(
-    `update sessions set lease_until = now() + make_interval(secs => ?), lease_attempt = lease_attempt + 1
-      where id = ? and user_id = ? and status = 'IN_PROGRESS' and expires_at > now()
-        and (lease_until is null or lease_until <= now())
-      returning lease_attempt`,
-    [seconds, sessionId, userId],
-  );
+  const row = await db(em)
+    .updateTable('sessions')
+    .set((eb) => ({
+      lease_until: sql<Date>`now() + make_interval(secs => ${seconds})`,
+      lease_attempt: eb('lease_attempt', '+', 1),
+    }))
+    .where('id', '=', sessionId)
+    .where('user_id', '=', userId)
+    .where('status', '=', 'IN_PROGRESS')
+    .where('expires_at', '>', sql<Date>`now()`)
+    .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', sql<Date>`now()`)]))
+    .returning('lease_attempt')
+    .executeTakeFirst();
   return row ? { sessionId, attempt: row.lease_attempt } : undefined;
 }
 
@@ -41,19 +48,29 @@ export async function takeReturnToken(
   sessionId: string,
   seconds: number,
 ): Promise<(Lease & { sealedToken: string }) | undefined> {
-  const row = await sql(em).one<{ lease_attempt: number; sealed: string }>(
-    `with taken as (
-       select id, return_token_enc from sessions
-        where id = ? and user_id = ? and status = 'IN_PROGRESS' and return_token_enc is not null
-          and (lease_until is null or lease_until <= now())
-        for update
-     )
-     update sessions se set return_token_enc = null, lease_until = now() + make_interval(secs => ?),
-            lease_attempt = se.lease_attempt + 1
-       from taken where se.id = taken.id
-     returning se.lease_attempt, taken.return_token_enc as sealed`,
-    [sessionId, userId, seconds],
-  );
+  const row = await db(em)
+    .with('taken', (qc) =>
+      qc
+        .selectFrom('sessions')
+        .select(['id', 'return_token_enc'])
+        .where('id', '=', sessionId)
+        .where('user_id', '=', userId)
+        .where('status', '=', 'IN_PROGRESS')
+        .where('return_token_enc', 'is not', null)
+        .where((eb) => eb.or([eb('lease_until', 'is', null), eb('lease_until', '<=', sql<Date>`now()`)]))
+        .forUpdate(),
+    )
+    .updateTable('sessions as se')
+    .from('taken')
+    .set((eb) => ({
+      return_token_enc: null,
+      lease_until: sql<Date>`now() + make_interval(secs => ${seconds})`,
+      lease_attempt: eb('se.lease_attempt', '+', 1),
+    }))
+    .whereRef('se.id', '=', 'taken.id')
+    .returning(['se.lease_attempt', 'taken.return_token_enc as sealed'])
+    .$narrowType<{ sealed: NotNull }>()
+    .executeTakeFirst();
   return row ? { sessionId, attempt: row.lease_attempt, sealedToken: row.sealed } : undefined;
 }
 
@@ -62,9 +79,12 @@ export async function takeReturnToken(
  * lease lapsed and another call took the session over, so the caller must write nothing.
  */
 export async function endLease(em: EntityManager, lease: Lease): Promise<boolean> {
-  const n = await sql(em).run(
-    'update sessions set lease_until = null, updated_at = now() where id = ? and lease_attempt = ?',
-    [lease.sessionId, lease.attempt],
-  );
+  const result = await db(em)
+    .updateTable('sessions')
+    .set({ lease_until: null, updated_at: sql<Date>`now()` })
+    .where('id', '=', lease.sessionId)
+    .where('lease_attempt', '=', lease.attempt)
+    .executeTakeFirst();
+  const n = Number(result.numUpdatedRows);
   return n === 1;
 }

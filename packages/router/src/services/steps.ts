@@ -1,3 +1,5 @@
+import type { Database } from '@tenant/domain';
+import type { Selectable } from 'kysely';
 import { badRequestIssues, type FieldIssue } from '../errors';
 
 /** A catalog flow entry (skills.flow[i]): what Finqware's step `step` asks for. */
@@ -12,9 +14,6 @@ export type StepKind = 'form' | 'sca' | 'sca_implicit' | 'payment_intent' | 'pro
 
 export type StepField = { name: string; type: string; label: string; required: boolean; options?: string[] };
 
-/** What steps.definition stores: the rendered form plus where the step sits in the skill's flow. */
-export type StepDefinition = { title: string; fields: StepField[]; flowIndex: number };
-
 /**
  * The step a front-end renders. Built only from our own rows: Finqware's nonce, temp_token and
  * step ids never appear here. A step with `redirectUrl` is completed at the bank, not submitted.
@@ -27,18 +26,12 @@ export type FrontendStep = {
   redirectUrl?: string;
 };
 
-export type StepRow = {
+/** A stored step, as much of it as a front-end's form is made from. */
+type StoredStep = Pick<Selectable<Database['steps']>, 'kind' | 'definition' | 'redirect_url'> & {
   id: string;
-  session_id: string;
-  position: number;
-  name: string;
-  kind: StepKind;
-  status: 'CURRENT' | 'SUBMITTED' | 'FAILED';
-  definition: StepDefinition;
-  redirect_url: string | null;
 };
 
-export function toFrontendStep(row: StepRow): FrontendStep {
+export function toFrontendStep(row: StoredStep): FrontendStep {
   return {
     id: row.id,
     kind: row.kind,
