@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { db, jsonb, ormPool } from '../src';
+import { db, executeRaw, jsonb, ormPool } from '../src';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
 let database: TestDatabase;
@@ -55,5 +55,11 @@ describe('db(em): Kysely on the ORM’s pool', () => {
   it('writes a json array as jsonb, not as a PostgreSQL array (jsonb)', async () => {
     const { rows } = await sql<{ v: unknown }>`select ${jsonb([1, { a: 'b' }])} as v`.execute(db(em()));
     expect(rows).toEqual([{ v: [1, { a: 'b' }] }]);
+  });
+
+  it('executeRaw refuses an undefined parameter before touching the database', async () => {
+    await expect(executeRaw(em(), 'select ?::int as x', [undefined])).rejects.toThrow(
+      'sql: undefined query parameter',
+    );
   });
 });

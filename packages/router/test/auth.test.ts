@@ -1,8 +1,8 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { hashBearerToken, passwordHashStats } from '../src/auth/crypto';
-import { sql } from '../src/db';
 import { ErrorDetails } from '../src/errors';
 import { createHarness, type Harness, PASSWORD } from '../src/testing/harness';
+import { sql } from '../src/testing/sql';
 import { rejection } from './rejection';
 
 let h: Harness;

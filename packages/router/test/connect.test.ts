@@ -1,11 +1,11 @@
 import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { flowDeps } from '../src/routers/connect';
 import { recordBankReturn } from '../src/services/bank-return';
 import type { ConnectState } from '../src/services/connect-flow';
 import { createHarness, type Harness } from '../src/testing/harness';
+import { sql } from '../src/testing/sql';
 import { rejection } from './rejection';
 
 let h: Harness;

@@ -1,6 +1,5 @@
 import { randomUUID } from 'node:crypto';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
-import { sql } from '../src/db';
 import type { ErrorDetails } from '../src/errors';
 import { finishPaymentReturn } from '../src/modules/payments/complete-payment';
 import { claimInitiation } from '../src/modules/payments/payments.repository';
@@ -9,6 +8,7 @@ import { flowDeps } from '../src/routers/connect';
 import { recordBankReturn } from '../src/services/bank-return';
 import { createAccount, createConsent } from '../src/testing/fixtures';
 import { createHarness, type Harness, type SignedUpUser } from '../src/testing/harness';
+import { sql } from '../src/testing/sql';
 import { rejection } from './rejection';
 
 let h: Harness;

@@ -1,7 +1,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSessionCache } from '../src/auth/session-cache';
-import { sql } from '../src/db';
 import { createHarness, type Harness } from '../src/testing/harness';
+import { sql } from '../src/testing/sql';
 import { rejection } from './rejection';
 
 const TTL_MS = 5_000;

@@ -3,7 +3,7 @@
  * packages that test through the router (stress). Kept out of the main entry so servers never load
  * it; it imports @tenant/finqware-sandbox, an optional peer that only users of this entry install.
  */
-export { sql } from '../db';
+
 export { createAccount, createConsent, insertBalance, insertTransactions, type TxSeed } from './fixtures';
 export {
   CONSENT_SYNC_QUEUE,
@@ -17,3 +17,4 @@ export {
   type RouterCaller,
   type SignedUpUser,
 } from './harness';
+export { sql } from './sql';

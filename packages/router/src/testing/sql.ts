@@ -2,8 +2,9 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { executeRaw } from '@tenant/domain';
 
 /**
- * Raw SQL on the request's EntityManager, inside its transaction when there is one.
- * Placeholders are `?`; numeric and int8 columns come back as strings, timestamptz as Date.
+ * Tests only: an ad-hoc statement about rows (a fixture, an assertion), on `em`'s pool or
+ * transaction. Placeholders are `?`; numeric and int8 come back as strings, timestamptz as Date.
+ * The router itself runs every query through Kysely typed from the entities (`db(em)`).
  */
 export function sql(em: EntityManager) {
   return {
