@@ -8,7 +8,7 @@
 import { randomUUID } from 'node:crypto';
 import { createQueues, QUEUES } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
 import { fanOut } from '../src/fanout';
 import { insertBulkConsents } from '../test/helpers';

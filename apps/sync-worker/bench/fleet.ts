@@ -36,7 +36,7 @@ import {
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { startSandbox } from '@tenant/finqware-sandbox';
 import { spawnNode } from '@tenant/spawn';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
 import { fanOut } from '../src/fanout';
 

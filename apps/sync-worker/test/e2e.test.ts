@@ -11,7 +11,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
 import { spawnNode } from '@tenant/spawn';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { waitFor } from './harness';

@@ -1,5 +1,5 @@
 import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import pg from 'pg';
 import type { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';

@@ -2,7 +2,7 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { createQueues, QUEUES } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { fanOut, fanoutJobId } from '../src/fanout';

@@ -15,8 +15,7 @@ import {
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
 import { spawnNode } from '@tenant/spawn';
-import { runSql } from '@tenant/sync-engine';
-import { localLines, truthLines } from '@tenant/sync-engine/testing';
+import { localLines, runSql, truthLines } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
 
 export const SKILL = 'rzb_ro_aisp_sbx_#1.0';

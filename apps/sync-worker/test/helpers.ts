@@ -1,6 +1,6 @@
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 
 /** A servicer, skill and user to hang consents on (plain SQL: these tests are about the worker). */
 export async function insertOwner(

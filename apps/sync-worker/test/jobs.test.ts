@@ -10,7 +10,7 @@ import {
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { TENANT_APP } from '@tenant/finqware-sandbox';
 import { createLogger } from '@tenant/runtime';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import pg from 'pg';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { checkConsents } from '../src/consent-check';

@@ -3,7 +3,7 @@ import { QUEUES, sealPaymentSecrets } from '@tenant/domain';
 import { createFinqwareClient, paymentInputData } from '@tenant/finqware-client';
 import { TENANT_APP } from '@tenant/finqware-sandbox';
 import { createLogger } from '@tenant/runtime';
-import { runSql } from '@tenant/sync-engine';
+import { runSql } from '@tenant/sync-engine/testing';
 import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { sendPaymentPoll } from '../src/payment-status';
 import { vaultPaymentSecretsReader, vaultSecretsReader } from '../src/secrets';

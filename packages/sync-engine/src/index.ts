@@ -44,7 +44,6 @@ export {
   type SyncResult,
 } from './sync-consent';
 export type { RunCounts, RunOutcome } from './writers/consents';
-export { runSql } from './writers/sql';
 export {
   dedupeRows,
   type TransactionRow,

@@ -6,6 +6,9 @@ import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { runSql } from './writers/sql';
 
+/** Tests' and benches' ad-hoc statements (`?` placeholders), outside the engine's public entry. */
+export { runSql };
+
 export type TruthTransactionLike = { utxId: string; status: string; amount: string; bookingDate: string };
 export type TruthLike = {
   consents: {
