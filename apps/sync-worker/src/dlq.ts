@@ -46,8 +46,3 @@ export async function redriveDeadLetters(
     if (n < batchSize) return moved;
   }
 }
-
-/** Dead letters waiting in the queue (pg-boss's own count). */
-export async function deadLetterCount(boss: PgBoss): Promise<number> {
-  return (await boss.getQueue(QUEUES.consentSyncDeadLetter))?.queuedCount ?? 0;
-}

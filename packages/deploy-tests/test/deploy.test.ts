@@ -2,10 +2,11 @@ import type { ChildProcess } from 'node:child_process';
 import { copyFileSync, rmSync } from 'node:fs';
 import { dirname, join } from 'node:path';
 import { createTenantClient } from '@tenant/client';
-import { defaultCatalogPath, freePort } from '@tenant/domain';
+import { consentSyncSendOptions, createQueues, defaultCatalogPath, freePort, QUEUES } from '@tenant/domain';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { type RunningSandbox, startSandbox } from '@tenant/finqware-sandbox';
 import { spawnNode } from '@tenant/spawn';
+import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { deploy, installedPackages, sizeMb } from '../src/deploy';
 import { IMAGES, type Image, imageOf } from '../src/image';
@@ -46,10 +47,10 @@ afterAll(async () => {
 type Line = { level: number; msg: string; [key: string]: unknown };
 
 /**
- * The image's CMD in its deploy folder (or another of its programs, `entry`), with its ENV, then
- * `env` (the ports, hosts and URLs of this test).
+ * The image's CMD in its deploy folder (or another of its programs, `entry`, with `args`), with its
+ * ENV, then `env` (the ports, hosts and URLs of this test).
  */
-function start(name: keyof typeof folders, env: Record<string, string>, entry?: string) {
+function start(name: keyof typeof folders, env: Record<string, string>, entry?: string, args: string[] = []) {
   const image: Image = images[name];
   const [node, ...rest] = image.cmd;
   expect(node).toBe('node');
@@ -58,23 +59,27 @@ function start(name: keyof typeof folders, env: Record<string, string>, entry?: 
     from: 'built',
     cwd: folders[name],
     nodeFlags: rest.slice(0, -1),
+    args,
     // Nothing of this test's environment but PATH: the process gets what the image gives it.
     env: { PATH: process.env.PATH, ...image.env, ...env },
   });
   children.push(child);
   const lines: Line[] = [];
   let partial = '';
+  let stdout = '';
   let stderr = '';
   child.stdout?.on('data', (chunk) => {
+    stdout += chunk;
     const parts = (partial + chunk).split('\n');
     partial = parts.pop() ?? '';
-    for (const part of parts) if (part.trim()) lines.push(JSON.parse(part) as Line);
+    // Log lines are JSON; an operator command's results are text of its own (see stdout()).
+    for (const part of parts) if (part.startsWith('{"level"')) lines.push(JSON.parse(part) as Line);
   });
   child.stderr?.on('data', (chunk) => {
     stderr += chunk;
   });
   const exited = new Promise<number | null>((resolve) => child.once('close', resolve));
-  return { child, lines, exited, stderr: () => stderr };
+  return { child, lines, exited, stdout: () => stdout, stderr: () => stderr };
 }
 
 /** Polls until `probe` answers truthy; the error says what did not happen and what the process said. */
@@ -228,4 +233,73 @@ describe('the images, run from their pnpm deploy folders', () => {
     worker.child.kill('SIGTERM');
     expect(await worker.exited).toBe(0);
   });
+
+  it("runs the operators' commands as the images hold them: vault key rotation and the dead-letter CLI, each saying how far it got", async () => {
+    expect(consentId).not.toBe('');
+    // A key appended to VAULT_KEYS, then every secret re-encrypted under it, a line per batch.
+    const next = `deploy2:${Buffer.alloc(32, 9).toString('base64')}`;
+    const rotate = start(
+      'migrate',
+      { DATABASE_URL: db.url, VAULT_KEYS: `${VAULT_KEYS},${next}` },
+      'dist/rotate-vault-keys.js',
+      ['--batch-size', '1'],
+    );
+    expect(await rotate.exited, rotate.stderr()).toBe(0);
+    expect(rotate.lines.filter((l) => l.msg === 'rotation progress').length).toBeGreaterThan(0);
+    expect(rotate.lines.at(-1)).toMatchObject({
+      service: 'rotate-vault-keys',
+      msg: expect.stringMatching(/^rotated [1-9]\d* secrets/),
+    });
+
+    // Three jobs the worker cannot read end as dead letters; the CLI lists and re-drives them.
+    const boss = new PgBoss({ connectionString: db.url, supervise: false, schedule: false, max: 2 });
+    boss.on('error', () => undefined);
+    await boss.start();
+    try {
+      await createQueues(boss);
+      for (const bad of ['bad-1', 'bad-2', 'bad-3'])
+        await boss.send(
+          QUEUES.consentSync,
+          { consentId: bad, reason: 'manual' },
+          consentSyncSendOptions(bad),
+        );
+      const worker = start('worker', {
+        NODE_ENV: 'test',
+        ADMIN_HOST: '127.0.0.1',
+        WORKER_ADMIN_PORT: String(await freePort()),
+        DATABASE_URL: db.url,
+        FINQWARE_BASE_URL: sandbox.apiUrl,
+        VAULT_KEYS: `${VAULT_KEYS},${next}`,
+        SYNC_CRON: '0 0 1 1 *',
+      });
+      await until(
+        'three dead letters',
+        async () =>
+          (await boss.findJobs(QUEUES.consentSyncDeadLetter, { queued: true })).length === 3 || undefined,
+        () => [worker.lines, worker.stderr()],
+      );
+      worker.child.kill('SIGTERM');
+      expect(await worker.exited).toBe(0);
+
+      // Production, as the image runs it, told DATABASE_URL alone.
+      const list = start('worker', { DATABASE_URL: db.url }, 'dist/cli.js', ['dlq', 'list']);
+      expect(await list.exited, list.stderr()).toBe(0);
+      const letters = list
+        .stdout()
+        .trim()
+        .split('\n')
+        .map((l) => JSON.parse(l) as { consentId: string; error: unknown });
+      expect(letters.map((l) => l.consentId).sort()).toEqual(['bad-1', 'bad-2', 'bad-3']);
+      expect(letters[0]?.error).toMatchObject({ errorClass: 'client' });
+
+      const redrive = start('worker', { DATABASE_URL: db.url }, 'dist/cli.js', ['dlq', 'retry-all']);
+      expect(await redrive.exited, redrive.stderr()).toBe(0);
+      expect(redrive.stderr()).toMatch(/^re-driven 3 so far \(\d+\.\d s\)$/m);
+      expect(redrive.stdout().trim()).toBe('re-driven: 3');
+      expect(await boss.findJobs(QUEUES.consentSyncDeadLetter, { queued: true })).toEqual([]);
+      expect((await boss.findJobs(QUEUES.consentSync, { queued: true })).length).toBe(3);
+    } finally {
+      await boss.stop({ graceful: false });
+    }
+  }, 120_000);
 });
