@@ -1,6 +1,6 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { sql } from 'kysely';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, beforeAll, describe, expect, expectTypeOf, it } from 'vitest';
 import { db, executeRaw, jsonb, ormPool } from '../src';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 
@@ -61,5 +61,27 @@ describe('db(em): Kysely on the ORM’s pool', () => {
     await expect(executeRaw(em(), 'select ?::int as x', [undefined])).rejects.toThrow(
       'sql: undefined query parameter',
     );
+  });
+
+  it('types each row from the entities, so a query naming a column that does not exist fails tsc', async () => {
+    const [row] = await db(em())
+      .selectFrom('transactions')
+      .select(['booking_date', 'amount', 'status', 'counterparty'])
+      .limit(1)
+      .execute();
+    if (row) {
+      expectTypeOf(row.booking_date).toEqualTypeOf<Date>();
+      expectTypeOf(row.amount).toEqualTypeOf<string>();
+      expectTypeOf(row.status).toEqualTypeOf<'booked' | 'pending'>();
+      expectTypeOf(row.counterparty).toEqualTypeOf<string | null>();
+    }
+    // Compiled, never run: the package's typecheck fails if these names ever become columns.
+    const unchecked = () => [
+      // @ts-expect-error: transactions has booking_date, not booked_at
+      db(em()).selectFrom('transactions').select('booked_at'),
+      // @ts-expect-error: a property's camelCase name is not its column's
+      db(em()).selectFrom('transactions').select('bookingDate'),
+    ];
+    expect(typeof unchecked).toBe('function');
   });
 });
