@@ -146,6 +146,34 @@ describe('auth', () => {
     // time: on a 2-core machine busy with other work that outlasts the default 30 s.
   }, 120_000);
 
+  it('leaves a hashing slot to sign-ins while registrations queue: new passwords hash one at a time', async () => {
+    let mostNew = 0;
+    const sample = setInterval(() => {
+      mostNew = Math.max(mostNew, passwordHashStats().runningNew);
+    }, 1);
+    try {
+      // Eight registrations at once, each from its own address, and a sign-in behind them.
+      const registrations = Promise.all(
+        Array.from({ length: 8 }, (_, i) =>
+          h
+            .caller(undefined, `203.0.113.${200 + i}`)
+            .auth.register({ email: `lane${i}@example.com`, password: PASSWORD }),
+        ),
+      );
+      const login = rejection(
+        h
+          .caller(undefined, '203.0.113.199')
+          .auth.login({ email: 'lane-none@example.com', password: PASSWORD }),
+      );
+      const [registered, refused] = await Promise.all([registrations, login]);
+      expect(registered).toHaveLength(8);
+      expect(refused.code).toBe('UNAUTHORIZED');
+    } finally {
+      clearInterval(sample);
+    }
+    expect(mostNew).toBe(1);
+  });
+
   it('throttles one address spraying many accounts', async () => {
     const ip = '192.0.2.77';
     for (let i = 0; i < 6; i++) {

@@ -111,11 +111,21 @@ export function hashBearerToken(token: string): string {
   return createHash('sha256').update(token).digest('hex');
 }
 
-/** Password hashing in this process: hashes started so far, running now, waiting now (metrics, tests). */
-export function passwordHashStats(): { started: number; running: number; waiting: number } {
+/**
+ * Password hashing in this process: hashes started so far, running now (of which new passwords),
+ * waiting now (metrics, tests).
+ */
+export function passwordHashStats(): {
+  started: number;
+  running: number;
+  runningNew: number;
+  waiting: number;
+} {
   return {
     started: computed,
     running: hashing.activeCount,
+    // A new password holds its lane's slot while it waits for, then runs in, a hashing slot.
+    runningNew: Math.min(newPasswords.activeCount, hashing.activeCount),
     waiting: hashing.pendingCount + newPasswords.pendingCount,
   };
 }
