@@ -4,9 +4,11 @@ import {
   createVault,
   findConsentByCredentialsId,
   openSessionNonce,
+  openSessionReturnToken,
   readConsentSecrets,
   rotateVaultKeys,
   sealSessionNonce,
+  sealSessionReturnToken,
   secretAad,
   storeConsent,
   UserSkill,
@@ -215,8 +217,15 @@ describe('consent secrets and key rotation (database)', () => {
       }
       const sessionId = randomUUID();
       await em.execute(
-        `insert into sessions (id, user_id, skill_id, finqware_session_id, nonce_enc, expires_at) values (?, ?, ?, 'fs-1', ?, now())`,
-        [sessionId, userId, skillId, sealSessionNonce(oldVault, sessionId, 'nonce-x')],
+        `insert into sessions (id, user_id, skill_id, finqware_session_id, nonce_enc, return_token_enc, expires_at)
+         values (?, ?, ?, 'fs-1', ?, ?, now())`,
+        [
+          sessionId,
+          userId,
+          skillId,
+          sealSessionNonce(oldVault, sessionId, 'nonce-x'),
+          sealSessionReturnToken(oldVault, sessionId, 'temp-token-x'),
+        ],
       );
 
       const paymentId = randomUUID();
@@ -254,6 +263,16 @@ describe('consent secrets and key rotation (database)', () => {
         accessToken: 'pay-tok',
       });
       expect(progress).toEqual([300, 600, 900, 1000]);
+      const [rotatedSession] = await em.execute<{ nonce_enc: string; return_token_enc: string }[]>(
+        'select nonce_enc, return_token_enc from sessions where id = ?',
+        [sessionId],
+      );
+      expect(
+        openSessionNonce(createVault([k2]), { id: sessionId, nonceEnc: rotatedSession!.nonce_enc }),
+      ).toBe('nonce-x');
+      expect(openSessionReturnToken(createVault([k2]), sessionId, rotatedSession!.return_token_enc)).toBe(
+        'temp-token-x',
+      );
 
       // Nothing left on the old key; a second run has nothing to do.
       const [counts] = await em.execute(

@@ -86,22 +86,36 @@ export async function rotateVaultKeys(
 
   for (let after = '00000000-0000-0000-0000-000000000000'; ; ) {
     const count = await em.transactional(async (tx) => {
+      // A session's nonce, and the bank's temp_token while it waits for the session's owner.
       const rows = await db(tx)
         .selectFrom('sessions')
-        .select(['id', 'nonce_enc'])
+        .select(['id', 'nonce_enc', 'return_token_enc'])
         .where('id', '>', after)
-        .where('nonce_enc', 'is not', null)
-        .where('nonce_enc', 'not like', underKey(current))
-        .$narrowType<{ nonce_enc: NotNull }>()
+        .where((eb) =>
+          eb.or([
+            eb.and([eb('nonce_enc', 'is not', null), eb('nonce_enc', 'not like', underKey(current))]),
+            eb.and([
+              eb('return_token_enc', 'is not', null),
+              eb('return_token_enc', 'not like', underKey(current)),
+            ]),
+          ]),
+        )
         .orderBy('id')
         .limit(batchSize)
         .forUpdate()
         .execute();
+      const reseal = (id: string, column: 'nonce_enc' | 'return_token_enc', sealed: string | null) => {
+        if (sealed === null) return null;
+        const aad = secretAad('sessions', id, column);
+        return vault.encrypt(vault.decrypt(sealed, aad), aad);
+      };
       for (const row of rows) {
-        const aad = secretAad('sessions', row.id, 'nonce_enc');
         await db(tx)
           .updateTable('sessions')
-          .set({ nonce_enc: vault.encrypt(vault.decrypt(row.nonce_enc, aad), aad) })
+          .set({
+            nonce_enc: reseal(row.id, 'nonce_enc', row.nonce_enc),
+            return_token_enc: reseal(row.id, 'return_token_enc', row.return_token_enc),
+          })
           .where('id', '=', row.id)
           .execute();
         after = row.id;

@@ -338,7 +338,15 @@ export async function getConnect(deps: FlowDeps, userId: string, sessionId: stri
 async function finishBankReturn(deps: FlowDeps, session: ConnectSession): Promise<void> {
   const taken = await takeReturnToken(deps.em, session.user_id, session.id, deps.config.connectLeaseSeconds);
   if (!taken) return;
-  const tempToken = deps.vault.openReturnToken(session.id, taken.sealedToken);
+  let tempToken: string;
+  try {
+    tempToken = deps.vault.openReturnToken(session.id, taken.sealedToken);
+  } catch {
+    // Sealed under a key no longer configured (a rotation that skipped it): unusable, like a bad token.
+    deps.logger.warn({ sessionId: session.id }, 'bank return token could not be opened');
+    await failSession(deps, taken, FAILURES.exchangeFailed);
+    return;
+  }
   await completeWithToken(deps, session, taken, tempToken);
 }
 

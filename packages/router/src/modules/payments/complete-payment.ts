@@ -53,7 +53,16 @@ export async function finishPaymentReturn(
   const sessionId = payment.sessionId;
   const taken = await takeReturnToken(deps.em, userId, sessionId, deps.config.connectLeaseSeconds);
   if (!taken) return;
-  const tempToken = deps.vault.openReturnToken(sessionId, taken.sealedToken);
+  let tempToken: string;
+  try {
+    tempToken = deps.vault.openReturnToken(sessionId, taken.sealedToken);
+  } catch {
+    // Unusable (sealed under a key no longer configured): like a token we could not exchange.
+    deps.logger.warn({ paymentId, sessionId }, 'bank return token could not be opened');
+    await markTokenReceived(deps.em, sessionId, deps.clock());
+    await endLease(deps.em, taken);
+    return;
+  }
   // Known before the exchange: if its answer is lost, the payment is known to be authorised.
   await markTokenReceived(deps.em, sessionId, deps.clock());
   const pair = await exchange(deps, tempToken, paymentId);
