@@ -122,8 +122,16 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       reason: request.reason,
     });
     const counts: RunCounts = { accountsSynced: 0, inserted: 0, updated: 0, removed: 0 };
-    // Live status is a courtesy: a listener that fails never fails the sync.
+    // Live status is a courtesy: a listener that fails never fails the sync. A RUNNING event that
+    // would repeat the last one (a page that changed nothing, like the cursor-only write that ends
+    // every walk) is not sent: each is a NOTIFY, and an incremental sync is a few statements long.
+    let lastRunning: string | undefined;
     const progress = async (outcome: SyncProgress['outcome']) => {
+      if (outcome === 'RUNNING') {
+        const now = JSON.stringify(counts);
+        if (now === lastRunning) return;
+        lastRunning = now;
+      }
       try {
         await request.onProgress?.({
           consentId: consent.id,
