@@ -5,8 +5,29 @@ import type { TransactionsListInput } from './transactions.schemas';
 
 type Listed = Awaited<ReturnType<typeof transactionsPage>>[number];
 
-/** A transaction as `transactions.list` answers it: amounts signed decimal strings (credits positive). */
-export type TransactionItem = Omit<Listed, 'bookingDate'> & { bookingDate: Date };
+/**
+ * A transaction as `transactions.list` answers it: amounts signed decimal strings (credits
+ * positive). Written out because it is the published client's contract: its declarations must not
+ * name the query (and through it MikroORM). `SameFields` below keeps it equal to the query's rows,
+ * so a renamed or retyped column still fails `tsc`.
+ */
+export type TransactionItem = {
+  id: string;
+  accountId: string;
+  status: 'booked' | 'pending';
+  amount: string;
+  creditDebitIndicator: 'credit' | 'debit';
+  currency: string;
+  bookingDate: Date;
+  balanceAfter: string | null;
+  description: string | null;
+  counterparty: string | null;
+  category: string | null;
+};
+
+type SameFields<A, B> = [A] extends [B] ? ([B] extends [A] ? true : false) : false;
+const rowsAreItems: SameFields<Omit<Listed, 'bookingDate'>, Omit<TransactionItem, 'bookingDate'>> = true;
+void rowsAreItems;
 
 /** The cursor's ISO form of an instant in microseconds since the epoch: milliseconds would skip rows. */
 function isoMicros(micros: string): string {
