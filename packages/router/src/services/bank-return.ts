@@ -2,8 +2,8 @@ import { db } from '@tenant/domain';
 import { findCurrentStep, findSessionForCallback } from '../access';
 import { isAuthorisedOrLater, rejectAtBank } from '../modules/payments/complete-payment';
 import { findPaymentBySession, markTokenReceived } from '../modules/payments/payments.repository';
-import type { FlowDeps } from './connect-flow';
 import { isExpired } from './connect-flow';
+import { type FlowDeps, markSessionFailed } from './consent-completion';
 import { isRedirectKind } from './steps';
 
 /**
@@ -66,25 +66,7 @@ export async function recordBankReturn(
       await rejectAtBank(deps, payment.id, session.id);
       return outcome({ status: 'failed', reason: 'denied_at_bank' });
     }
-    await deps.em.transactional(async (em) => {
-      await db(em)
-        .updateTable('steps')
-        .set({ status: 'FAILED', updated_at: now })
-        .where('id', '=', step.id)
-        .execute();
-      await db(em)
-        .updateTable('sessions')
-        .set({
-          status: 'FAILED',
-          failure_reason: reason,
-          nonce_enc: null,
-          return_token_enc: null,
-          updated_at: now,
-        })
-        .where('id', '=', session.id)
-        .where('status', '=', 'IN_PROGRESS')
-        .execute();
-    });
+    await deps.em.transactional((em) => markSessionFailed(em, session.id, reason, now));
     deps.logger.info({ sessionId: session.id, reason }, 'connect session failed at the bank');
     return outcome({ status: 'failed', reason });
   }

@@ -20,9 +20,15 @@ import {
   isInvalidInput,
   preconditionFailed,
 } from '../errors';
-import type { FinqwarePort, Logger, RouterConfig, SyncJobsPort, VaultPort } from '../ports';
+import type { FinqwarePort, RouterConfig } from '../ports';
 import { reserveConnectSession } from './connect-limits';
-import { completeWithToken, FAILURES, failSession } from './consent-completion';
+import {
+  completeWithToken,
+  FAILURES,
+  type FlowDeps,
+  failSession,
+  markSessionFailed,
+} from './consent-completion';
 import { endLease, type Lease, takeLease, takeReturnToken } from './session-lease';
 import {
   type FlowStep,
@@ -45,15 +51,7 @@ import {
  * token and stores the consent only if Finqware says it is that user's (consent-completion.ts).
  */
 
-export type FlowDeps = {
-  em: EntityManager;
-  fq: FinqwarePort;
-  vault: VaultPort;
-  jobs: SyncJobsPort;
-  config: RouterConfig;
-  clock: () => Date;
-  logger: Logger;
-};
+export type { FlowDeps };
 
 export type ConnectState =
   | { sessionId: string; status: 'IN_PROGRESS'; done: false; step: FrontendStep }
@@ -475,24 +473,7 @@ async function recordWrongCredentials(deps: FlowDeps, lease: Lease): Promise<voi
       .returning('credential_failures')
       .executeTakeFirst();
     if ((row?.credential_failures ?? 0) < limit) return false;
-    const now = deps.clock();
-    await db(em)
-      .updateTable('steps')
-      .set({ status: 'FAILED', updated_at: now })
-      .where('session_id', '=', lease.sessionId)
-      .where('status', '=', 'CURRENT')
-      .execute();
-    await db(em)
-      .updateTable('sessions')
-      .set({
-        status: 'FAILED',
-        failure_reason: FAILURES.tooManyWrongCredentials,
-        nonce_enc: null,
-        updated_at: now,
-      })
-      .where('id', '=', lease.sessionId)
-      .where('status', '=', 'IN_PROGRESS')
-      .execute();
+    await markSessionFailed(em, lease.sessionId, FAILURES.tooManyWrongCredentials, deps.clock());
     return true;
   });
   if (ended)

@@ -17,7 +17,8 @@ import { endLease, type Lease } from './session-lease';
  * nor revoked: it is someone else's, and revoking it would be the attack.
  */
 
-export type CompletionDeps = {
+/** What the connect flow and its completion work with (the procedure's context, narrowed). */
+export type FlowDeps = {
   em: EntityManager;
   fq: FinqwarePort;
   vault: VaultPort;
@@ -42,7 +43,7 @@ const CHECK_ATTEMPTS = 3;
 
 /** Whose the consent behind `pair` is: the session owner's, someone else's, or unknown (Finqware down). */
 async function ownerCheck(
-  deps: CompletionDeps,
+  deps: FlowDeps,
   pair: Pair,
   tenantUserId: string,
 ): Promise<'owner' | 'not_owner' | 'unknown'> {
@@ -64,33 +65,44 @@ async function ownerCheck(
 }
 
 /** Ends the session FAILED for `reason`, if the lease is still ours. */
-export async function failSession(deps: CompletionDeps, lease: Lease, reason: string): Promise<void> {
+export async function failSession(deps: FlowDeps, lease: Lease, reason: string): Promise<void> {
   await deps.em.transactional(async (em) => {
-    if (!(await endLease(em, lease))) return;
-    const now = deps.clock();
-    await db(em)
-      .updateTable('steps')
-      .set({ status: 'FAILED', updated_at: now })
-      .where('session_id', '=', lease.sessionId)
-      .where('status', '=', 'CURRENT')
-      .execute();
-    await db(em)
-      .updateTable('sessions')
-      .set({
-        status: 'FAILED',
-        failure_reason: reason,
-        nonce_enc: null,
-        return_token_enc: null,
-        updated_at: now,
-      })
-      .where('id', '=', lease.sessionId)
-      .where('status', '=', 'IN_PROGRESS')
-      .execute();
+    if (await endLease(em, lease)) await markSessionFailed(em, lease.sessionId, reason, deps.clock());
   });
 }
 
+/**
+ * Ends an open session FAILED for `reason` (its current step with it) and forgets its secrets.
+ * Run inside the caller's transaction, after whatever check entitles it to.
+ */
+export async function markSessionFailed(
+  em: EntityManager,
+  sessionId: string,
+  reason: string,
+  now: Date,
+): Promise<void> {
+  await db(em)
+    .updateTable('steps')
+    .set({ status: 'FAILED', updated_at: now })
+    .where('session_id', '=', sessionId)
+    .where('status', '=', 'CURRENT')
+    .execute();
+  await db(em)
+    .updateTable('sessions')
+    .set({
+      status: 'FAILED',
+      failure_reason: reason,
+      nonce_enc: null,
+      return_token_enc: null,
+      updated_at: now,
+    })
+    .where('id', '=', sessionId)
+    .where('status', '=', 'IN_PROGRESS')
+    .execute();
+}
+
 /** Gives the lease back and keeps the token for the owner's next call (Finqware was unavailable). */
-async function keepTokenForRetry(deps: CompletionDeps, lease: Lease, tempToken: string): Promise<void> {
+async function keepTokenForRetry(deps: FlowDeps, lease: Lease, tempToken: string): Promise<void> {
   await deps.em.transactional(async (em) => {
     if (!(await endLease(em, lease))) return;
     const sealed = deps.vault.sealReturnToken(lease.sessionId, tempToken);
@@ -109,7 +121,7 @@ async function keepTokenForRetry(deps: CompletionDeps, lease: Lease, tempToken: 
  * Finqware outage during the exchange keeps the token for the owner's next call and rethrows.
  */
 export async function completeWithToken(
-  deps: CompletionDeps,
+  deps: FlowDeps,
   session: ConnectSession,
   lease: Lease,
   tempToken: string,
