@@ -23,15 +23,13 @@
  * (more node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY
  * (a regex of scenario names to run).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { createInterface } from 'node:readline';
 import { fileURLToPath } from 'node:url';
 import { parseCatalog, rebuildRollups, seedCatalog } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { CATALOG } from '@tenant/finqware-sandbox';
 import { hashBearerToken } from '@tenant/router';
-import { spawnNode } from '@tenant/spawn';
+import { cpuSeconds, spawnNode } from '@tenant/spawn';
 import autocannon, { type Request as CannonRequest, type Result as CannonResult } from 'autocannon';
 import pg from 'pg';
 import { API_NODE_FLAGS } from '../src/node-flags';
@@ -49,29 +47,6 @@ const P99_TARGET = 1.5;
 const CPU_TARGET = 1.8;
 
 const log = (line: string) => console.log(line);
-
-/**
- * CPU seconds a process has used (user + system, from /proc; undefined elsewhere). Divided by the
- * requests served it gives CPU per request: at saturation it is what sets throughput and p99, and
- * it is far steadier between runs than either.
- */
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function cpuSeconds(pid: number | undefined): number | undefined {
-  try {
-    // The command name (field 2) may hold spaces: count fields after its closing parenthesis.
-    const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-    const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-    return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-  } catch {
-    return undefined;
-  }
-}
 
 const db = await createTestDatabase({ pool: POOL });
 const admin = new pg.Pool({ connectionString: db.url, max: 2 });
@@ -270,6 +245,7 @@ try {
   type Run = { result: CannonResult; cpu?: number };
   const runs = new Map<string, Run[]>(scenarios.map((s) => [s.name, []]));
   async function measure(s: Scenario): Promise<void> {
+    // CPU per request: at saturation it sets throughput and p99, and is far steadier between runs.
     const cpuBefore = cpuSeconds(child.pid);
     const result = await autocannon({
       url: s.url,

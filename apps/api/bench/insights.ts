@@ -17,14 +17,12 @@
  * Env: BENCH_INSIGHTS_USERS, BENCH_INSIGHTS_PER_USER, BENCH_INSIGHTS_CONNECTIONS (8),
  * BENCH_DURATION (10 s).
  */
-import { execFileSync } from 'node:child_process';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import { createTenantClient } from '@tenant/client';
 import { freePort, rebuildRollups } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { hashBearerToken } from '@tenant/router';
-import { spawnNode } from '@tenant/spawn';
+import { cpuSeconds, spawnNode } from '@tenant/spawn';
 import autocannon, { type Result as CannonResult } from 'autocannon';
 import pg from 'pg';
 
@@ -37,18 +35,6 @@ const TARGET_P99_MS = 25;
 const YEAR = { from: new Date('2026-01-01T00:00:00Z'), to: new Date('2027-01-01T00:00:00Z') };
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 const log = (line: string) => console.log(line);
 
 const db = await createTestDatabase({ pool: 2 });
@@ -251,9 +237,9 @@ try {
   );
   let met = true;
   for (const s of scenarios) {
-    const cpu0 = cpuSeconds(api.pid as number);
+    const cpu0 = cpuSeconds(api.pid) ?? Number.NaN;
     const result: CannonResult = await run(s.requests, DURATION);
-    const cpu = ((cpuSeconds(api.pid as number) - cpu0) * 1e6) / Math.max(1, result.requests.total);
+    const cpu = (((cpuSeconds(api.pid) ?? Number.NaN) - cpu0) * 1e6) / Math.max(1, result.requests.total);
     const ok = result.non2xx === 0 && result.errors === 0 && result.latency.p99 <= TARGET_P99_MS;
     met &&= ok;
     log(

@@ -19,9 +19,7 @@
  * worker, default 16), BENCH_FLEET_POOL (DATABASE_POOL_MAX, default 20), BENCH_FLEET_USERS
  * (default 1 000 000), BENCH_CPU_PROF (a directory: profile the worker with V8's --cpu-prof).
  */
-import { execFileSync } from 'node:child_process';
 import { randomUUID } from 'node:crypto';
-import { readFileSync } from 'node:fs';
 import { fileURLToPath } from 'node:url';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import {
@@ -35,7 +33,7 @@ import {
 } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { startSandbox } from '@tenant/finqware-sandbox';
-import { spawnNode } from '@tenant/spawn';
+import { cpuSeconds, spawnNode } from '@tenant/spawn';
 import { runSql } from '@tenant/sync-engine/testing';
 import { PgBoss } from 'pg-boss';
 import { fanOut } from '../src/fanout';
@@ -49,19 +47,6 @@ const ACCOUNTS = 4;
 const MAIN = fileURLToPath(new URL('../src/main.ts', import.meta.url));
 const APP_DIR = fileURLToPath(new URL('..', import.meta.url));
 
-const CLOCK_TICKS = (() => {
-  try {
-    return Number(execFileSync('getconf', ['CLK_TCK'], { encoding: 'utf8' }).trim()) || 100;
-  } catch {
-    return 100;
-  }
-})();
-/** CPU seconds (user + system) a process has used, from /proc. */
-function cpuSeconds(pid: number): number {
-  const stat = readFileSync(`/proc/${pid}/stat`, 'utf8');
-  const fields = stat.slice(stat.lastIndexOf(')') + 2).split(' ');
-  return (Number(fields[11]) + Number(fields[12])) / CLOCK_TICKS;
-}
 const ownCpuSeconds = () => {
   const usage = process.cpuUsage();
   return (usage.user + usage.system) / 1e6;
@@ -178,13 +163,13 @@ try {
     return Number(row?.n);
   };
   const xact0 = await transactions();
-  const workerCpu0 = cpuSeconds(workerPid);
+  const workerCpu0 = cpuSeconds(workerPid) ?? Number.NaN;
   const ownCpu0 = ownCpuSeconds();
   t = performance.now();
   await fanOut(em(), boss, { spreadSeconds: 0 });
   const incremental = await drain(2 * CONSENTS);
   const wallS = (performance.now() - t) / 1000;
-  const workerCpuS = cpuSeconds(workerPid) - workerCpu0;
+  const workerCpuS = (cpuSeconds(workerPid) ?? Number.NaN) - workerCpu0;
   const sandboxCpuS = ownCpuSeconds() - ownCpu0;
   const calls = sandbox.control.stats();
   // Committed transactions (each autocommit statement is one), polling included: a few per second.
