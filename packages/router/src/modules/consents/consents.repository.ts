@@ -36,10 +36,10 @@ export async function listConsents(em: EntityManager, userId: string) {
     .leftJoinLateral(
       (eb) =>
         eb
-          .selectFrom('sync_runs')
-          .select(['outcome', 'error_class', 'started_at', 'finished_at'])
-          .whereRef('user_skill_id', '=', 'us.id')
-          .orderBy('started_at', 'desc')
+          .selectFrom('sync_runs as sr')
+          .select(['sr.outcome', 'sr.error_class', 'sr.started_at', 'sr.finished_at'])
+          .whereRef('sr.user_skill_id', '=', 'us.id')
+          .orderBy('sr.started_at', 'desc')
           .limit(1)
           .as('r'),
       (join) => join.onTrue(),

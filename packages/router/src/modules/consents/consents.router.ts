@@ -1,6 +1,7 @@
 import type { TRPCRouterRecord } from '@trpc/server';
 import { fromFinqwareError, isFinqwareError, preconditionFailed, tooManyRequests } from '../../errors';
 import { authedProcedure } from '../../trpc';
+import { type ConsentView, toConsentView } from './consent-view';
 import {
   findOwnedConsent,
   listConsents,
@@ -11,56 +12,38 @@ import {
 import { consentIdInput } from './consents.schemas';
 
 export const consentsRouter = {
-  list: authedProcedure.query(async ({ ctx }) => {
-    const rows = await listConsents(ctx.em, ctx.user.id);
-    return rows.map((row) => ({
-      id: row.id,
-      status: row.status,
-      skill: { id: row.skill_id, code: row.skill_code, name: row.skill_name, kind: row.skill_kind },
-      servicer: { code: row.servicer_code, name: row.servicer_name, country: row.servicer_country },
-      consentExp: row.consent_exp,
-      expiresSoon: row.expires_soon,
-      lastSyncedAt: row.last_synced_at,
-      lastSyncOutcome: row.last_sync_outcome,
-      lastSync: row.run_outcome
-        ? {
-            outcome: row.run_outcome,
-            errorClass: row.run_error_class,
-            startedAt: row.run_started_at,
-            finishedAt: row.run_finished_at,
-          }
-        : null,
-      revokedAt: row.revoked_at,
-      createdAt: row.created_at,
-    }));
+  list: authedProcedure.query(async ({ ctx }): Promise<ConsentView[]> => {
+    return (await listConsents(ctx.em, ctx.user.id)).map(toConsentView);
   }),
 
   /**
    * Enqueues a sync now. One manual refresh per consent per SYNC_REFRESH_COOLDOWN_SECONDS; the
    * consent row lock serialises concurrent requests so the check and the enqueue are atomic.
    */
-  refresh: authedProcedure.input(consentIdInput).mutation(async ({ ctx, input }) => {
-    return ctx.em.transactional(async (em) => {
-      const consent = await findOwnedConsent(em, ctx.user.id, input.consentId, { forUpdate: true });
-      if (consent.status === 'REAUTH_REQUIRED' || consent.status === 'EXPIRED') {
-        throw preconditionFailed(
-          'The bank consent needs to be renewed: connect the bank again',
-          'REAUTH_REQUIRED',
-        );
-      }
-      if (consent.status === 'DELETED')
-        throw preconditionFailed('This consent was revoked', 'CONSENT_DELETED');
-      if (consent.skill_kind !== 'aisp') {
-        throw preconditionFailed('Only account-information consents have data to sync', 'NOT_SYNCABLE');
-      }
-      const wait = await manualSyncWait(em, consent.id, ctx.config.syncRefreshCooldownSeconds);
-      if (wait > 0) throw tooManyRequests('This consent was refreshed recently', wait);
-      const jobId = await ctx.jobs.enqueueConsentSync({ consentId: consent.id, reason: 'manual' }, em);
-      // A job the queue dropped (one already waits for this consent) starts no cooldown.
-      if (jobId !== null) await recordManualSync(em, consent.id);
-      return { consentId: consent.id, queued: jobId !== null };
-    });
-  }),
+  refresh: authedProcedure
+    .input(consentIdInput)
+    .mutation(async ({ ctx, input }): Promise<{ consentId: string; queued: boolean }> => {
+      return ctx.em.transactional(async (em) => {
+        const consent = await findOwnedConsent(em, ctx.user.id, input.consentId, { forUpdate: true });
+        if (consent.status === 'REAUTH_REQUIRED' || consent.status === 'EXPIRED') {
+          throw preconditionFailed(
+            'The bank consent needs to be renewed: connect the bank again',
+            'REAUTH_REQUIRED',
+          );
+        }
+        if (consent.status === 'DELETED')
+          throw preconditionFailed('This consent was revoked', 'CONSENT_DELETED');
+        if (consent.skill_kind !== 'aisp') {
+          throw preconditionFailed('Only account-information consents have data to sync', 'NOT_SYNCABLE');
+        }
+        const wait = await manualSyncWait(em, consent.id, ctx.config.syncRefreshCooldownSeconds);
+        if (wait > 0) throw tooManyRequests('This consent was refreshed recently', wait);
+        const jobId = await ctx.jobs.enqueueConsentSync({ consentId: consent.id, reason: 'manual' }, em);
+        // A job the queue dropped (one already waits for this consent) starts no cooldown.
+        if (jobId !== null) await recordManualSync(em, consent.id);
+        return { consentId: consent.id, queued: jobId !== null };
+      });
+    }),
 
   /**
    * Deletes the consent at Finqware (idempotent there) and marks it DELETED here; queued syncs

@@ -1,5 +1,6 @@
 import type { ErrorClass } from '@tenant/domain';
 import { TRPCError, type TRPCRouterRecord } from '@trpc/server';
+import type { ErrorClassValue, SyncOutcomeValue, SyncReasonValue } from '../../contract-unions';
 import { authedProcedure } from '../../trpc';
 import { findOwnedConsent } from '../consents/consents.repository';
 import { consentIdInput } from '../consents/consents.schemas';
@@ -16,6 +17,22 @@ const RUN_MESSAGES: Record<ErrorClass, string> = {
   protocol: 'Finqware answered something we could not read; we have been told.',
   client: 'Finqware refused our request; we have been told.',
   internal: 'The sync stopped on our side before it finished; the next one resumes where it stopped.',
+};
+
+/** What `sync.runs` answers per run: the procedure's contract with front-ends. */
+export type SyncRunView = {
+  id: string;
+  reason: SyncReasonValue;
+  startedAt: Date;
+  finishedAt: Date | null;
+  outcome: SyncOutcomeValue;
+  errorClass: ErrorClassValue | null;
+  /** Our own words for the error class, never Finqware's text. */
+  errorMessage: string | null;
+  accountsSynced: number;
+  inserted: number;
+  updated: number;
+  removed: number;
 };
 
 export const syncRouter = {
@@ -43,7 +60,7 @@ export const syncRouter = {
   }),
 
   /** The sync ledger of one consent, newest first (the last 100 runs). */
-  runs: authedProcedure.input(consentIdInput).query(async ({ ctx, input }) => {
+  runs: authedProcedure.input(consentIdInput).query(async ({ ctx, input }): Promise<SyncRunView[]> => {
     const consent = await findOwnedConsent(ctx.em, ctx.user.id, input.consentId);
     const rows = await recentRuns(ctx.em, consent.id, 100);
     return rows.map((row) => ({
