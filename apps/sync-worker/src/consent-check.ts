@@ -56,7 +56,7 @@ export async function checkConsents(deps: {
   for (;;) {
     const rows = await db(em)
       .selectFrom('user_skills')
-      .select('id')
+      .select(['id', 'credentials_id_enc', 'access_token_enc'])
       .where('status', '=', 'ACTIVE')
       .where('id', '>', after)
       .orderBy('id')
@@ -68,18 +68,22 @@ export async function checkConsents(deps: {
     const lane = async () => {
       while (next < rows.length) {
         deps.signal?.throwIfAborted();
-        const { id } = rows[next++] as (typeof rows)[number];
-        await checkOne(deps.orm.em.fork() as EntityManager, id);
+        const row = rows[next++] as (typeof rows)[number];
+        await checkOne(deps.orm.em.fork() as EntityManager, row);
       }
     };
     await Promise.all(Array.from({ length: Math.min(concurrency, rows.length) }, lane));
   }
   return result;
 
-  async function checkOne(em: EntityManager, consentId: string) {
+  async function checkOne(
+    em: EntityManager,
+    sealed: { id: string; credentials_id_enc: string; access_token_enc: string },
+  ) {
+    const consentId = sealed.id;
     result.checked++;
     try {
-      const info = await deps.finqware.consents.get(await deps.readSecrets(em, consentId));
+      const info = await deps.finqware.consents.get(await deps.readSecrets(sealed));
       if (info.status === 'EXPIRED' || info.status === 'DELETED') {
         await db(em)
           .updateTable('user_skills')

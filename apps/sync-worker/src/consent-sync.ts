@@ -5,7 +5,6 @@ import type { SyncEngine } from '@tenant/sync-engine';
 import type { JobResult, JobWithMetadata, PgBoss } from 'pg-boss';
 import type { Logger } from './logger';
 import type { WorkerMetrics } from './metrics';
-import { syncEventPublisher } from './sync-events';
 
 /**
  * The consent-sync handler: one job → one engine run on a fresh EntityManager fork, then the
@@ -31,7 +30,6 @@ export function createConsentSyncHandler(deps: {
   // deadline, abort them between pages) whatever pg-boss's stop decides about its own bookkeeping.
   const running = new Set<Promise<unknown>>();
   const stopping = new AbortController();
-  const publish = syncEventPublisher(orm);
 
   async function runOne(job: JobWithMetadata<unknown>): Promise<JobResult> {
     const parsed = consentSyncJobSchema.safeParse(job.data);
@@ -53,7 +51,6 @@ export function createConsentSyncHandler(deps: {
       jobId: job.id,
       signal: AbortSignal.any([job.signal, stopping.signal]),
       finalAttempt: job.retryCount >= job.retryLimit,
-      onProgress: publish,
     });
     deps.metrics?.observeSync(result, (performance.now() - started) / 1000);
     // jobId and consentId are on every line already (withLogContext in handle).

@@ -1,17 +1,17 @@
-import { db, readConsentSecrets, readPaymentSecrets, type Vault } from '@tenant/domain';
+import { readConsentSecrets, readPaymentSecrets, type Vault } from '@tenant/domain';
 import type { ConsentSecretsReader, PaymentSecretsReader } from '@tenant/sync-engine';
 
-/** Decrypts a consent's credentials through the domain vault, for one Finqware call sequence. */
+/**
+ * Decrypts a consent's credentials through the domain vault, for one Finqware call sequence. The
+ * caller reads the sealed columns with the rest of the consent (no statement of its own).
+ */
 export function vaultSecretsReader(vault: Vault): ConsentSecretsReader {
-  return async (em, consentId) => {
-    const row = await db(em)
-      .selectFrom('user_skills')
-      .select(['id', 'credentials_id_enc as credentialsIdEnc', 'access_token_enc as accessTokenEnc'])
-      .where('id', '=', consentId)
-      .executeTakeFirst();
-    if (!row) throw new Error(`consent ${consentId} not found`);
-    return readConsentSecrets(vault, row);
-  };
+  return (row) =>
+    readConsentSecrets(vault, {
+      id: row.id,
+      credentialsIdEnc: row.credentials_id_enc,
+      accessTokenEnc: row.access_token_enc,
+    });
 }
 
 /** Decrypts a payment consent's pair through the domain vault, for one "get payment" call. */

@@ -39,7 +39,6 @@ export {
   type SyncEngine,
   type SyncEngineDeps,
   type SyncEngineOptions,
-  type SyncProgress,
   type SyncRequest,
   type SyncResult,
 } from './sync-consent';

@@ -1,3 +1,4 @@
+import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
 import type { SyncReason } from '@tenant/domain';
 import {
@@ -12,18 +13,11 @@ import {
 } from './cursor';
 import { classifyError, type Disposition, SyncAbortedError, type SyncError } from './errors';
 import type { DataAuth, FinqwarePort, FqTransaction, TransactionPage } from './finqware';
-import { upsertAccounts, upsertBalances } from './writers/accounts';
-import {
-  finishRun,
-  loadConsent,
-  markReauthRequired,
-  type RunCounts,
-  type RunOutcome,
-  startRun,
-} from './writers/consents';
+import { upsertAccountsAndBalances } from './writers/accounts';
+import { finishRun, markReauthRequired, openRun, type RunCounts, type RunOutcome } from './writers/consents';
+import { notify, syncEvent } from './writers/sync-events';
 import {
   deletePendingRows,
-  listLocalPending,
   type TransactionRow,
   toTransactionRow,
   writeTransactionPage,
@@ -36,11 +30,17 @@ export type EngineLogger = {
   warn(obj: object, msg?: string): void;
 };
 
-/** Reads a consent's Finqware credentials (the vault decrypts them; the engine never stores them). */
-export type ConsentSecretsReader = (
-  em: EntityManager,
-  consentId: string,
-) => Promise<{ credentialsId: string; accessToken: string }>;
+/**
+ * Opens a consent's Finqware credentials from its sealed columns (the vault decrypts them; the
+ * engine never stores them). The engine reads the columns with the rest of the consent.
+ */
+export type ConsentSecretsReader = (sealed: {
+  id: string;
+  credentials_id_enc: string;
+  access_token_enc: string;
+}) => ConsentSecrets | Promise<ConsentSecrets>;
+
+type ConsentSecrets = { credentialsId: string; accessToken: string };
 
 export type SyncEngineOptions = {
   /** How far back each incremental walk starts before the previous one ended (SYNC_OVERLAP_MINUTES). */
@@ -64,6 +64,10 @@ export type SyncEngineDeps = {
   options: SyncEngineOptions;
 };
 
+/**
+ * One sync of one consent. Its live status (RUNNING when it starts and as pages commit, then its
+ * outcome) is NOTIFYed by the engine itself for the api (writers/sync-events.ts).
+ */
 export type SyncRequest = {
   consentId: string;
   reason: SyncReason;
@@ -72,20 +76,6 @@ export type SyncRequest = {
   signal?: AbortSignal;
   /** No retry follows a failure of this attempt: a retryable failure is recorded FAILED, not RETRYING. */
   finalAttempt?: boolean;
-  /**
-   * Told after each committed step: the run started, a page was written (counts so far), the run
-   * ended (its outcome). The worker publishes these to the api for live status; awaited, so the
-   * events of one run arrive in order.
-   */
-  onProgress?: (progress: SyncProgress) => void | Promise<void>;
-};
-
-export type SyncProgress = {
-  consentId: string;
-  userId: string;
-  runId: string;
-  outcome: 'RUNNING' | RunOutcome;
-  counts: RunCounts;
 };
 
 export type SyncResult =
@@ -111,35 +101,27 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   const log = options.logger;
 
   async function syncConsent(em: EntityManager, request: SyncRequest): Promise<SyncResult> {
-    const consent = await loadConsent(em, request.consentId);
-    if (!consent) return { outcome: 'SKIPPED', reason: 'not_found' };
-    if (consent.status !== 'ACTIVE')
-      return { outcome: 'SKIPPED', reason: 'not_active', status: consent.status };
-
-    const runId = await startRun(em, {
-      consentId: consent.id,
+    const runId = randomUUID();
+    const consent = await openRun(em, {
+      runId,
+      consentId: request.consentId,
       jobId: request.jobId ?? null,
       reason: request.reason,
     });
+    if (!consent) return { outcome: 'SKIPPED', reason: 'not_found' };
+    if (!consent.opened) return { outcome: 'SKIPPED', reason: 'not_active', status: consent.status };
+    const run = { runId, consentId: consent.id, userId: consent.userId };
     const counts: RunCounts = { accountsSynced: 0, inserted: 0, updated: 0, removed: 0 };
     // Live status is a courtesy: a listener that fails never fails the sync. A RUNNING event that
-    // would repeat the last one (a page that changed nothing, like the cursor-only write that ends
-    // every walk) is not sent: each is a NOTIFY, and an incremental sync is a few statements long.
-    let lastRunning: string | undefined;
-    const progress = async (outcome: SyncProgress['outcome']) => {
-      if (outcome === 'RUNNING') {
-        const now = JSON.stringify(counts);
-        if (now === lastRunning) return;
-        lastRunning = now;
-      }
+    // would repeat the last one (a page that changed nothing) is not sent: each is a NOTIFY, and
+    // an incremental sync is a few statements long.
+    let lastRunning = JSON.stringify(counts);
+    const pageWritten = async () => {
+      const now = JSON.stringify(counts);
+      if (now === lastRunning) return;
+      lastRunning = now;
       try {
-        await request.onProgress?.({
-          consentId: consent.id,
-          userId: consent.userId,
-          runId,
-          outcome,
-          counts: { ...counts },
-        });
+        await notify(em, syncEvent({ ...run, outcome: 'RUNNING', ...counts }));
       } catch (err) {
         log?.warn(
           { consentId: consent.id, err: err instanceof Error ? err.message : String(err) },
@@ -147,31 +129,40 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         );
       }
     };
-    await progress('RUNNING');
     const signal = request.signal;
     const checkAbort = () => {
       if (signal?.aborted) throw new SyncAbortedError();
     };
 
     try {
-      const secrets = await readSecrets(em, consent.id);
+      const secrets = await readSecrets(consent);
       const auth: DataAuth = { ...secrets, tenantUserId: consent.tenantUserId };
       const callOptions = signal ? { signal } : {};
 
       checkAbort();
-      const accountIds = await upsertAccounts(em, consent, await finqware.accounts.list(auth, callOptions));
-      counts.accountsSynced = accountIds.size;
+      // The pending list is read BEFORE the walk (see vanishedPending), beside accounts and balances.
+      const [accounts, balances, remotePending] = await Promise.all([
+        finqware.accounts.list(auth, callOptions),
+        finqware.balances.list(auth, undefined, callOptions),
+        finqware.transactions.list(auth, { status: 'pending' }, callOptions),
+      ]);
       checkAbort();
-      const balances = await upsertBalances(
+      const { accountIds, balancesSkipped } = await upsertAccountsAndBalances(
         em,
-        accountIds,
-        await finqware.balances.list(auth, undefined, callOptions),
+        consent,
+        accounts,
+        balances,
       );
-      if (balances.skipped > 0)
-        log?.warn({ consentId: consent.id, skipped: balances.skipped }, 'balances of unknown accounts');
+      counts.accountsSynced = accountIds.size;
+      if (balancesSkipped > 0)
+        log?.warn({ consentId: consent.id, skipped: balancesSkipped }, 'balances of unknown accounts');
 
-      /** Maps, upserts and commits one page together with the cursor that follows it. */
-      const writePage = async (page: TransactionPage, cursor: SyncCursor) => {
+      /**
+       * Maps, upserts and commits one page together with the cursor that follows it. The last
+       * page's RUNNING event is not sent: the run's end follows it with no call to Finqware in
+       * between, and its event carries the same counts.
+       */
+      const writePage = async (page: TransactionPage, cursor: SyncCursor, last: boolean) => {
         const mapStarted = performance.now();
         const rows: TransactionRow[] = [];
         let unknown = 0;
@@ -192,7 +183,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         });
         counts.inserted += written.inserted;
         counts.updated += written.updated;
-        await progress('RUNNING');
+        if (!last) await pageWritten();
         options.onPageCommitted?.({
           rows: rows.length,
           mapMs: writeStarted - mapStarted,
@@ -202,23 +193,13 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       };
 
       const saved = parseCursor(consent.syncCursor);
-      const cursor =
-        saved === null || saved.phase === 'backfill'
-          ? await backfill(auth, saved, writePage, checkAbort, signal)
-          : await incremental(auth, saved, writePage, checkAbort, signal);
-      counts.removed += await reconcilePending(
-        em,
-        consent.id,
-        auth,
-        accountIds,
-        cursor,
-        writePage,
-        checkAbort,
-        signal,
-      );
+      if (saved === null || saved.phase === 'backfill')
+        await backfill(auth, saved, writePage, checkAbort, signal);
+      else await incremental(auth, saved, writePage, checkAbort, signal);
+      const vanished = vanishedPending(consent.localPending, remotePending, accountIds);
+      if (vanished.length > 0) counts.removed += await deletePendingRows(em, consent.id, vanished);
 
-      if (await finishRun(em, runId, consent.id, { outcome: 'SUCCEEDED', counts }))
-        await progress('SUCCEEDED');
+      await finishRun(em, run, { outcome: 'SUCCEEDED', counts });
       return { outcome: 'SUCCEEDED', runId, counts };
     } catch (err) {
       const error = classifyError(err);
@@ -229,14 +210,14 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       else outcome = 'RETRYING';
       try {
         if (outcome === 'REAUTH_REQUIRED') await markReauthRequired(em, consent.id);
-        const recorded = await finishRun(em, runId, consent.id, {
+        // A superseded run's record and live status belong to the run that took over: finishRun
+        // leaves both alone.
+        await finishRun(em, run, {
           outcome,
           counts,
           errorClass: error.errorClass,
           errorMessage: error.message,
         });
-        // A superseded run's live status belongs to the run that took over.
-        if (recorded) await progress(outcome);
       } catch (recordError) {
         // The database may be what failed; the job's retry will open a new run.
         log?.warn(
@@ -257,7 +238,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
   async function backfill(
     auth: DataAuth,
     resumeFrom: BackfillCursor | null,
-    writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
+    writePage: (page: TransactionPage, cursor: SyncCursor, last: boolean) => Promise<void>,
     checkAbort: () => void,
     signal: AbortSignal | undefined,
   ): Promise<IncrementalCursor> {
@@ -283,29 +264,36 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       const last = page.windowStart === null || !page.resume.before;
       if (last) {
         const done = handOver();
-        await writePage(page, done);
+        await writePage(page, done, true);
         return done;
       }
-      await writePage(page, {
-        phase: 'backfill',
-        before: page.resume.before ?? null,
-        startedAt,
-        maxTimestamp,
-        startBound,
-      });
+      await writePage(
+        page,
+        {
+          phase: 'backfill',
+          before: page.resume.before ?? null,
+          startedAt,
+          maxTimestamp,
+          startBound,
+        },
+        false,
+      );
       checkAbort();
     }
     // The walk ended without an open-ended page (an empty history): switch over on its own.
     const done = handOver();
-    await writePage(emptyPage(startedAt), done);
+    await writePage(emptyPage(startedAt), done, true);
     return done;
   }
 
-  /** Later syncs: rows inserted since the cursor, forward to now (the client's last window is open). */
+  /**
+   * Later syncs: rows inserted since the cursor, forward to now (the client's last window is
+   * open). The last page commits together with the cursor the whole walk ends on.
+   */
   async function incremental(
     auth: DataAuth,
     from: IncrementalCursor,
-    writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
+    writePage: (page: TransactionPage, cursor: SyncCursor, last: boolean) => Promise<void>,
     checkAbort: () => void,
     signal: AbortSignal | undefined,
   ): Promise<IncrementalCursor> {
@@ -317,50 +305,76 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       targetPageSize,
       ...(signal ? { signal } : {}),
     });
-    for await (const page of prefetched(pages)) {
+    for await (const { page, last } of withLast(pages)) {
       maxSeen = laterOf(maxSeen, newestTimestamp(page.items));
-      await writePage(page, duringWalk(from, maxSeen, overlapMs));
+      if (last) {
+        const done = afterWalk(from, { startedAt: walkStartedAt, maxSeen }, overlapMs);
+        await writePage(page, done, true);
+        return done;
+      }
+      await writePage(page, duringWalk(from, maxSeen, overlapMs), false);
       checkAbort();
     }
+    // A walk of no page at all (the client always answers one): end it on its own.
     const done = afterWalk(from, { startedAt: walkStartedAt, maxSeen }, overlapMs);
-    await writePage(emptyPage(walkStartedAt), done);
+    await writePage(emptyPage(walkStartedAt), done, true);
     return done;
   }
 
-  /**
-   * "Pending ones that vanish are removed": local pending rows that Finqware no longer lists as
-   * pending are deleted. Before deleting, one more incremental walk picks up any that were booked
-   * in place since the main walk (they are updated to booked, and so survive the delete).
-   */
-  async function reconcilePending(
-    em: EntityManager,
-    consentId: string,
-    auth: DataAuth,
-    accountIds: Map<string, string>,
-    cursor: IncrementalCursor,
-    writePage: (page: TransactionPage, cursor: SyncCursor) => Promise<void>,
-    checkAbort: () => void,
-    signal: AbortSignal | undefined,
-  ): Promise<number> {
-    checkAbort();
-    const remote: FqTransaction[] = await finqware.transactions.list(
-      auth,
-      { status: 'pending' },
-      signal ? { signal } : {},
-    );
-    const keep = new Set<string>();
-    for (const tx of remote) {
-      const accountId = accountIds.get(tx.accountId);
-      if (accountId !== undefined) keep.add(txKey(accountId, tx.utxId || tx.id));
-    }
-    const local = await listLocalPending(em, consentId);
-    const vanished = local.filter((row) => !keep.has(txKey(row.accountId, row.utxId)));
-    if (vanished.length === 0) return 0;
-    await incremental(auth, cursor, writePage, checkAbort, signal);
-    return deletePendingRows(em, consentId, vanished);
-  }
-
   return { syncConsent };
+}
+
+/**
+ * "Pending ones that vanish are removed": the consent's local pending rows (read when its run
+ * opened) that Finqware no longer lists as pending. Finqware's list is read before the walk, so
+ * a row booked in place before that read is written back as booked by the walk, and survives the
+ * delete (which takes only rows still pending); a row the walk inserts is never a candidate (it
+ * was not local when the run opened), so one that appears after the list was read is kept.
+ */
+function vanishedPending(
+  local: { accountId: string; utxId: string }[],
+  remote: FqTransaction[],
+  accountIds: Map<string, string>,
+): { accountId: string; utxId: string }[] {
+  if (local.length === 0) return [];
+  const listed = new Set<string>();
+  for (const tx of remote) {
+    const accountId = accountIds.get(tx.accountId);
+    if (accountId !== undefined) listed.add(txKey(accountId, tx.utxId || tx.id));
+  }
+  return local.filter((row) => !listed.has(txKey(row.accountId, row.utxId)));
+}
+
+/**
+ * Each page with whether it is the walk's last, so that page can commit the walk's final cursor
+ * (no write of its own after the walk). The next page's request is in flight while the caller
+ * writes the current one, so HTTP and PostgreSQL overlap; a page is handed over once the request
+ * after it has answered, so at most two pages are held besides the one in flight.
+ */
+async function* withLast<T>(source: AsyncIterable<T>): AsyncGenerator<{ page: T; last: boolean }> {
+  const iterator = source[Symbol.asyncIterator]();
+  let pending: Promise<IteratorResult<T>> | null = null;
+  try {
+    let current = await iterator.next();
+    if (current.done) return;
+    let next = await iterator.next();
+    for (;;) {
+      if (next.done) {
+        yield { page: current.value, last: true };
+        return;
+      }
+      pending = iterator.next();
+      // Surfaced by the await below on the next turn; never an unhandled rejection meanwhile.
+      pending.catch(() => undefined);
+      yield { page: current.value, last: false };
+      current = next;
+      next = await pending;
+      pending = null;
+    }
+  } finally {
+    // Stopped early (error, abort): let the source finish its in-flight request and close.
+    if (pending !== null) void iterator.return?.()?.catch(() => undefined);
+  }
 }
 
 /**

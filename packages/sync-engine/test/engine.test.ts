@@ -95,6 +95,66 @@ describe('syncConsent (engine against an in-memory Finqware)', () => {
     expect(runs[1]).toMatchObject({ outcome: 'SUCCEEDED', inserted: 1, updated: 1, removed: 1 });
   });
 
+  it('keeps a pending row that appears, or is booked in place, after Finqware listed the pending ones', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    const booking = fq.addTransaction({ accountId: acc, status: 'pending', utxId: 'p-booking' });
+    const vanishing = fq.addTransaction({ accountId: acc, status: 'pending', utxId: 'p-vanish' });
+    expect((await engine.syncConsent(em(), { consentId, reason: 'initial' })).outcome).toBe('SUCCEEDED');
+
+    // One vanishes before the next sync; while it runs, right after Finqware answered the pending
+    // list, one is booked in place and a new pending one arrives: the walk reads both.
+    fq.txs = fq.txs.filter((t) => t !== vanishing);
+    fq.afterList = () => {
+      fq.afterList = null;
+      booking.status = 'booked';
+      booking.timestamp = new Date().toISOString();
+      fq.addTransaction({
+        accountId: acc,
+        status: 'pending',
+        utxId: 'p-new',
+        timestamp: new Date().toISOString(),
+      });
+    };
+    expect((await engine.syncConsent(em(), { consentId, reason: 'scheduled' })).outcome).toBe('SUCCEEDED');
+    expect((await localTransactions(em(), consentId)).map((r) => [r.utxId, r.status])).toEqual([
+      ['p-booking', 'booked'],
+      ['p-new', 'pending'],
+    ]);
+  });
+
+  it('writes balances with their accounts, signed by their indicator, and skips those of unknown accounts', async () => {
+    const { fq, engine, em } = setup();
+    const { consentId } = await insertConsent(em());
+    const acc = fq.addAccount();
+    const balance = (id: string, accountId: string, amount: string, creditDebitIndicator: string) => ({
+      id,
+      accountId,
+      amount,
+      creditDebitIndicator,
+      currency: 'RON',
+      type: 'closingBooked',
+      timestamp: '2026-01-02T00:00:00.000Z',
+      raw: { id },
+    });
+    fq.balancesData = [
+      balance('b-1', acc, '120.5000', 'credit'),
+      balance('b-2', 'acc-unknown', '1.00', 'credit'),
+    ];
+    expect((await engine.syncConsent(em(), { consentId, reason: 'initial' })).outcome).toBe('SUCCEEDED');
+    fq.balancesData = [balance('b-1', acc, '80.25', 'debit')];
+    expect((await engine.syncConsent(em(), { consentId, reason: 'scheduled' })).outcome).toBe('SUCCEEDED');
+
+    const rows = await runSql<{ id: string; amount: string; account: string }>(
+      em(),
+      `SELECT b.finqware_balance_id AS id, b.amount::text AS amount, a.finqware_account_id AS account
+         FROM balances b JOIN accounts a ON a.id = b.account_id WHERE a.user_skill_id = ?`,
+      [consentId],
+    );
+    expect(rows).toEqual([{ id: 'b-1', amount: '-80.2500', account: acc }]);
+  });
+
   it('resumes a backfill that failed between pages without losing or doubling rows', async () => {
     const { fq, engine, em } = setup();
     const { consentId } = await insertConsent(em());

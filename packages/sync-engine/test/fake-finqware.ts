@@ -1,4 +1,11 @@
-import type { FinqwarePort, FqAccount, FqTransaction, PagesOptions, TransactionPage } from '../src/finqware';
+import type {
+  FinqwarePort,
+  FqAccount,
+  FqBalance,
+  FqTransaction,
+  PagesOptions,
+  TransactionPage,
+} from '../src/finqware';
 
 /**
  * A tiny in-memory Finqware for engine unit tests: the sandbox is the ground truth for the
@@ -6,11 +13,14 @@ import type { FinqwarePort, FqAccount, FqTransaction, PagesOptions, TransactionP
  */
 export class FakeFinqware implements FinqwarePort {
   accountsData: FqAccount[] = [];
+  balancesData: FqBalance[] = [];
   txs: FqTransaction[] = [];
   pageSize = 3;
   /** Throws this error on the n-th page fetched (0-based), once. */
   failOnPage: { index: number; error: Error } | null = null;
   failAccounts: Error | null = null;
+  /** Runs once Finqware has answered a list call (what changes at the bank right after it). */
+  afterList: (() => void) | null = null;
   pagesFetched = 0;
   private seq = 0;
 
@@ -51,11 +61,14 @@ export class FakeFinqware implements FinqwarePort {
     },
   };
 
-  balances = { list: async () => [] };
+  balances = { list: async () => this.balancesData };
 
   transactions = {
-    list: async (_auth: unknown, filter?: { status?: string }) =>
-      this.txs.filter((t) => !filter?.status || t.status === filter.status),
+    list: async (_auth: unknown, filter?: { status?: string }) => {
+      const listed = this.txs.filter((t) => !filter?.status || t.status === filter.status);
+      this.afterList?.();
+      return listed;
+    },
     pages: (_auth: unknown, options: PagesOptions): AsyncIterable<TransactionPage> => this.walk(options),
   };
 

@@ -1,26 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { db, type SyncReason } from '@tenant/domain';
 import { sql } from 'kysely';
+import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { ErrorClass } from '../errors';
-
-/** The consent a sync is about, with the opaque user id Finqware knows it by; null if it is gone. */
-export async function loadConsent(em: EntityManager, consentId: string) {
-  const row = await db(em)
-    .selectFrom('user_skills as us')
-    .innerJoin('users as u', 'u.id', 'us.user_id')
-    .select([
-      'us.id',
-      'us.user_id as userId',
-      'u.tenant_user_id as tenantUserId',
-      'us.status',
-      'us.sync_cursor as syncCursor',
-    ])
-    .where('us.id', '=', consentId)
-    .executeTakeFirst();
-  return row ?? null;
-}
-
-export type SyncedConsent = NonNullable<Awaited<ReturnType<typeof loadConsent>>>;
+import { notifyOf, syncEvent, withUserOf } from './sync-events';
 
 /** Consent gone at Finqware: stop syncing it until the user consents again. */
 export async function markReauthRequired(em: EntityManager, consentId: string): Promise<void> {
@@ -36,16 +19,52 @@ export type RunOutcome = 'SUCCEEDED' | 'FAILED' | 'RETRYING' | 'REAUTH_REQUIRED'
 
 export type RunCounts = { accountsSynced: number; inserted: number; updated: number; removed: number };
 
-export async function startRun(
+const ABANDONED =
+  'abandoned: its job went back to the queue before it finished (worker died or heartbeat lapsed); the next run resumed from the cursor';
+
+/**
+ * Opens a consent's sync run in ONE statement (each round trip is most of a short sync's cost):
+ * it reads the consent with its user, cursor, sealed secrets and local pending rows and, if the
+ * consent is ACTIVE, closes a run of it still RUNNING, inserts this run and sends its RUNNING
+ * event. Null when the consent is gone; `opened` is false when it is not ACTIVE.
+ *
+ * A run still RUNNING when a new one of its consent starts belongs to an attempt pg-boss gave up
+ * on: its worker died (SIGKILL, OOM, lost host), or its job's heartbeat lapsed on a starved worker
+ * and this is the retry. It is closed here, or the ledger would show it running forever; a live
+ * one writes nothing more from then on (WRITE_PAGE_SQL), and this run resumes from the cursor.
+ */
+export async function openRun(
   em: EntityManager,
-  run: { consentId: string; jobId: string | null; reason: SyncReason },
-): Promise<string> {
-  // A run still RUNNING when a new one of its consent starts belongs to an attempt pg-boss gave
-  // up on: its worker died (SIGKILL, OOM, lost host), or its job's heartbeat lapsed on a starved
-  // worker and this is the retry. It is closed here, or the ledger would show it running forever;
-  // a live one writes nothing more from then on (WRITE_PAGE_SQL), and this run resumes its work
-  // from the cursor.
+  run: { runId: string; consentId: string; jobId: string | null; reason: SyncReason },
+) {
+  const started = withUserOf(
+    {
+      consentId: run.consentId,
+      runId: run.runId,
+      outcome: 'RUNNING',
+      accountsSynced: 0,
+      inserted: 0,
+      updated: 0,
+      removed: 0,
+    },
+    sql<string>`consent."userId"`,
+  );
   const row = await db(em)
+    .with('consent', (qc) =>
+      qc
+        .selectFrom('user_skills as us')
+        .innerJoin('users as u', 'u.id', 'us.user_id')
+        .select([
+          'us.id',
+          'us.user_id as userId',
+          'u.tenant_user_id as tenantUserId',
+          'us.status',
+          'us.sync_cursor as syncCursor',
+          'us.credentials_id_enc',
+          'us.access_token_enc',
+        ])
+        .where('us.id', '=', run.consentId),
+    )
     .with('abandoned', (qc) =>
       qc
         .updateTable('sync_runs')
@@ -54,63 +73,126 @@ export async function startRun(
           error_class: 'internal',
           finished_at: sql<Date>`now()`,
           updated_at: sql<Date>`now()`,
-          error_message:
-            'abandoned: its job went back to the queue before it finished (worker died or heartbeat lapsed); the next run resumed from the cursor',
+          error_message: ABANDONED,
         })
         .where('user_skill_id', '=', run.consentId)
-        .where('outcome', '=', 'RUNNING'),
+        .where('outcome', '=', 'RUNNING')
+        .where((eb) => eb.exists(eb.selectFrom('consent').select('id').where('status', '=', 'ACTIVE'))),
     )
-    .insertInto('sync_runs')
-    .values({
-      user_skill_id: run.consentId,
-      job_id: run.jobId,
-      reason: run.reason,
-      started_at: sql<Date>`now()`,
-      outcome: 'RUNNING',
-      accounts_synced: 0,
-      inserted: 0,
-      updated: 0,
-      removed: 0,
-    })
-    .returning('id')
-    .executeTakeFirstOrThrow();
-  return row.id;
+    .with('run', (qc) =>
+      qc
+        .insertInto('sync_runs')
+        .columns([
+          'id',
+          'user_skill_id',
+          'job_id',
+          'reason',
+          'started_at',
+          'outcome',
+          'accounts_synced',
+          'inserted',
+          'updated',
+          'removed',
+        ])
+        .expression((eb) =>
+          eb
+            .selectFrom('consent')
+            .select([
+              sql<string>`${run.runId}::uuid`.as('id'),
+              'consent.id as user_skill_id',
+              sql<string | null>`${run.jobId}::uuid`.as('job_id'),
+              sql<string>`${run.reason}`.as('reason'),
+              sql<Date>`now()`.as('started_at'),
+              sql<string>`'RUNNING'`.as('outcome'),
+              sql<number>`0`.as('accounts_synced'),
+              sql<number>`0`.as('inserted'),
+              sql<number>`0`.as('updated'),
+              sql<number>`0`.as('removed'),
+            ])
+            .where('consent.status', '=', 'ACTIVE'),
+        )
+        .returning('id'),
+    )
+    .with('started', (qc) => qc.selectFrom(['run', 'consent']).select(notifyOf(started).as('sent')))
+    .selectFrom('consent')
+    .select((eb) => [
+      'consent.id',
+      'consent.userId',
+      'consent.tenantUserId',
+      'consent.status',
+      'consent.syncCursor',
+      'consent.credentials_id_enc',
+      'consent.access_token_enc',
+      // The RUNNING event is a CTE the outer query must read, or it would never be evaluated.
+      eb.selectFrom('started').select(eb.fn.countAll<number>().as('n')).as('opened'),
+      jsonArrayFrom(
+        eb
+          .selectFrom('transactions as t')
+          .innerJoin('accounts as a', 'a.id', 't.account_id')
+          .select(['t.account_id as accountId', 't.utx_id as utxId'])
+          .whereRef('a.user_skill_id', '=', 'consent.id')
+          .where('t.status', '=', 'pending'),
+      ).as('localPending'),
+    ])
+    .executeTakeFirst();
+  if (!row) return null;
+  const { opened, ...consent } = row;
+  return { ...consent, opened: Number(opened) === 1 };
 }
 
+export type SyncedConsent = NonNullable<Awaited<ReturnType<typeof openRun>>>;
+
+/**
+ * Records a run's end, the consent's last outcome and the run's final event in ONE statement.
+ * Only a run still RUNNING is finished: one a newer run closed (openRun) keeps that record, and
+ * the consent's last outcome and live status are the newer run's. Returns whether it finished.
+ */
 export async function finishRun(
   em: EntityManager,
-  runId: string,
-  consentId: string,
+  run: { runId: string; consentId: string; userId: string },
   result: { outcome: RunOutcome; counts: RunCounts; errorClass?: ErrorClass; errorMessage?: string },
 ): Promise<boolean> {
   const { outcome, counts } = result;
-  // Only a run still RUNNING is finished: one a newer run closed (startRun) keeps that record,
-  // and the consent's last outcome is the newer run's to set.
-  const finished = await db(em)
-    .updateTable('sync_runs')
-    .set({
-      finished_at: sql<Date>`now()`,
-      outcome,
-      error_class: result.errorClass ?? null,
-      error_message: result.errorMessage?.slice(0, 1000) ?? null,
-      accounts_synced: counts.accountsSynced,
-      inserted: counts.inserted,
-      updated: counts.updated,
-      removed: counts.removed,
-      updated_at: sql<Date>`now()`,
-    })
-    .where('id', '=', runId)
-    .where('outcome', '=', 'RUNNING')
-    .executeTakeFirst();
-  if (Number(finished.numUpdatedRows) === 0) return false;
-  await db(em)
-    .updateTable('user_skills')
-    .set({
-      last_sync_outcome: outcome,
-      ...(outcome === 'SUCCEEDED' ? { last_synced_at: sql<Date>`now()` } : {}),
-      updated_at: sql<Date>`now()`,
-    })
-    .where('id', '=', consentId)
-    .execute();
-  return true;
+  const ended = syncEvent({
+    userId: run.userId,
+    consentId: run.consentId,
+    runId: run.runId,
+    outcome,
+    ...counts,
+  });
+  const row = await db(em)
+    .with('finished', (qc) =>
+      qc
+        .updateTable('sync_runs')
+        .set({
+          finished_at: sql<Date>`now()`,
+          outcome,
+          error_class: result.errorClass ?? null,
+          error_message: result.errorMessage?.slice(0, 1000) ?? null,
+          accounts_synced: counts.accountsSynced,
+          inserted: counts.inserted,
+          updated: counts.updated,
+          removed: counts.removed,
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', run.runId)
+        .where('outcome', '=', 'RUNNING')
+        .returning('id'),
+    )
+    .with('consent', (qc) =>
+      qc
+        .updateTable('user_skills')
+        .set({
+          last_sync_outcome: outcome,
+          ...(outcome === 'SUCCEEDED' ? { last_synced_at: sql<Date>`now()` } : {}),
+          updated_at: sql<Date>`now()`,
+        })
+        .where('id', '=', run.consentId)
+        .where((eb) => eb.exists(eb.selectFrom('finished').select('id'))),
+    )
+    .with('ended', (qc) => qc.selectFrom('finished').select(notifyOf(ended).as('sent')))
+    .selectFrom('ended')
+    .select((eb) => eb.fn.countAll<number>().as('n'))
+    .executeTakeFirstOrThrow();
+  return Number(row.n) === 1;
 }

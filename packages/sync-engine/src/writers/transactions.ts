@@ -190,7 +190,7 @@ ${APPLY_TO_ROLLUPS}${rest}`;
  * row locked for the statement, so a newer run's start waits for the page or is seen by it). Two
  * attempts of one consent's sync can overlap: pg-boss fails a job whose heartbeat lapsed on a live
  * but starved worker, and its retry starts while the first attempt runs on until its own next
- * heartbeat notices. The newer run's start closes the older run (startRun); from then on the older
+ * heartbeat notices. The newer run's start closes the older run (openRun); from then on the older
  * attempt writes nothing — no rows, no rollup deltas, no cursor that would move the consent back —
  * and stops at that page.
  *
@@ -345,18 +345,4 @@ export async function deletePendingRows(
     userSkillId,
   ]);
   return result?.removed ?? 0;
-}
-
-/** The consent's local pending rows, as (account id, utx id) pairs. */
-export async function listLocalPending(
-  em: EntityManager,
-  userSkillId: string,
-): Promise<{ accountId: string; utxId: string }[]> {
-  return runSql<{ accountId: string; utxId: string }>(
-    em,
-    `SELECT t.account_id AS "accountId", t.utx_id AS "utxId"
-       FROM transactions t JOIN accounts a ON a.id = t.account_id
-      WHERE a.user_skill_id = ? AND t.status = 'pending'`,
-    [userSkillId],
-  );
 }

@@ -1,0 +1,41 @@
+import type { EntityManager } from '@mikro-orm/postgresql';
+import { db, SYNC_EVENTS_CHANNEL, type SyncEvent, syncEventPayload } from '@tenant/domain';
+import { type RawBuilder, sql } from 'kysely';
+
+/**
+ * Live sync status for the api (docs/architecture.md, "Sync"): each event is a `pg_notify` on
+ * SYNC_EVENTS_CHANNEL, delivered to every listening api instance when its transaction commits. The
+ * engine sends an event in the statement whose write it reports wherever it can (the run's start,
+ * the run's end), so it costs no round trip of its own and reaches the api exactly when the
+ * change it reports is visible.
+ */
+
+/** The user id of an event whose user only the statement that sends it knows (the run's start). */
+const USER_READ_BY_THE_STATEMENT = '00000000-0000-0000-0000-000000000000';
+
+/** An event's payload (the format every api instance parses: `syncEventPayload`). */
+export function syncEvent(event: Omit<SyncEvent, 'at'>): string {
+  return syncEventPayload({ ...event, at: new Date().toISOString() });
+}
+
+/** The `pg_notify` of a payload, for a statement's select list or CTE. */
+export function notifyOf(payload: string | RawBuilder<string>): RawBuilder<unknown> {
+  return sql`pg_notify(${SYNC_EVENTS_CHANNEL}, ${payload})`;
+}
+
+/**
+ * The payload of an event whose user id is read by the statement that sends it: written by
+ * `syncEventPayload` like every other one, then given the user id the statement found.
+ */
+export function withUserOf(
+  event: Omit<SyncEvent, 'at' | 'userId'>,
+  userId: RawBuilder<string>,
+): RawBuilder<string> {
+  const payload = syncEvent({ ...event, userId: USER_READ_BY_THE_STATEMENT });
+  return sql<string>`jsonb_set(${payload}::jsonb, '{userId}', to_jsonb(${userId}))::text`;
+}
+
+/** An event on its own (a page written mid-walk): one statement, autocommit. */
+export async function notify(em: EntityManager, payload: string): Promise<void> {
+  await sql`select ${notifyOf(payload)}`.execute(db(em));
+}
