@@ -116,17 +116,26 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     // would repeat the last one (a page that changed nothing) is not sent: each is a NOTIFY, and
     // an incremental sync is a few statements long.
     let lastRunning = JSON.stringify(counts);
-    const pageWritten = async () => {
+    const runningEvent = (): string | undefined => {
       const now = JSON.stringify(counts);
-      if (now === lastRunning) return;
+      if (now === lastRunning) return undefined;
       lastRunning = now;
-      try {
-        await notify(em, syncEvent({ ...run, outcome: 'RUNNING', ...counts }));
-      } catch (err) {
-        log?.warn(
-          { consentId: consent.id, err: err instanceof Error ? err.message : String(err) },
-          'sync progress not published',
-        );
+      return syncEvent({ ...run, outcome: 'RUNNING', ...counts });
+    };
+    // The last page's event goes out with the run's end, a statement later, not in one of its own.
+    let lastPageEvent: string | undefined;
+    const pageWritten = async (last: boolean) => {
+      const event = runningEvent();
+      if (last) lastPageEvent = event;
+      else if (event !== undefined) {
+        try {
+          await notify(em, event);
+        } catch (err) {
+          log?.warn(
+            { consentId: consent.id, err: err instanceof Error ? err.message : String(err) },
+            'sync progress not published',
+          );
+        }
       }
     };
     const signal = request.signal;
@@ -157,11 +166,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       if (balancesSkipped > 0)
         log?.warn({ consentId: consent.id, skipped: balancesSkipped }, 'balances of unknown accounts');
 
-      /**
-       * Maps, upserts and commits one page together with the cursor that follows it. The last
-       * page's RUNNING event is not sent: the run's end follows it with no call to Finqware in
-       * between, and its event carries the same counts.
-       */
+      /** Maps, upserts and commits one page together with the cursor that follows it. */
       const writePage = async (page: TransactionPage, cursor: SyncCursor, last: boolean) => {
         const mapStarted = performance.now();
         const rows: TransactionRow[] = [];
@@ -183,7 +188,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         });
         counts.inserted += written.inserted;
         counts.updated += written.updated;
-        if (!last) await pageWritten();
+        await pageWritten(last);
         options.onPageCommitted?.({
           rows: rows.length,
           mapMs: writeStarted - mapStarted,
@@ -199,7 +204,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       const vanished = vanishedPending(consent.localPending, remotePending, accountIds);
       if (vanished.length > 0) counts.removed += await deletePendingRows(em, consent.id, vanished);
 
-      await finishRun(em, run, { outcome: 'SUCCEEDED', counts });
+      await finishRun(em, run, { outcome: 'SUCCEEDED', counts }, lastPageEvent);
       return { outcome: 'SUCCEEDED', runId, counts };
     } catch (err) {
       const error = classifyError(err);
@@ -212,12 +217,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         if (outcome === 'REAUTH_REQUIRED') await markReauthRequired(em, consent.id);
         // A superseded run's record and live status belong to the run that took over: finishRun
         // leaves both alone.
-        await finishRun(em, run, {
-          outcome,
-          counts,
-          errorClass: error.errorClass,
-          errorMessage: error.message,
-        });
+        await finishRun(
+          em,
+          run,
+          { outcome, counts, errorClass: error.errorClass, errorMessage: error.message },
+          lastPageEvent,
+        );
       } catch (recordError) {
         // The database may be what failed; the job's retry will open a new run.
         log?.warn(

@@ -143,14 +143,17 @@ export async function openRun(
 export type SyncedConsent = NonNullable<Awaited<ReturnType<typeof openRun>>>;
 
 /**
- * Records a run's end, the consent's last outcome and the run's final event in ONE statement.
- * Only a run still RUNNING is finished: one a newer run closed (openRun) keeps that record, and
- * the consent's last outcome and live status are the newer run's. Returns whether it finished.
+ * Records a run's end, the consent's last outcome and the run's final event in ONE statement,
+ * after `pageEvent` when given (the RUNNING event of the page just before, sent here rather than
+ * in a statement of its own). Only a run still RUNNING is finished: one a newer run closed
+ * (openRun) keeps that record, and the consent's last outcome and live status are the newer
+ * run's. Returns whether it finished.
  */
 export async function finishRun(
   em: EntityManager,
   run: { runId: string; consentId: string; userId: string },
   result: { outcome: RunOutcome; counts: RunCounts; errorClass?: ErrorClass; errorMessage?: string },
+  pageEvent?: string,
 ): Promise<boolean> {
   const { outcome, counts } = result;
   const ended = syncEvent({
@@ -190,7 +193,13 @@ export async function finishRun(
         .where('id', '=', run.consentId)
         .where((eb) => eb.exists(eb.selectFrom('finished').select('id'))),
     )
-    .with('ended', (qc) => qc.selectFrom('finished').select(notifyOf(ended).as('sent')))
+    .with('ended', (qc) =>
+      qc
+        .selectFrom('finished')
+        // Notifications are delivered in the order they are made: the page's first.
+        .select(pageEvent === undefined ? [] : [notifyOf(pageEvent).as('page')])
+        .select(notifyOf(ended).as('sent')),
+    )
     .selectFrom('ended')
     .select((eb) => eb.fn.countAll<number>().as('n'))
     .executeTakeFirstOrThrow();
