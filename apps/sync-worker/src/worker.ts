@@ -9,7 +9,7 @@ import {
   type PaymentSecretsReader,
   type PaymentStatusPort,
 } from '@tenant/sync-engine';
-import { PgBoss } from 'pg-boss';
+import { type JobWithMetadata, PgBoss } from 'pg-boss';
 import { type ConsentStatusPort, checkConsents } from './consent-check';
 import { createConsentSyncHandler } from './consent-sync';
 import { fanOut } from './fanout';
@@ -69,17 +69,27 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
 
   deps.metrics?.watch({ boss, orm });
   const consentSync = createConsentSyncHandler({ orm, boss, engine, log, metrics: deps.metrics });
-  await boss.work(
-    QUEUES.consentSync,
-    {
-      batchSize: 1,
-      localConcurrency: config.sync.concurrency,
-      includeMetadata: true,
-      perJobResults: true,
-      pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1,
-    },
-    consentSync.handle,
-  );
+  // One pg-boss worker per slot, each told to fetch again at once when it has just run a sync: a
+  // pg-boss worker otherwise waits out its polling interval after every fetch, which held a
+  // process to `concurrency` syncs a second however fast they ran. Only a slot whose fetch found
+  // the queue empty waits.
+  for (let slot = 0; slot < config.sync.concurrency; slot++) {
+    let slotId: string | undefined;
+    slotId = await boss.work(
+      QUEUES.consentSync,
+      {
+        batchSize: 1,
+        includeMetadata: true,
+        perJobResults: true,
+        pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1,
+      },
+      async (jobs: JobWithMetadata<unknown>[]) => {
+        const results = await consentSync.handle(jobs);
+        if (slotId !== undefined) boss.notifyWorker(slotId);
+        return results;
+      },
+    );
+  }
 
   await boss.work(
     QUEUES.syncFanout,
