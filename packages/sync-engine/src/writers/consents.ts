@@ -130,7 +130,7 @@ export async function openRun(
           .selectFrom('transactions as t')
           .innerJoin('accounts as a', 'a.id', 't.account_id')
           .select(['t.account_id as accountId', 't.utx_id as utxId'])
-          .whereRef('a.user_skill_id', '=', 'consent.id')
+          .where('a.user_skill_id', '=', run.consentId)
           .where('t.status', '=', 'pending'),
       ).as('localPending'),
     ])
