@@ -37,6 +37,7 @@ describe('migrations', () => {
       'steps',
       'sync_runs',
       'transaction_daily_totals',
+      'transaction_monthly_totals',
       'transactions',
       'user_skills',
       'users',

@@ -77,6 +77,22 @@ describe('upgrading a database populated by the first schema', () => {
     expect(rollups).toEqual(aggregate);
   });
 
+  it('fills the monthly rollups from the transactions already stored', async () => {
+    const em = db.orm.em.fork();
+    const rollups = await em.execute(
+      `select account_id, month::text as month, currency, direction, count, total::text as total
+         from transaction_monthly_totals order by 1, 2, 3, 4`,
+    );
+    const aggregate = await em.execute(
+      `select account_id, date_trunc('month', booking_date at time zone 'UTC')::date::text as month, currency,
+              case when amount < 0 then 'debit' else 'credit' end as direction,
+              count(*)::int as count, sum(amount)::numeric(28,4)::text as total
+         from transactions where status = 'booked' group by 1, 2, 3, 4 order by 1, 2, 3, 4`,
+    );
+    expect(aggregate.length).toBeGreaterThan(0);
+    expect(rollups).toEqual(aggregate);
+  });
+
   it('ends on the current schema, with nothing left to migrate', async () => {
     const sql = await db.orm.schema.getUpdateSchemaSQL({ wrap: false });
     expect(sql.trim()).toBe('');

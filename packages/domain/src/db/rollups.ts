@@ -14,6 +14,7 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
   await em.transactional(async (tx) => {
     const k = db(tx);
     await k.deleteFrom('transaction_daily_totals').where('account_id', 'in', ids).execute();
+    await k.deleteFrom('transaction_monthly_totals').where('account_id', 'in', ids).execute();
     await k.deleteFrom('counterparty_monthly_totals').where('account_id', 'in', ids).execute();
     await sql`
       insert into transaction_daily_totals (account_id, user_id, day, currency, direction, count, total)
@@ -21,6 +22,12 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
              case when t.amount < 0 then 'debit' else 'credit' end, count(*), sum(t.amount)
         from transactions t
        where t.status = 'booked' and t.account_id = any(${ids}::uuid[])
+       group by 1, 2, 3, 4, 5`.execute(k);
+    await sql`
+      insert into transaction_monthly_totals (account_id, user_id, month, currency, direction, count, total)
+      select d.account_id, d.user_id, date_trunc('month', d.day)::date, d.currency, d.direction, sum(d.count), sum(d.total)
+        from transaction_daily_totals d
+       where d.account_id = any(${ids}::uuid[])
        group by 1, 2, 3, 4, 5`.execute(k);
     await sql`
       insert into counterparty_monthly_totals (account_id, user_id, month, currency, direction, counterparty, count, total)

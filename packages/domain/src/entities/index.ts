@@ -10,7 +10,11 @@ import { Skill } from './skill';
 import { Step } from './step';
 import { SyncRun } from './sync-run';
 import { Transaction } from './transaction';
-import { CounterpartyMonthlyTotal, TransactionDailyTotal } from './transaction-rollups';
+import {
+  CounterpartyMonthlyTotal,
+  TransactionDailyTotal,
+  TransactionMonthlyTotal,
+} from './transaction-rollups';
 import { User } from './user';
 import { UserSkill } from './user-skill';
 
@@ -43,6 +47,7 @@ export type AnyEntity =
   | typeof Balance
   | typeof Transaction
   | typeof TransactionDailyTotal
+  | typeof TransactionMonthlyTotal
   | typeof CounterpartyMonthlyTotal
   | typeof Session
   | typeof Step
@@ -62,6 +67,7 @@ export const entities: AnyEntity[] = [
   Balance,
   Transaction,
   TransactionDailyTotal,
+  TransactionMonthlyTotal,
   CounterpartyMonthlyTotal,
   Session,
   Step,

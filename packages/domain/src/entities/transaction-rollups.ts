@@ -9,6 +9,9 @@ import { User } from './user';
  *
  * Daily totals: one row per account, UTC day, currency and direction (credit: amount ≥ 0,
  * debit: amount < 0), holding how many booked transactions fall in it and their signed sum.
+ * Monthly totals: the same per UTC month — what a cash flow by month reads (a year is 12 rows per
+ * account, currency and direction instead of 365); weeks and the days a range cuts off a month
+ * still come from the daily totals.
  * Counterparty totals: the same per counterparty and UTC month — a month, not a day, because
  * counterparties are many: per day there would be nearly a row per transaction, per month a
  * year of a busy account is a few hundred rows. The sync engine keeps
@@ -51,6 +54,25 @@ export const TransactionDailyTotal = defineEntity({
   ],
 });
 export type TransactionDailyTotal = InferEntity<typeof TransactionDailyTotal>;
+
+export const TransactionMonthlyTotal = defineEntity({
+  name: 'TransactionMonthlyTotal',
+  tableName: 'transaction_monthly_totals',
+  properties: {
+    ...owner,
+    /** The first day of the UTC calendar month of the transactions' booking_date. */
+    month: p.date().primary(),
+    ...totals,
+  },
+  indexes: [
+    {
+      // A user's months in a period: the monthly cash flow's read.
+      name: 'transaction_monthly_totals_user_id_month_index',
+      properties: ['user', 'month'],
+    },
+  ],
+});
+export type TransactionMonthlyTotal = InferEntity<typeof TransactionMonthlyTotal>;
 
 /** Per counterparty and month (transactions without a counterparty are not counted here). */
 export const CounterpartyMonthlyTotal = defineEntity({

@@ -6,6 +6,7 @@ import { Migration20261130230000 } from './Migration20261130230000';
 import { Migration20261130231000 } from './Migration20261130231000';
 import { Migration20261130232000 } from './Migration20261130232000';
 import { Migration20261130233000 } from './Migration20261130233000';
+import { Migration20261201100000 } from './Migration20261201100000';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -26,4 +27,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130232000', class: Migration20261130232000 },
   // Connect sessions: the bank's return kept for its owner, leases instead of row locks, limits (#12).
   { name: 'Migration20261130233000', class: Migration20261130233000 },
+  // Monthly totals of booked transactions (#17): the cash flow by month reads a row per month.
+  { name: 'Migration20261201100000', class: Migration20261201100000 },
 ];
