@@ -9,11 +9,11 @@ import { FakeFinqware } from './fake-finqware';
 import { insertConsent } from './fixtures';
 
 /**
- * The insights read daily rollups instead of transactions, so the rollups must always equal the
- * aggregate over the transactions they summarise. Random histories of a bank — rows arriving,
- * pending rows booked in place or replaced by a new row or vanishing, booked rows corrected —
- * are synced by the engine into PostgreSQL and sometimes purged; after every step the rollups are
- * compared with a GROUP BY over the raw rows.
+ * The insights read rollups (daily, monthly, monthly per counterparty) instead of transactions, so
+ * the rollups must always equal the aggregate over the transactions they summarise. Random
+ * histories of a bank — rows arriving, pending rows booked in place or replaced by a new row or
+ * vanishing, booked rows corrected — are synced by the engine into PostgreSQL and sometimes
+ * purged; after every step the rollups are compared with a GROUP BY over the raw rows.
  */
 
 let db: TestDatabase;
@@ -77,11 +77,15 @@ async function rollups(userId: string) {
     `SELECT account_id, day::text, currency, direction, count, total::text FROM transaction_daily_totals
       WHERE user_id = ? AND (count <> 0 OR total <> 0)
      UNION ALL
+     SELECT account_id, 'month ' || month::text, currency, direction, count, total::text
+       FROM transaction_monthly_totals
+      WHERE user_id = ? AND (count <> 0 OR total <> 0)
+     UNION ALL
      SELECT account_id, month::text || ' ' || counterparty, currency, direction, count, total::text
        FROM counterparty_monthly_totals
       WHERE user_id = ? AND (count <> 0 OR total <> 0)
       ORDER BY 1, 2, 3, 4`,
-    [userId, userId],
+    [userId, userId, userId],
   );
 }
 
@@ -98,6 +102,9 @@ async function aggregate(userId: string) {
      SELECT account_id, day, currency, direction, count(*)::int AS count, sum(amount)::numeric(28,4)::text AS total
        FROM b GROUP BY 1, 2, 3, 4
      UNION ALL
+     SELECT account_id, 'month ' || month, currency, direction, count(*)::int, sum(amount)::numeric(28,4)::text
+       FROM b GROUP BY account_id, month, currency, direction
+     UNION ALL
      SELECT account_id, month || ' ' || counterparty, currency, direction, count(*)::int, sum(amount)::numeric(28,4)::text
        FROM b WHERE counterparty <> '' GROUP BY account_id, month, counterparty, currency, direction
       ORDER BY 1, 2, 3, 4`,
@@ -105,7 +112,7 @@ async function aggregate(userId: string) {
   );
 }
 
-describe('daily rollups', () => {
+describe('rollups', () => {
   it('equal the aggregate over the raw transactions after random syncs, replacements and purges', async () => {
     await fc.assert(
       fc.asyncProperty(fc.array(step, { minLength: 1, maxLength: 14 }), async (steps) => {

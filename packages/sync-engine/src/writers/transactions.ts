@@ -126,17 +126,30 @@ RETURNING (xmax = 0) AS inserted`;
  * The rollups' share of a statement that writes transactions (entities/transaction-rollups.ts):
  * the CTE `changes` lists what the statement did to booked rows — each row written as it is now
  * (n = 1, its amount) and each row it replaced or deleted as it was (n = -1, minus its amount) —
- * and these two CTEs add it to the day's totals and the month's per counterparty. A group whose changes cancel out (a description
- * edited, a row moved nowhere) writes nothing.
+ * and these CTEs add it to the day's totals, the month's, and the month's per counterparty. A group
+ * whose changes cancel out (a description edited, a row moved nowhere) writes nothing. The monthly
+ * totals are summed from the daily deltas, a few dozen rows, not from the page again.
  */
 const APPLY_TO_ROLLUPS = `
-daily AS (
-  INSERT INTO transaction_daily_totals AS d (account_id, user_id, day, currency, direction, count, total)
-  SELECT account_id, user_id, day, currency, direction, sum(n), sum(amount)
+daily_changes AS (
+  SELECT account_id, user_id, day, currency, direction, sum(n) AS n, sum(amount) AS amount
     FROM changes
    GROUP BY account_id, user_id, day, currency, direction
   HAVING sum(n) <> 0 OR sum(amount) <> 0
+),
+daily AS (
+  INSERT INTO transaction_daily_totals AS d (account_id, user_id, day, currency, direction, count, total)
+  SELECT account_id, user_id, day, currency, direction, n, amount FROM daily_changes
   ON CONFLICT (account_id, day, currency, direction)
+  DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
+),
+monthly AS (
+  INSERT INTO transaction_monthly_totals AS d (account_id, user_id, month, currency, direction, count, total)
+  SELECT account_id, user_id, date_trunc('month', day)::date, currency, direction, sum(n), sum(amount)
+    FROM daily_changes
+   GROUP BY account_id, user_id, date_trunc('month', day), currency, direction
+  HAVING sum(n) <> 0 OR sum(amount) <> 0
+  ON CONFLICT (account_id, month, currency, direction)
   DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
 ),
 by_counterparty AS (
