@@ -3,7 +3,7 @@ import { createAccount, createConsent, insertTransactions } from '../src/testing
 import { createHarness, type Harness } from '../src/testing/harness';
 
 /**
- * The insights answer from daily rollups. Two users bank on the same days, in the same currency,
+ * The insights answer from rollups (monthly, daily) and the raw rows a range cuts off them. Two users bank on the same days, in the same currency,
  * with the same counterparties: each sees exactly their own sums, and a range that starts or ends
  * inside a day counts exactly the transactions inside it.
  */
@@ -95,5 +95,25 @@ describe('insights', () => {
     expect(await lidl('2025-02-15', '2025-04-06')).toEqual([[4, '-25.0000']]);
     expect(await lidl('2025-02-21', '2025-04-05')).toEqual([[2, '-15.0000']]);
     expect(await lidl('2025-02-20T10:00:00Z', '2025-04-05T10:00:01Z')).toEqual([[4, '-25.0000']]);
+  });
+
+  it('sums months by month from whole months, the whole days around them and the instants cut off', async () => {
+    const months = async (from: string, to: string) =>
+      (await alice.api.insights.cashflow({ from, to, interval: 'month' })).map((b) => [
+        b.period.toISOString().slice(0, 7),
+        b.inflow,
+        b.outflow,
+        b.count,
+      ]);
+    const all = [
+      ['2025-02', '0', '7.0000', 1],
+      ['2025-03', '100.0000', '16.0000', 4],
+      ['2025-04', '0', '3.0000', 1],
+    ];
+    expect(await months('2025-02-01', '2025-05-01')).toEqual(all);
+    expect(await months('2025-02-15', '2025-04-06')).toEqual(all);
+    expect(await months('2025-02-20T10:00:00Z', '2025-04-05T10:00:01Z')).toEqual(all);
+    expect(await months('2025-02-20T10:00:01Z', '2025-04-05T10:00:00Z')).toEqual([all[1]]);
+    expect(await months('2025-03-02', '2025-03-04')).toEqual([['2025-03', '100.0000', '1.0000', 2]]);
   });
 });
