@@ -13,14 +13,14 @@
  */
 
 import { fileURLToPath } from 'node:url';
+import { db } from '@tenant/domain';
 import { createTestDatabase, stopTestServer } from '@tenant/domain/testing';
 import { createFinqwareClient } from '@tenant/finqware-client';
 import { startSandbox, TENANT_APP } from '@tenant/finqware-sandbox';
 import { spawnNode } from '@tenant/spawn';
 import pg from 'pg';
-import { toPgPlaceholders, toTransactionRow, transactionColumns, UPSERT_TRANSACTIONS_SQL } from '../src';
-import { insertTestConsent } from '../src/testing';
-import { runSql } from '../src/writers/sql';
+import { compileRawUpsert, toTransactionRow } from '../src';
+import { insertTestConsent, runSql } from '../src/testing';
 
 const TARGET = Number(process.env.BENCH_TRANSACTIONS ?? 100_000);
 const PAGE = Number(process.env.BENCH_PAGE_SIZE ?? 2000);
@@ -93,23 +93,24 @@ try {
   }
   // The same windows the engine walked (the client's adaptive pages), mapped up front: only the
   // statements are timed. One autocommit statement per page, like the engine's.
-  const pages: unknown[][][] = [];
+  const pages: { sql: string; parameters: readonly unknown[] }[] = [];
+  const k = db(baselineDb.orm.em.fork());
   for await (const page of fq.transactions.pages(auth, { by: 'booking_date', targetPageSize: PAGE })) {
     if (page.items.length === 0) continue;
     pages.push(
-      transactionColumns(
+      compileRawUpsert(
+        k,
         page.items.map((tx) =>
           toTransactionRow(tx, accountIds.get(tx.accountId) as string, baseConsent.userId),
         ),
       ),
     );
   }
-  const sql = toPgPlaceholders(UPSERT_TRANSACTIONS_SQL);
   const client = new pg.Client({ connectionString: baselineDb.url });
   await client.connect();
   let baseRows = 0;
   const t0 = performance.now();
-  for (const columns of pages) baseRows += (await client.query(sql, columns)).rowCount ?? 0;
+  for (const q of pages) baseRows += (await client.query(q.sql, [...q.parameters])).rowCount ?? 0;
   const baseMs = performance.now() - t0;
   await client.end();
 

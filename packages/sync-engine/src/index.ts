@@ -44,11 +44,9 @@ export {
 } from './sync-consent';
 export type { RunCounts, RunOutcome } from './writers/consents';
 export {
+  compileRawUpsert,
   dedupeRows,
   type TransactionRow,
-  toPgPlaceholders,
   toTransactionRow,
   transactionColumns,
-  UPSERT_TRANSACTIONS_SQL,
-  upsertTransactions,
 } from './writers/transactions';

@@ -4,10 +4,19 @@
  */
 import { randomUUID } from 'node:crypto';
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { runSql } from './writers/sql';
+import { executeRaw } from '@tenant/domain';
 
-/** Tests' and benches' ad-hoc statements (`?` placeholders), outside the engine's public entry. */
-export { runSql };
+/**
+ * Tests' and benches' ad-hoc statements (`?` placeholders), on the ORM's connection (inside `em`'s
+ * transaction when it has one). The engine's own statements are Kysely, typed from the entities.
+ */
+export async function runSql<Row = Record<string, unknown>>(
+  em: EntityManager,
+  sql: string,
+  params: unknown[] = [],
+): Promise<Row[]> {
+  return (await executeRaw<Row>(em, sql, params)).rows;
+}
 
 export type TruthTransactionLike = { utxId: string; status: string; amount: string; bookingDate: string };
 export type TruthLike = {

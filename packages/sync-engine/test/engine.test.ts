@@ -2,7 +2,7 @@ import type { EntityManager } from '@mikro-orm/postgresql';
 import { createTestDatabase, type TestDatabase } from '@tenant/domain/testing';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine } from '../src';
-import { runSql } from '../src/writers/sql';
+import { runSql } from '../src/testing';
 import { FakeFinqware } from './fake-finqware';
 import { insertConsent, localTransactions, syncRuns } from './fixtures';
 

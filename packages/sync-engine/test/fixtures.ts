@@ -1,6 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { insertTestConsent } from '../src/testing';
-import { runSql } from '../src/writers/sql';
+import { insertTestConsent, runSql } from '../src/testing';
 
 /** A user, a skill and an ACTIVE consent, written with plain SQL (the vault is not the engine's concern). */
 export function insertConsent(em: EntityManager, options: { tenantUserId?: string } = {}) {

@@ -4,7 +4,7 @@ import fc from 'fast-check';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine } from '../src';
 import type { FqTransaction } from '../src/finqware';
-import { runSql } from '../src/writers/sql';
+import { runSql } from '../src/testing';
 import { FakeFinqware } from './fake-finqware';
 import { insertConsent } from './fixtures';
 

@@ -4,8 +4,7 @@ import { createFinqwareClient } from '@tenant/finqware-client';
 import { type RunningSandbox, startSandbox, TENANT_APP } from '@tenant/finqware-sandbox';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { createSyncEngine } from '../src';
-import { insertTestConsent, localLines, truthLines } from '../src/testing';
-import { runSql } from '../src/writers/sql';
+import { insertTestConsent, localLines, runSql, truthLines } from '../src/testing';
 
 /** The engine against the sandbox over HTTP, checked against its ground truth. */
 const BANK_CUSTOMER = '3f6c1a2e-8b4d-4c7e-9a15-2d0e7b9c4f61';

@@ -1,7 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
+import { type Database, db, jsonb } from '@tenant/domain';
+import {
+  type CompiledQuery,
+  type Expression,
+  type Kysely,
+  type QueryCreator,
+  type RawBuilder,
+  type Selectable,
+  sql,
+} from 'kysely';
 import { describeShape, SyncError, SyncSupersededError } from '../errors';
 import type { FqTransaction } from '../finqware';
-import { runSql } from './sql';
 
 /**
  * One transaction row as the upsert takes it: column arrays are built from these. `amount` is
@@ -71,133 +80,239 @@ export function toTransactionRow(tx: FqTransaction, accountId: string, userId: s
   };
 }
 
-/** The column list of transactions that a page writes, in the order of its 15 parameter arrays. */
-const COLUMNS = `account_id, user_id, utx_id, finqware_id, status, amount, credit_debit_indicator, currency,
-  booking_date, balance_after, description, counterparty, category, finqware_timestamp, raw`;
+/** The columns of transactions that a page writes, in the order of its 15 parameter arrays. */
+const COLUMNS = [
+  'account_id',
+  'user_id',
+  'utx_id',
+  'finqware_id',
+  'status',
+  'amount',
+  'credit_debit_indicator',
+  'currency',
+  'booking_date',
+  'balance_after',
+  'description',
+  'counterparty',
+  'category',
+  'finqware_timestamp',
+  'raw',
+] as const;
 
-/** A page's 15 column arrays as rows. */
-const PAGE_ROWS = `unnest(
-  ?::uuid[], ?::uuid[], ?::text[], ?::text[], ?::text[], ?::numeric[], ?::text[], ?::text[],
-  ?::timestamptz[], ?::numeric[], ?::text[], ?::text[], ?::text[], ?::timestamptz[], ?::jsonb[]
-) AS r(${COLUMNS})`;
-
-/**
- * The upsert of the rows of `source`: the amount is signed (debit → negative), and the unique
- * (account_id, utx_id) decides insert or update. The `WHERE … IS DISTINCT FROM` leaves unchanged
- * rows alone (no dead tuple, not returned), so re-reading an overlap costs a read, not a write.
- */
-const upsertFrom = (source: string) => `
-INSERT INTO transactions AS t (${COLUMNS})
-SELECT
-  r.account_id, r.user_id, r.utx_id, r.finqware_id, r.status,
-  CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
-  r.credit_debit_indicator, r.currency, r.booking_date, r.balance_after, r.description,
-  r.counterparty, r.category, r.finqware_timestamp, r.raw
-FROM ${source}
-ON CONFLICT (account_id, utx_id) DO UPDATE SET
-  finqware_id = excluded.finqware_id,
-  status = excluded.status,
-  amount = excluded.amount,
-  credit_debit_indicator = excluded.credit_debit_indicator,
-  currency = excluded.currency,
-  booking_date = excluded.booking_date,
-  balance_after = excluded.balance_after,
-  description = excluded.description,
-  counterparty = excluded.counterparty,
-  category = excluded.category,
-  finqware_timestamp = excluded.finqware_timestamp,
-  raw = excluded.raw,
-  updated_at = now()
-WHERE (t.finqware_id, t.status, t.amount, t.credit_debit_indicator, t.currency, t.booking_date,
-       t.balance_after, t.description, t.counterparty, t.category, t.finqware_timestamp, t.raw)
-  IS DISTINCT FROM
-      (excluded.finqware_id, excluded.status, excluded.amount, excluded.credit_debit_indicator,
-       excluded.currency, excluded.booking_date, excluded.balance_after, excluded.description,
-       excluded.counterparty, excluded.category, excluded.finqware_timestamp, excluded.raw)`;
+/** The columns an upsert may change: all but the key (account_id, utx_id) and the owner. */
+const UPDATED = COLUMNS.filter((c) => c !== 'account_id' && c !== 'user_id' && c !== 'utx_id');
 
 /**
- * The page upsert alone, without the rollups: what the benchmark's raw `pg` baseline runs.
- * Placeholders are `?` (see writers/sql.ts); the benchmark runs it after `toPgPlaceholders`.
+ * A page's 15 column arrays as rows, the amount signed from the indicator (debit → negative).
+ * `where`, when given, gates the whole page (the run's fence).
  */
-export const UPSERT_TRANSACTIONS_SQL = `${upsertFrom(PAGE_ROWS)}
-RETURNING (xmax = 0) AS inserted`;
+function pageRows(columns: unknown[][], where?: RawBuilder<unknown>) {
+  const [account, user, utx, finqware, status, amount, indicator, currency, booking, balance, description] =
+    columns;
+  const [counterparty, category, timestamp, raw] = columns.slice(11);
+  return sql`SELECT r.account_id, r.user_id, r.utx_id, r.finqware_id, r.status,
+         CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
+         r.credit_debit_indicator, r.currency, r.booking_date, r.balance_after, r.description,
+         r.counterparty, r.category, r.finqware_timestamp, r.raw
+    FROM unnest(${account}::uuid[], ${user}::uuid[], ${utx}::text[], ${finqware}::text[], ${status}::text[],
+                ${amount}::numeric[], ${indicator}::text[], ${currency}::text[], ${booking}::timestamptz[],
+                ${balance}::numeric[], ${description}::text[], ${counterparty}::text[], ${category}::text[],
+                ${timestamp}::timestamptz[], ${raw}::jsonb[])
+      AS r(${sql.raw(COLUMNS.join(', '))})
+   ${where ?? sql``}`;
+}
 
 /**
- * The rollups' share of a statement that writes transactions (entities/transaction-rollups.ts):
- * the CTE `changes` lists what the statement did to booked rows — each row written as it is now
- * (n = 1, its amount) and each row it replaced or deleted as it was (n = -1, minus its amount) —
- * and these CTEs add it to the day's totals, the month's, and the month's per counterparty. A group
- * whose changes cancel out (a description edited, a row moved nowhere) writes nothing. The monthly
- * totals are summed from the daily deltas, a few dozen rows, not from the page again.
+ * The upsert of a page: the unique (account_id, utx_id) decides insert or update, and the `WHERE
+ * … IS DISTINCT FROM` leaves unchanged rows alone (no dead tuple, not returned), so re-reading an
+ * overlap costs a read, not a write. Every row it writes is returned with what the rollups need.
  */
-const APPLY_TO_ROLLUPS = `
-daily_changes AS (
-  SELECT account_id, user_id, day, currency, direction, sum(n) AS n, sum(amount) AS amount
-    FROM changes
-   GROUP BY account_id, user_id, day, currency, direction
-  HAVING sum(n) <> 0 OR sum(amount) <> 0
-),
-daily AS (
-  INSERT INTO transaction_daily_totals AS d (account_id, user_id, day, currency, direction, count, total)
-  SELECT account_id, user_id, day, currency, direction, n, amount FROM daily_changes
-  ON CONFLICT (account_id, day, currency, direction)
-  DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
-),
-monthly AS (
-  INSERT INTO transaction_monthly_totals AS d (account_id, user_id, month, currency, direction, count, total)
-  SELECT account_id, user_id, date_trunc('month', day)::date, currency, direction, sum(n), sum(amount)
-    FROM daily_changes
-   GROUP BY account_id, user_id, date_trunc('month', day), currency, direction
-  HAVING sum(n) <> 0 OR sum(amount) <> 0
-  ON CONFLICT (account_id, month, currency, direction)
-  DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
-),
-by_counterparty AS (
-  INSERT INTO counterparty_monthly_totals AS d
-         (account_id, user_id, month, currency, direction, counterparty, count, total)
-  SELECT account_id, user_id, date_trunc('month', day)::date, currency, direction, counterparty, sum(n), sum(amount)
-    FROM changes
-   WHERE counterparty <> ''
-   GROUP BY account_id, user_id, date_trunc('month', day), currency, direction, counterparty
-  HAVING sum(n) <> 0 OR sum(amount) <> 0
-  ON CONFLICT (account_id, month, counterparty, currency, direction)
-  DO UPDATE SET count = d.count + excluded.count, total = d.total + excluded.total
-)`;
-
-/** A booked transaction's rollup keys, from the row aliased `x`. */
-const ROLLUP_KEYS = `x.account_id, x.user_id, (x.booking_date AT TIME ZONE 'UTC')::date AS day, x.currency,
-         CASE WHEN x.amount < 0 THEN 'debit' ELSE 'credit' END AS direction, x.counterparty`;
+function upsertPage<DB extends Database>(
+  statement: QueryCreator<DB>,
+  columns: unknown[][],
+  where?: RawBuilder<unknown>,
+) {
+  // Invariant builders again (see applyToRollups): the upsert names no CTE of the statement.
+  const k = statement as unknown as QueryCreator<Database>;
+  const row = (table: 'transactions' | 'excluded') => sql.join(UPDATED.map((c) => sql.ref(`${table}.${c}`)));
+  return k
+    .insertInto('transactions')
+    .columns(COLUMNS)
+    .expression(pageRows(columns, where))
+    .onConflict((oc) =>
+      oc
+        .columns(['account_id', 'utx_id'])
+        .doUpdateSet((eb) => ({
+          ...Object.fromEntries(UPDATED.map((c) => [c, eb.ref(`excluded.${c}`)])),
+          updated_at: sql<Date>`now()`,
+        }))
+        .where(sql<boolean>`(${row('transactions')}) IS DISTINCT FROM (${row('excluded')})`),
+    );
+}
 
 /**
- * A page upserted together with its rollups. The upsert returns the rows it inserted or changed
- * as they are now; the rows it changed are read back from transactions as they were, since every
- * part of a statement reads the snapshot taken before the statement's own writes. Rows re-read
- * unchanged appear in neither, and a page of new rows reads nothing back.
- *
- * The delta is exact as long as one writer at a time writes an account's rows, which holds: an
- * account belongs to one consent, and one consent never syncs twice at once (`fence` below).
- *
- * `fence`, when given, is the statement's first CTEs (`current_run`) and the page's rows are read
- * only if `current_run` has a row: otherwise the statement writes nothing at all.
+ * The page upsert alone, without the rollups, compiled for `pg`: the benchmarks' raw baseline
+ * (the same upsert as the engine's, nothing else).
  */
-const upsertWithRollups = (rest: string, fence?: string) => `
-WITH ${fence ? `${fence},\n` : ''}up AS (${upsertFrom(fence ? `${PAGE_ROWS} WHERE EXISTS (SELECT 1 FROM current_run)` : PAGE_ROWS)}
-  RETURNING (xmax = 0) AS inserted, t.id, t.account_id, t.user_id, t.status, t.booking_date,
-            t.currency, t.amount, t.counterparty
-),
-changes AS (
-  SELECT ${ROLLUP_KEYS}, 1 AS n, x.amount FROM up x WHERE x.status = 'booked'
-  UNION ALL
-  SELECT ${ROLLUP_KEYS}, -1 AS n, -x.amount FROM transactions x
-   WHERE x.id IN (SELECT id FROM up WHERE NOT inserted) AND x.status = 'booked'
-),
-${APPLY_TO_ROLLUPS}${rest}`;
+export function compileRawUpsert(k: Kysely<Database>, rows: TransactionRow[]): CompiledQuery {
+  return upsertPage(k, transactionColumns(rows)).returning(sql<boolean>`xmax = 0`.as('inserted')).compile();
+}
+
+/** A booked transaction's UTC day and rollup direction (credit ≥ 0, debit < 0). */
+const utcDay = (at: Expression<Date>) => sql<string>`(${at} AT TIME ZONE 'UTC')::date`;
+const direction = (amount: Expression<string>) =>
+  sql<'credit' | 'debit'>`CASE WHEN ${amount} < 0 THEN 'debit' ELSE 'credit' END`;
+
+/**
+ * The rollups' share of a statement that writes transactions (entities/transaction-rollups.ts),
+ * as CTEs after `changes`, which lists what the statement did to booked rows — each row written
+ * as it is now (n = 1, its amount) and each row it replaced or deleted as it was (n = -1, minus
+ * its amount). They add it to the day's totals, the month's, and the month's per counterparty. A
+ * group whose changes cancel out (a description edited, a row moved nowhere) writes nothing. The
+ * monthly totals are summed from the daily deltas, a few dozen rows, not from the page again.
+ */
+function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): QueryCreator<DB> {
+  // Kysely's builders are invariant in their database type: the CTEs are built on what every
+  // caller's statement has (the tables and `changes`), and nothing after them names their CTEs.
+  const k = statement as unknown as QueryCreator<RollupInput>;
+  const withRollups = k
+    .with('daily_changes', (db) =>
+      db
+        .selectFrom('changes as c')
+        .select((eb) => [
+          'c.account_id',
+          'c.user_id',
+          'c.day',
+          'c.currency',
+          'c.direction',
+          eb.fn.sum<number>('c.n').as('n'),
+          eb.fn.sum<string>('c.amount').as('amount'),
+        ])
+        .groupBy(['c.account_id', 'c.user_id', 'c.day', 'c.currency', 'c.direction'])
+        .having((eb) => eb.or([eb(eb.fn.sum('c.n'), '<>', 0), eb(eb.fn.sum('c.amount'), '<>', 0)])),
+    )
+    .with('daily', (db) =>
+      db
+        .insertInto('transaction_daily_totals')
+        .columns(['account_id', 'user_id', 'day', 'currency', 'direction', 'count', 'total'])
+        .expression(
+          db
+            .selectFrom('daily_changes')
+            .select(['account_id', 'user_id', 'day', 'currency', 'direction', 'n', 'amount']),
+        )
+        .onConflict((oc) =>
+          oc.columns(['account_id', 'day', 'currency', 'direction']).doUpdateSet((eb) => ({
+            count: eb('transaction_daily_totals.count', '+', eb.ref('excluded.count')),
+            total: eb('transaction_daily_totals.total', '+', eb.ref('excluded.total')),
+          })),
+        ),
+    )
+    .with('monthly', (db) =>
+      db
+        .insertInto('transaction_monthly_totals')
+        .columns(['account_id', 'user_id', 'month', 'currency', 'direction', 'count', 'total'])
+        .expression(
+          db
+            .selectFrom('daily_changes as c')
+            .select((eb) => [
+              'c.account_id',
+              'c.user_id',
+              monthOf(eb.ref('c.day')).as('month'),
+              'c.currency',
+              'c.direction',
+              eb.fn.sum<number>('c.n').as('n'),
+              eb.fn.sum<string>('c.amount').as('amount'),
+            ])
+            .groupBy((eb) => [
+              'c.account_id',
+              'c.user_id',
+              monthOf(eb.ref('c.day')),
+              'c.currency',
+              'c.direction',
+            ])
+            .having((eb) => eb.or([eb(eb.fn.sum('c.n'), '<>', 0), eb(eb.fn.sum('c.amount'), '<>', 0)])),
+        )
+        .onConflict((oc) =>
+          oc.columns(['account_id', 'month', 'currency', 'direction']).doUpdateSet((eb) => ({
+            count: eb('transaction_monthly_totals.count', '+', eb.ref('excluded.count')),
+            total: eb('transaction_monthly_totals.total', '+', eb.ref('excluded.total')),
+          })),
+        ),
+    )
+    .with('by_counterparty', (db) =>
+      db
+        .insertInto('counterparty_monthly_totals')
+        .columns([
+          'account_id',
+          'user_id',
+          'month',
+          'currency',
+          'direction',
+          'counterparty',
+          'count',
+          'total',
+        ])
+        .expression(
+          db
+            .selectFrom('changes as c')
+            .select((eb) => [
+              'c.account_id',
+              'c.user_id',
+              monthOf(eb.ref('c.day')).as('month'),
+              'c.currency',
+              'c.direction',
+              'c.counterparty',
+              eb.fn.sum<number>('c.n').as('n'),
+              eb.fn.sum<string>('c.amount').as('amount'),
+            ])
+            .where('c.counterparty', '<>', '')
+            .groupBy((eb) => [
+              'c.account_id',
+              'c.user_id',
+              monthOf(eb.ref('c.day')),
+              'c.currency',
+              'c.direction',
+              'c.counterparty',
+            ])
+            .having((eb) => eb.or([eb(eb.fn.sum('c.n'), '<>', 0), eb(eb.fn.sum('c.amount'), '<>', 0)])),
+        )
+        .onConflict((oc) =>
+          oc.columns(['account_id', 'month', 'counterparty', 'currency', 'direction']).doUpdateSet((eb) => ({
+            count: eb('counterparty_monthly_totals.count', '+', eb.ref('excluded.count')),
+            total: eb('counterparty_monthly_totals.total', '+', eb.ref('excluded.total')),
+          })),
+        ),
+    );
+  return withRollups as unknown as QueryCreator<DB>;
+}
+
+const monthOf = (day: Expression<string>) => sql<string>`date_trunc('month', ${day})::date`;
+
+/**
+ * One row of `changes` (applyToRollups): a rollup's keys, the counterparty, and the change to its
+ * count and total, typed from the entities.
+ */
+type Change = Pick<
+  Selectable<Database['transaction_daily_totals']>,
+  'account_id' | 'user_id' | 'day' | 'currency' | 'direction'
+> &
+  Pick<Selectable<Database['transactions']>, 'counterparty' | 'amount'> & { n: number };
+type RollupInput = Database & { changes: Change };
+
+/** The consent's sync cursor, as its column holds it. */
+type Cursor = Selectable<Database['user_skills']>['sync_cursor'];
 
 /**
  * What the engine runs per page: the upsert, its rollups, the advanced cursor and the run's
  * counters in ONE statement. A statement is atomic, so the rows, their rollups and the cursor that
  * follows them commit together (or not at all) without BEGIN/COMMIT round trips; data-modifying
  * CTEs run exactly once whether or not the outer query reads them.
+ *
+ * The upsert returns the rows it inserted or changed as they are now; the rows it changed are read
+ * back from transactions as they were, since every part of a statement reads the snapshot taken
+ * before the statement's own writes. Rows re-read unchanged appear in neither, and a page of new
+ * rows reads nothing back. The delta is exact as long as one writer at a time writes an account's
+ * rows, which holds: an account belongs to one consent, and one consent never syncs twice at once.
  *
  * The page is written only while its run is still the consent's RUNNING run (`current_run`, its
  * row locked for the statement, so a newer run's start waits for the page or is seen by it). Two
@@ -206,60 +321,102 @@ ${APPLY_TO_ROLLUPS}${rest}`;
  * heartbeat notices. The newer run's start closes the older run (openRun); from then on the older
  * attempt writes nothing — no rows, no rollup deltas, no cursor that would move the consent back —
  * and stops at that page.
- *
- * Parameters: run id, the 15 column arrays, cursor json, consent id, accounts synced.
  */
-export const WRITE_PAGE_SQL = upsertWithRollups(
-  `,
-counts AS (
-  SELECT count(*) FILTER (WHERE inserted)::int AS inserted, count(*) FILTER (WHERE NOT inserted)::int AS updated
-    FROM up
-),
-cursor_saved AS (
-  UPDATE user_skills SET sync_cursor = ?::jsonb, updated_at = now()
-   WHERE id = ? AND EXISTS (SELECT 1 FROM current_run) RETURNING id
-),
-run AS (
-  UPDATE sync_runs r
-     SET inserted = r.inserted + counts.inserted, updated = r.updated + counts.updated,
-         accounts_synced = ?, updated_at = now()
-    FROM counts, current_run WHERE r.id = current_run.id RETURNING r.id
-)
-SELECT counts.inserted, counts.updated, (SELECT count(*)::int FROM cursor_saved) AS "cursorSaved",
-       (SELECT count(*)::int FROM current_run) AS "runCurrent"
-  FROM counts`,
-  `current_run AS (SELECT id FROM sync_runs WHERE id = ? AND outcome = 'RUNNING' FOR UPDATE)`,
-);
-
-/** Rows upserted with their rollups, outside a sync (no cursor, no run). Parameters: the 15 arrays. */
-const UPSERT_WITH_ROLLUPS_SQL = upsertWithRollups(`
-SELECT inserted FROM up`);
-
-/**
- * Deletes the given (account id, utx id) rows of a consent if they are still `pending`, and takes
- * any booked row it deletes out of the rollups in the same statement (none today: only pending
- * rows are deleted, and the rollups count booked ones; the statement stays right if that changes).
- */
-const DELETE_PENDING_SQL = `
-WITH gone AS (
-  DELETE FROM transactions t
-   USING accounts a, unnest(?::uuid[], ?::text[]) AS k(account_id, utx_id)
-   WHERE a.id = t.account_id
-     AND a.user_skill_id = ?
-     AND t.account_id = k.account_id AND t.utx_id = k.utx_id
-     AND t.status = 'pending'
-  RETURNING t.account_id, t.user_id, t.status, t.booking_date, t.currency, t.amount, t.counterparty
-),
-changes AS (
-  SELECT ${ROLLUP_KEYS}, -1 AS n, -x.amount AS amount FROM gone x WHERE x.status = 'booked'
-),
-${APPLY_TO_ROLLUPS}
-SELECT count(*)::int AS removed FROM gone`;
-
-/** `?` → `$1…$n`, for running the same statement through `pg` directly (benchmark baseline). */
-export function toPgPlaceholders(sql: string): string {
-  let n = 0;
-  return sql.replace(/\?/g, () => `$${++n}`);
+function writePageQuery(
+  k: Kysely<Database>,
+  page: { columns: unknown[][]; cursor: Cursor; consentId: string; runId: string; accountsSynced: number },
+) {
+  return applyToRollups(
+    k
+      .with('current_run', (db) =>
+        db
+          .selectFrom('sync_runs')
+          .select('id')
+          .where('id', '=', page.runId)
+          .where('outcome', '=', 'RUNNING')
+          .forUpdate(),
+      )
+      .with('up', (db) =>
+        upsertPage(db, page.columns, sql`WHERE EXISTS (SELECT 1 FROM current_run)`).returning([
+          sql<boolean>`xmax = 0`.as('inserted'),
+          'id',
+          'account_id',
+          'user_id',
+          'status',
+          'booking_date',
+          'currency',
+          'amount',
+          'counterparty',
+        ]),
+      )
+      .with('changes', (db) =>
+        db
+          .selectFrom('up as x')
+          .select((eb) => [
+            'x.account_id',
+            'x.user_id',
+            utcDay(eb.ref('x.booking_date')).as('day'),
+            'x.currency',
+            direction(eb.ref('x.amount')).as('direction'),
+            'x.counterparty',
+            sql<number>`1`.as('n'),
+            'x.amount',
+          ])
+          .where('x.status', '=', 'booked')
+          .unionAll(
+            db
+              .selectFrom('transactions as x')
+              .select((eb) => [
+                'x.account_id',
+                'x.user_id',
+                utcDay(eb.ref('x.booking_date')).as('day'),
+                'x.currency',
+                direction(eb.ref('x.amount')).as('direction'),
+                'x.counterparty',
+                sql<number>`-1`.as('n'),
+                sql<string>`-${eb.ref('x.amount')}`.as('amount'),
+              ])
+              .where('x.id', 'in', db.selectFrom('up').select('id').where('inserted', '=', false))
+              .where('x.status', '=', 'booked'),
+          ),
+      ),
+  )
+    .with('counts', (db) =>
+      db
+        .selectFrom('up')
+        .select((eb) => [
+          sql<number>`count(*) FILTER (WHERE ${eb.ref('inserted')})::int`.as('inserted'),
+          sql<number>`count(*) FILTER (WHERE NOT ${eb.ref('inserted')})::int`.as('updated'),
+        ]),
+    )
+    .with('cursor_saved', (db) =>
+      db
+        .updateTable('user_skills')
+        .set({ sync_cursor: jsonb(page.cursor), updated_at: sql<Date>`now()` })
+        .where('id', '=', page.consentId)
+        .where((eb) => eb.exists(eb.selectFrom('current_run').select('id')))
+        .returning('id'),
+    )
+    .with('run', (db) =>
+      db
+        .updateTable('sync_runs as r')
+        .from(['counts', 'current_run'])
+        .set((eb) => ({
+          inserted: eb('r.inserted', '+', eb.ref('counts.inserted')),
+          updated: eb('r.updated', '+', eb.ref('counts.updated')),
+          accounts_synced: page.accountsSynced,
+          updated_at: sql<Date>`now()`,
+        }))
+        .whereRef('r.id', '=', 'current_run.id')
+        .returning('r.id'),
+    )
+    .selectFrom('counts')
+    .select((eb) => [
+      'counts.inserted',
+      'counts.updated',
+      eb.selectFrom('cursor_saved').select(sql<number>`count(*)::int`.as('n')).as('cursor_saved'),
+      eb.selectFrom('current_run').select(sql<number>`count(*)::int`.as('n')).as('run_current'),
+    ]);
 }
 
 /**
@@ -277,7 +434,7 @@ export function dedupeRows(rows: TransactionRow[]): TransactionRow[] {
   return byKey.size === rows.length ? rows : [...byKey.values()];
 }
 
-/** The 15 column arrays of UPSERT_TRANSACTIONS_SQL, in order. */
+/** The 15 column arrays of a page (COLUMNS), in order. */
 export function transactionColumns(rows: TransactionRow[]): unknown[][] {
   const n = rows.length;
   const cols: unknown[][] = Array.from({ length: 15 }, () => new Array(n));
@@ -305,46 +462,28 @@ export function transactionColumns(rows: TransactionRow[]): unknown[][] {
 export type UpsertCounts = { inserted: number; updated: number };
 
 /**
- * Writes one page and the cursor that follows it, atomically (see WRITE_PAGE_SQL); throws
+ * Writes one page and the cursor that follows it, atomically (writePageQuery); throws
  * SyncSupersededError, having written nothing, once a newer run of the consent has started.
  */
 export async function writeTransactionPage(
   em: EntityManager,
-  page: { rows: TransactionRow[]; cursor: unknown; consentId: string; runId: string; accountsSynced: number },
+  page: { rows: TransactionRow[]; cursor: Cursor; consentId: string; runId: string; accountsSynced: number },
 ): Promise<UpsertCounts> {
-  const [result] = await runSql<{
-    inserted: number;
-    updated: number;
-    cursorSaved: number;
-    runCurrent: number;
-  }>(em, WRITE_PAGE_SQL, [
-    page.runId,
-    ...transactionColumns(dedupeRows(page.rows)),
-    JSON.stringify(page.cursor),
-    page.consentId,
-    page.accountsSynced,
-  ]);
-  if (result && result.runCurrent === 0) throw new SyncSupersededError();
-  if (result?.cursorSaved !== 1) throw new Error(`consent ${page.consentId} disappeared during its sync`);
+  const result = await writePageQuery(db(em), {
+    ...page,
+    columns: transactionColumns(dedupeRows(page.rows)),
+  }).executeTakeFirst();
+  if (result && result.run_current === 0) throw new SyncSupersededError();
+  if (result?.cursor_saved !== 1) throw new Error(`consent ${page.consentId} disappeared during its sync`);
   return { inserted: result.inserted, updated: result.updated };
 }
 
-export async function upsertTransactions(em: EntityManager, rows: TransactionRow[]): Promise<UpsertCounts> {
-  if (rows.length === 0) return { inserted: 0, updated: 0 };
-  const result = await runSql<{ inserted: boolean }>(
-    em,
-    UPSERT_WITH_ROLLUPS_SQL,
-    transactionColumns(dedupeRows(rows)),
-  );
-  let inserted = 0;
-  for (const row of result) if (row.inserted) inserted++;
-  return { inserted, updated: result.length - inserted };
-}
-
 /**
- * Deletes the given (account id, utx id) rows of a consent if they are still `pending` (see
- * DELETE_PENDING_SQL): the caller passes the local pending rows Finqware no longer returns. A
- * candidate that was booked in place meanwhile has been updated to `booked` by a page and is kept.
+ * Deletes the given (account id, utx id) rows of a consent if they are still `pending`: the caller
+ * passes the local pending rows Finqware no longer returns. A candidate that was booked in place
+ * meanwhile has been updated to `booked` by a page and is kept. Any booked row it deletes is taken
+ * out of the rollups in the same statement (none today: only pending rows are deleted, and the
+ * rollups count booked ones; the statement stays right if that changes).
  */
 export async function deletePendingRows(
   em: EntityManager,
@@ -352,10 +491,48 @@ export async function deletePendingRows(
   rows: { accountId: string; utxId: string }[],
 ): Promise<number> {
   if (rows.length === 0) return 0;
-  const [result] = await runSql<{ removed: number }>(em, DELETE_PENDING_SQL, [
-    rows.map((r) => r.accountId),
-    rows.map((r) => r.utxId),
-    userSkillId,
-  ]);
+  const k = db(em);
+  const result = await applyToRollups(
+    k
+      .with('gone', (db) =>
+        db
+          .deleteFrom('transactions')
+          .using('accounts')
+          .whereRef('accounts.id', '=', 'transactions.account_id')
+          .where('accounts.user_skill_id', '=', userSkillId)
+          .where('transactions.status', '=', 'pending')
+          .where(
+            (eb) =>
+              sql<boolean>`(${eb.ref('transactions.account_id')}, ${eb.ref('transactions.utx_id')}) IN (SELECT * FROM unnest(${rows.map((r) => r.accountId)}::uuid[], ${rows.map((r) => r.utxId)}::text[]))`,
+          )
+          .returning([
+            'transactions.account_id',
+            'transactions.user_id',
+            'transactions.status',
+            'transactions.booking_date',
+            'transactions.currency',
+            'transactions.amount',
+            'transactions.counterparty',
+          ]),
+      )
+      .with('changes', (db) =>
+        db
+          .selectFrom('gone as x')
+          .select((eb) => [
+            'x.account_id',
+            'x.user_id',
+            utcDay(eb.ref('x.booking_date')).as('day'),
+            'x.currency',
+            direction(eb.ref('x.amount')).as('direction'),
+            'x.counterparty',
+            sql<number>`-1`.as('n'),
+            sql<string>`-${eb.ref('x.amount')}`.as('amount'),
+          ])
+          .where('x.status', '=', 'booked'),
+      ),
+  )
+    .selectFrom('gone')
+    .select(sql<number>`count(*)::int`.as('removed'))
+    .executeTakeFirst();
   return result?.removed ?? 0;
 }
