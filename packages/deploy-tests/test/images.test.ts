@@ -41,15 +41,16 @@ describe('the Dockerfiles', () => {
     },
   );
 
-  it('bind every listener to all interfaces, in production, with the api flags of its package.json', () => {
+  it('bind every listener to all interfaces, in production, with the api and worker flags of their package.json', () => {
     const api = imageOf(IMAGES.api.dockerfile);
     expect(api.env).toMatchObject({ NODE_ENV: 'production', API_HOST: '0.0.0.0', ADMIN_HOST: '0.0.0.0' });
     const { nodeFlags } = JSON.parse(readFileSync(join(ROOT, 'apps/api/package.json'), 'utf8')).tenant;
     expect(api.cmd).toEqual(['node', ...nodeFlags, 'dist/main.js']);
-    expect(imageOf(IMAGES.worker.dockerfile).env).toMatchObject({
-      NODE_ENV: 'production',
-      ADMIN_HOST: '0.0.0.0',
-    });
+    const worker = imageOf(IMAGES.worker.dockerfile);
+    expect(worker.env).toMatchObject({ NODE_ENV: 'production', ADMIN_HOST: '0.0.0.0' });
+    const workerFlags = JSON.parse(readFileSync(join(ROOT, 'apps/sync-worker/package.json'), 'utf8')).tenant
+      .nodeFlags;
+    expect(worker.cmd).toEqual(['node', ...workerFlags, 'dist/main.js']);
     expect(imageOf(IMAGES.migrate.dockerfile).env).toEqual({ NODE_ENV: 'production' });
   });
 });
