@@ -2,9 +2,11 @@
  * The engine side of bench/ingest.ts, in its own process so its peak RSS is the engine's alone.
  * Input: env BENCH_* set by the parent. Output: one JSON line on stdout.
  */
+import { getHeapSpaceStatistics } from 'node:v8';
 import { createOrm } from '@tenant/domain';
 import { createFinqwareClient } from '@tenant/finqware-client';
-import { createSyncEngine } from '../src';
+// By its package name: sources under the workspace condition, the build (dist) without it.
+import { createSyncEngine } from '@tenant/sync-engine';
 
 const env = (name: string) => {
   const value = process.env[name];
@@ -43,6 +45,11 @@ const engine = createSyncEngine({
 if (process.env.BENCH_MEMORY_TRACE) {
   setInterval(() => {
     const m = process.memoryUsage();
+    // V8's spaces as reserved (MB): the young generation (new_space) is most of what a 128 MB
+    // old-space cap does not bound.
+    const spaces = Object.fromEntries(
+      getHeapSpaceStatistics().map((s) => [s.space_name.replace(/_space$/, ''), s.space_size >> 20]),
+    );
     console.error(
       JSON.stringify({
         rss: m.rss >> 20,
@@ -50,6 +57,7 @@ if (process.env.BENCH_MEMORY_TRACE) {
         heapTotal: m.heapTotal >> 20,
         ext: m.external >> 20,
         ab: m.arrayBuffers >> 20,
+        ...spaces,
       }),
     );
   }, 500).unref();
