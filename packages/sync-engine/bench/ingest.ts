@@ -18,9 +18,10 @@
  * on the same two cores, so against the statements run alone it measured that contention, not
  * the engine (0.76 against 0.95 for the statements alone, bench/page-statement.ts). End to end is
  * compared with the baseline alone (target ≥ 0.5), the stricter of the two. Both sides' processes
- * run from sources through tsx, as benchmarks do; their peak RSS is printed side by side, and
- * the engine's is also measured as production runs it (built JavaScript, the worker's flags).
- * Each side gets a fresh database. BENCH_TRANSACTIONS (default 100000), BENCH_PAGE_SIZE (2000).
+ * run with the worker's production node flags (NODE_FLAGS below), from sources through tsx or,
+ * with BENCH_ENGINE_FROM=built, as a deployment runs them; their peak RSS is printed side by side,
+ * so what the engine holds beyond a process doing the same walk shows. Each side gets a fresh
+ * database. BENCH_TRANSACTIONS (default 100000), BENCH_PAGE_SIZE (2000).
  */
 
 import { fileURLToPath } from 'node:url';
