@@ -78,12 +78,12 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
     onError: opts.onError as never,
     toRequest: (req, res) => incomingMessageToRequest(req, res, { maxBodySize: opts.maxBodySize }),
     write(res, status, vary, body) {
-      const bytes = Buffer.from(body);
       res.statusCode = status;
       res.setHeader('content-type', 'application/json');
       appendVary(res, vary);
-      res.setHeader('content-length', bytes.length);
-      res.end(bytes);
+      // The text goes to the socket as is, encoded once on its way out (no Buffer of its own).
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
     },
   });
 
