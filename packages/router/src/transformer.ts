@@ -232,12 +232,18 @@ function rowsTree(length: number, item: Tree | Leaf): Tree {
 
 /** How many annotated keys a tree has (its array's rows are checked against it, each row once). */
 const KEY_COUNTS = new WeakMap<Tree, number>();
+/** The last tree asked about: the rows of a page all ask about the same one. */
+let lastTree: Tree | undefined;
+let lastCount = 0;
 function keyCount(tree: Tree): number {
+  if (tree === lastTree) return lastCount;
   let count = KEY_COUNTS.get(tree);
   if (count === undefined) {
     count = Object.keys(tree).length;
     KEY_COUNTS.set(tree, count);
   }
+  lastTree = tree;
+  lastCount = count;
   return count;
 }
 
