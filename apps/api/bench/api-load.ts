@@ -16,9 +16,11 @@
  * the baseline.
  * Targets (the shipped client's transactions.list, median round): p99 ≤ 1.5× and CPU per request
  * ≤ 1.8× the baseline's.
- * The api logs at `warn` here (a request line per call would measure the terminal, not the api).
+ * The api logs as production does by default (LOG_LEVEL `info`: a line per request, through pino's
+ * own stream), into /dev/null so that the terminal is not what is measured; BENCH_LOG_LEVEL=warn
+ * shows what that line costs.
  * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16),
- * BENCH_ROUNDS (3: each baseline and the scenarios measured against it run in turn this many
+ * BENCH_LOG_LEVEL (the api's, `info`), BENCH_ROUNDS (3: each baseline and the scenarios measured against it run in turn this many
  * times), BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_NODE_FLAGS
  * (more node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY
  * (a regex of scenario names to run).

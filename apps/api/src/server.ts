@@ -84,6 +84,11 @@ export function createApiServer(deps: ApiDeps) {
   const allowAny = deps.corsOrigins.includes('*');
   const allowed = new Set(deps.corsOrigins);
   const clientAddress = clientAddressOf(deps.trustedProxies ?? []);
+  // The request line holds this module's own scalars only (id, method, path without its query,
+  // status, duration): nothing on it can be a secret, so it skips pino's redaction, which runs
+  // every top-level value of a line through each of its ~50 patterns (~40 µs a line, more than
+  // the rest of writing it). Every other line is redacted as before.
+  const requestLines = logger.child({}, { redact: [] });
   const sessions = createSessionCache({
     ttlMs: deps.routerConfig.sessionCacheSeconds * 1000,
     onLookup: (hit) => metrics.observeSessionLookup(hit),
@@ -181,8 +186,12 @@ export function createApiServer(deps: ApiDeps) {
     res.end();
   }
 
-  async function handle(req: IncomingMessage, res: ServerResponse, setRoute: (route: string) => void) {
+  async function handle(req: IncomingMessage, res: ServerResponse, seen: { route: string; url?: URL }) {
     const url = new URL(req.url ?? '/', 'http://api.invalid');
+    seen.url = url;
+    const setRoute = (route: string) => {
+      seen.route = route;
+    };
     if (url.pathname === '/trpc' || url.pathname.startsWith('/trpc/')) {
       setRoute('trpc');
       // Other methods (TRACE, PUT…) would reach tRPC's fetch Request, which throws on some of them.
@@ -214,7 +223,8 @@ export function createApiServer(deps: ApiDeps) {
   let idle: (() => void) | undefined;
   const server: Server = createServer({ keepAliveTimeout: 5_000 }, (req, res) => {
     const started = performance.now();
-    let route = 'other';
+    // The route and the parsed URL, as handle() found them (for the metrics and the request line).
+    const seen: { route: string; url?: URL } = { route: 'other' };
     // Every line logged while serving this request carries its id: the caller's X-Request-Id (a
     // proxy's, say), or one made here; the response says which, for the caller to quote.
     const requestId = requestIdOf(req);
@@ -222,14 +232,14 @@ export function createApiServer(deps: ApiDeps) {
     res.once('finish', () => {
       // While draining, a keep-alive socket is closed as soon as its last response is out.
       if (closing) setImmediate(() => server.closeIdleConnections());
-      metrics.observeHttp(route, res.statusCode);
+      metrics.observeHttp(seen.route, res.statusCode);
       if (!logger.isLevelEnabled('info')) return;
       // Only the path is logged: query strings carry temp_tokens (callback) and inputs (tRPC GET).
-      logger.info(
+      requestLines.info(
         {
           requestId,
           method: req.method,
-          path: new URL(req.url ?? '/', 'http://api.invalid').pathname,
+          path: (seen.url ?? new URL(req.url ?? '/', 'http://api.invalid')).pathname,
           status: res.statusCode,
           ms: Math.round(performance.now() - started),
         },
@@ -237,11 +247,7 @@ export function createApiServer(deps: ApiDeps) {
       );
     });
     inFlight++;
-    withLogContext({ requestId }, () =>
-      handle(req, res, (r) => {
-        route = r;
-      }),
-    )
+    withLogContext({ requestId }, () => handle(req, res, seen))
       .catch((err: Error) => {
         logger.error({ err: { name: err.name, message: err.message } }, 'request handler failed');
         if (!res.headersSent) json(res, 500, { error: 'internal error' });

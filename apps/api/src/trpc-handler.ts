@@ -4,6 +4,7 @@ import type { ReadableStream as WebReadableStream } from 'node:stream/web';
 import { type AnyTRPCRouter, type inferRouterContext, TRPCError } from '@trpc/server';
 import { incomingMessageToRequest, internal_exceptionHandler } from '@trpc/server/adapters/node-http';
 import { type HTTPErrorHandler, resolveResponse } from '@trpc/server/http';
+import { createBatchedQueries } from './batched-queries';
 import { appendVary } from './vary';
 
 export type TrpcHandlerOptions<TRouter extends AnyTRPCRouter> = {
@@ -70,6 +71,21 @@ async function bytesOf(body: ReadableStream<Uint8Array>): Promise<Buffer> {
  */
 export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandlerOptions<TRouter>) {
   const basePath = opts.basePath.replace(/^\/+|\/+$/g, '');
+  const batchedQueries = createBatchedQueries({
+    router: opts.router,
+    maxBatchSize: opts.maxBatchSize,
+    createContext: opts.createContext,
+    onError: opts.onError as never,
+    toRequest: (req, res) => incomingMessageToRequest(req, res, { maxBodySize: opts.maxBodySize }),
+    write(res, status, vary, body) {
+      res.statusCode = status;
+      res.setHeader('content-type', 'application/json');
+      appendVary(res, vary);
+      // The text goes to the socket as is, encoded once on its way out (no Buffer of its own).
+      res.setHeader('content-length', Buffer.byteLength(body));
+      res.end(body);
+    },
+  });
 
   async function handle(req: IncomingMessage, res: ServerResponse): Promise<void> {
     const url = req.url ?? '/';
@@ -79,7 +95,9 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       .replace(/^\/+|\/+$/g, '')
       .slice(basePath.length)
       .replace(/^\/+/, '');
-    const lone = loneInBatch(path, queryAt < 0 ? '' : url.slice(queryAt + 1), opts.alone);
+    const search = queryAt < 0 ? '' : url.slice(queryAt + 1);
+    const lone = loneInBatch(path, search, opts.alone);
+    if (!lone && (await batchedQueries(req, res, path, search))) return;
     const response = await resolveResponse({
       router: opts.router,
       req: incomingMessageToRequest(req, res, { maxBodySize: opts.maxBodySize }),

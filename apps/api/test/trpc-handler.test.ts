@@ -4,6 +4,7 @@ import { transformer } from '@tenant/router';
 import { initTRPC, TRPCError } from '@trpc/server';
 import { fetchRequestHandler } from '@trpc/server/adapters/fetch';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { createBatchedQueries } from '../src/batched-queries';
 import { createTrpcHandler } from '../src/trpc-handler';
 
 // A router with one procedure per kind of outcome, with the api's own transformer, served twice:
@@ -51,7 +52,8 @@ beforeAll(async () => {
     createContext: ({ req }: { req: IncomingMessage }) => ({
       user: (req.headers['x-user'] as string) ?? null,
     }),
-    onError: ({ error, path }) => errorsSeen.ours.push(`${path}:${error.code}`),
+    onError: ({ error, path, input, type, req }) =>
+      errorsSeen.ours.push(`${path}:${error.code}:${type}:${JSON.stringify(input)}:${req.method}`),
   });
   ours = createServer((req, res) => void handler(req, res));
   await new Promise<void>((resolve) => ours.listen(0, '127.0.0.1', resolve));
@@ -69,8 +71,10 @@ function theirs(path: string, { headers = {}, body }: Sent): Promise<Response> {
     endpoint: '/trpc',
     req: new Request(`${base}${path}`, { headers, ...(body === undefined ? {} : { method: 'POST', body }) }),
     router,
+    maxBatchSize: 10,
     createContext: ({ req }) => ({ user: req.headers.get('x-user') }),
-    onError: ({ error, path: procedure }) => errorsSeen.theirs.push(`${procedure}:${error.code}`),
+    onError: ({ error, path: procedure, input, type, req }) =>
+      errorsSeen.theirs.push(`${procedure}:${error.code}:${type}:${JSON.stringify(input)}:${req.method}`),
   });
 }
 
@@ -96,6 +100,38 @@ const requests: [string, string, Sent?][] = [
   ['a batch of mutations over GET', '/trpc/change?batch=1'],
   ['a batch of mutations', '/trpc/change,change?batch=1', { body: JSON.stringify({}) }],
   ['values only superjson writes', '/trpc/odd?batch=1'],
+  [
+    'a batch with a stream-like result',
+    `/trpc/streamed,hello?batch=1&input=${inputs(undefined, { name: 'cy' })}`,
+  ],
+  ['a batch of a query and a mutation', `/trpc/hello,change?batch=1&input=${inputs({ name: 'bo' })}`],
+  ['a batch over the size limit', `/trpc/${Array(11).fill('none').join(',')}?batch=1`],
+  ['a batch whose input is not an object', `/trpc/hello?batch=1&input=${encodeURIComponent('[1]')}`],
+  [
+    'a batch whose input superjson cannot read',
+    `/trpc/hello?batch=1&input=${encodeURIComponent(JSON.stringify({ 0: { json: 1, meta: { values: ['nonsense'] } } }))}`,
+  ],
+  ['a batch with a bad path encoding', '/trpc/hel%E0lo?batch=1'],
+  [
+    'a batch with connection params',
+    `/trpc/none?batch=1&connectionParams=${encodeURIComponent('{"a":"b"}')}`,
+  ],
+  ['a batch of a prototype key', '/trpc/constructor,none?batch=1'],
+  [
+    'a batch that says it is JSON',
+    `/trpc/hello?batch=1&input=${inputs({ name: 'ada' })}`,
+    { headers: { 'content-type': 'application/json; charset=utf-8' } },
+  ],
+  [
+    'a batch that says it is a form',
+    `/trpc/hello?batch=1&input=${inputs({ name: 'ada' })}`,
+    { headers: { 'content-type': 'multipart/form-data; boundary=x' } },
+  ],
+  [
+    'a batch that accepts a JSON-lines stream',
+    `/trpc/hello?batch=1&input=${inputs({ name: 'ada' })}`,
+    { headers: { accept: 'text/plain, application/jsonl' } },
+  ],
   [
     'a streamed batch (httpBatchStreamLink)',
     `/trpc/hello,none?batch=1&input=${inputs({ name: 'ada' })}`,
@@ -144,5 +180,65 @@ describe('tRPC over node:http', () => {
     expect(mine.headers.get('vary')).toBe(reference.headers.get('vary'));
     // A failure is reported once, as tRPC reports it.
     expect(errorsSeen.ours).toEqual(errorsSeen.theirs);
+  });
+});
+
+// The requests above that the handler answers on its own path for the shipped client's batches
+// (src/batched-queries.ts) rather than through tRPC's adapter: the comparison above covers both.
+describe('the batched-query path', () => {
+  let contexts = 0;
+  const served = async (path: string, headers: Record<string, string> = {}) => {
+    const serve = createBatchedQueries({
+      router,
+      maxBatchSize: 10,
+      createContext: () => {
+        contexts++;
+        return { user: null };
+      },
+      toRequest: () => new Request('http://x/'),
+      write: (res, status, _vary, body) => {
+        res.writeHead(status, { 'x-served': 'batched' });
+        res.end(body);
+      },
+    });
+    const server = createServer((req, res) => {
+      const [pathname = '', search = ''] = (req.url ?? '').split('?');
+      void serve(req, res, pathname.slice('/trpc/'.length), search).then((done) => {
+        if (!done) res.writeHead(204).end();
+      });
+    });
+    await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
+    try {
+      const url = `http://127.0.0.1:${(server.address() as AddressInfo).port}${path}`;
+      return (await fetch(url, { headers })).headers.get('x-served') === 'batched';
+    } finally {
+      await new Promise<void>((resolve) => server.close(() => resolve()));
+    }
+  };
+
+  it('serves batches of queries as the shipped client sends them, failures included', async () => {
+    expect(await served(`/trpc/hello?batch=1&input=${inputs({ name: 'ada' })}`)).toBe(true);
+    expect(await served(`/trpc/hello,secret,broken?batch=1&input=${inputs({ name: 'bo' })}`)).toBe(true);
+    expect(await served(`/trpc/hello?batch=1&input=${inputs({ name: 7 })}`)).toBe(true);
+    expect(await served(`/trpc/streamed,hello?batch=1&input=${inputs(undefined, { name: 'cy' })}`)).toBe(
+      true,
+    );
+  });
+
+  it('leaves every other request to tRPC, before calling anything', async () => {
+    contexts = 0;
+    for (const path of [
+      `/trpc/hello?input=${input({ name: 'ada' })}`,
+      '/trpc/hello?batch=1&input=%7Bnot-json',
+      `/trpc/hello,missing?batch=1&input=${inputs({ name: 'bo' })}`,
+      '/trpc/change?batch=1',
+      `/trpc/${Array(11).fill('none').join(',')}?batch=1`,
+      `/trpc/none?batch=1&connectionParams=${encodeURIComponent('{"a":"b"}')}`,
+    ]) {
+      expect(await served(path), path).toBe(false);
+    }
+    expect(await served('/trpc/none?batch=1', { 'trpc-accept': 'application/jsonl' })).toBe(false);
+    expect(await served('/trpc/none?batch=1', { 'content-type': 'text/plain' })).toBe(false);
+    expect(contexts).toBe(0);
   });
 });

@@ -96,8 +96,11 @@ function safeKey(key: string): boolean {
   return !key.includes('.') && !key.includes('\\') && key !== '__proto__';
 }
 
-/** A copy of a value with its annotations, or FALLBACK when only superjson can write it. */
-type Copied = { json: unknown; tree: Tree | Leaf | undefined };
+/**
+ * The annotation of the value the last copy call returned, or undefined when it needs none: a
+ * module variable rather than a { json, tree } pair per value, which a page would allocate 200 of.
+ */
+let note: Tree | Leaf | undefined;
 
 /**
  * The JSON of a value that needs no annotation (string, boolean, null, finite number), else
@@ -110,43 +113,71 @@ function plain(value: unknown): unknown {
   return NOT_PLAIN;
 }
 
-function copyValue(value: unknown): Copied | typeof FALLBACK {
+/**
+ * The JSON of `value` (its annotation in `note`), or FALLBACK when only superjson can write it.
+ * `expect` is the annotation the value probably has (its array's first row's): when it has
+ * exactly that, `note` is `expect` itself and no tree is built for it.
+ */
+function copyValue(value: unknown, expect: Tree | Leaf | undefined): unknown {
   const json = plain(value);
-  if (json !== NOT_PLAIN) return { json, tree: undefined };
+  note = undefined;
+  if (json !== NOT_PLAIN) return json;
   if (typeof value !== 'object' || value === null) return FALLBACK;
   if (value instanceof Date) {
-    return Number.isNaN(value.getTime()) ? FALLBACK : { json: isoString(value), tree: DATE };
+    if (Number.isNaN(value.getTime())) return FALLBACK;
+    note = DATE;
+    return isoString(value);
   }
-  return Array.isArray(value) ? copyArray(value) : copyObject(value);
+  if (Array.isArray(value)) {
+    const out = copyArray(value);
+    if (out !== FALLBACK && note && expect && note !== expect && sameTree(expect, note)) note = expect;
+    return out;
+  }
+  return copyObject(value, expect === undefined || Array.isArray(expect) ? undefined : (expect as Tree));
 }
 
-function copyArray(value: unknown[]): Copied | typeof FALLBACK {
-  let tree: Tree | undefined;
-  // Whether every item has an annotation, the same as the first one's (rows of a page).
+function copyArray(value: unknown[]): unknown {
+  // Whether every item has an annotation, the same as the first one's (rows of a page): while it
+  // holds, items are checked against the first one's annotation instead of each building its own.
   let alike = value.length > 1;
   let first: Tree | Leaf | undefined;
+  let tree: Tree | undefined;
   const out: unknown[] = new Array(value.length);
   for (let i = 0; i < value.length; i++) {
     const item = value[i];
     const json = plain(item);
     if (json !== NOT_PLAIN) {
       out[i] = json;
+      if (alike) tree = unalike(tree, first, i);
       alike = false;
       continue;
     }
     // superjson writes an undefined array item as null plus an annotation; leave that to it.
     if (item === undefined) return FALLBACK;
-    const child = copyValue(item);
+    const child = copyValue(item, first);
     if (child === FALLBACK) return FALLBACK;
-    out[i] = child.json;
-    if (child.tree) {
-      first ??= child.tree;
-      if (alike && !sameTree(first, child.tree)) alike = false;
+    out[i] = child;
+    const childNote = note;
+    first ??= childNote;
+    if (alike && (childNote === undefined || childNote !== first)) {
+      tree = unalike(tree, first, i);
+      alike = false;
+    }
+    if (!alike && childNote) {
       tree ??= {};
-      tree[i] = child.tree;
-    } else alike = false;
+      tree[i] = childNote;
+    }
   }
-  return { json: out, tree: alike && first ? rowsTree(value.length, first) : tree };
+  note = alike && first ? rowsTree(value.length, first) : tree;
+  return out;
+}
+
+/** The nested annotations of items 0…end-1 of an array, all annotated `first`, once they stop being alike. */
+function unalike(tree: Tree | undefined, first: Tree | Leaf | undefined, end: number): Tree | undefined {
+  if (!first || end === 0) return tree;
+  const nested: Tree = tree ?? {};
+  for (let i = 0; i < end; i++) nested[i] = first;
+  return nested;
 }
 
 /** Two annotation trees with the same paths to the same types. */
@@ -199,10 +230,30 @@ function rowsTree(length: number, item: Tree | Leaf): Tree {
   return tree;
 }
 
-function copyObject(value: object): Copied | typeof FALLBACK {
+/** How many annotated keys a tree has (its array's rows are checked against it, each row once). */
+const KEY_COUNTS = new WeakMap<Tree, number>();
+/** The last tree asked about: the rows of a page all ask about the same one. */
+let lastTree: Tree | undefined;
+let lastCount = 0;
+function keyCount(tree: Tree): number {
+  if (tree === lastTree) return lastCount;
+  let count = KEY_COUNTS.get(tree);
+  if (count === undefined) {
+    count = Object.keys(tree).length;
+    KEY_COUNTS.set(tree, count);
+  }
+  lastTree = tree;
+  lastCount = count;
+  return count;
+}
+
+function copyObject(value: object, expect: Tree | undefined): unknown {
   const proto = Object.getPrototypeOf(value);
   if (proto !== Object.prototype && proto !== null) return FALLBACK;
   let tree: Tree | undefined;
+  // Annotated keys that matched `expect` so far; any other annotation, and the object is copied
+  // again without it (rows of one page rarely differ).
+  let matched = 0;
   const out: Record<string, unknown> = {};
   for (const key in value) {
     const item = (value as Record<string, unknown>)[key];
@@ -211,32 +262,45 @@ function copyObject(value: object): Copied | typeof FALLBACK {
       out[key] = json;
       continue;
     }
-    let note: Tree | Leaf | undefined;
+    // Own keys only: `constructor` or `__proto__` of a row must not read Object.prototype's.
+    const expected = expect && Object.hasOwn(expect, key) ? expect[key] : undefined;
+    let itemNote: Tree | Leaf | undefined;
     if (item === undefined) {
       out[key] = null;
-      note = UNDEFINED;
+      itemNote = UNDEFINED;
     } else {
-      const child = copyValue(item);
+      const child = copyValue(item, expected);
       if (child === FALLBACK) return FALLBACK;
-      out[key] = child.json;
-      note = child.tree;
+      out[key] = child;
+      itemNote = note;
     }
-    if (note) {
+    if (itemNote) {
+      if (expect) {
+        if (expected === itemNote) {
+          matched++;
+          continue;
+        }
+        return copyObject(value, undefined);
+      }
       if (!safeKey(key)) return FALLBACK;
       tree ??= {};
-      tree[key] = note;
+      tree[key] = itemNote;
     }
   }
-  return { json: out, tree };
+  if (expect) {
+    if (matched !== keyCount(expect)) return copyObject(value, undefined);
+    note = expect;
+  } else note = tree;
+  return out;
 }
 
 type Serialized = { json: unknown; meta?: { values: Tree; v: 1 } };
 
 export function serialize(value: unknown): Serialized {
   // A Date at the root has no path to annotate; superjson marks it differently.
-  const out = value instanceof Date ? FALLBACK : copyValue(value);
-  if (out === FALLBACK) return superjson.serialize(value) as Serialized;
-  return out.tree ? { json: out.json, meta: { values: out.tree as Tree, v: 1 } } : { json: out.json };
+  const json = value instanceof Date ? FALLBACK : copyValue(value, undefined);
+  if (json === FALLBACK) return superjson.serialize(value) as Serialized;
+  return note ? { json, meta: { values: note as Tree, v: 1 } } : { json };
 }
 
 /** tRPC's transformer: inputs through superjson itself, outputs through the walk above. */

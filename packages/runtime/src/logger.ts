@@ -58,8 +58,8 @@ export interface LoggerOptions {
   /** The process: `api`, `worker`, `migrate`… */
   service: string;
   level?: string;
-  /** Where lines go (tests capture them); stdout by default. */
-  destination?: DestinationStream;
+  /** Where lines go: a stream (tests capture them) or a file path; stdout by default. */
+  destination?: DestinationStream | string;
 }
 
 export function createLogger(options: LoggerOptions): Logger {
@@ -72,7 +72,8 @@ export function createLogger(options: LoggerOptions): Logger {
       // A copy: pino merges the line's own fields into what mixin returns.
       mixin: () => ({ ...context.getStore() }),
     },
-    options.destination,
+    // A path gets pino's own file stream, the one it writes stdout with (sonic-boom).
+    typeof options.destination === 'string' ? pino.destination(options.destination) : options.destination,
   );
 }
 

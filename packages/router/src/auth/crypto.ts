@@ -1,4 +1,4 @@
-import { createHash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
+import { hash, randomBytes, scrypt, timingSafeEqual } from 'node:crypto';
 import pLimit from 'p-limit';
 
 /**
@@ -108,7 +108,8 @@ export function newBearerToken(): string {
 
 /** Only this hash is stored; a database leak does not yield usable tokens. */
 export function hashBearerToken(token: string): string {
-  return createHash('sha256').update(token).digest('hex');
+  // One-shot: no Hash object per request (every authenticated request hashes its token).
+  return hash('sha256', token, 'hex');
 }
 
 /**
