@@ -1,11 +1,12 @@
-import type { TRPCError } from '@trpc/server';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import type { ErrorDetails } from '../src/errors';
+import { appRouter } from '../src/root';
 import { flowDeps } from '../src/routers/connect';
 import { recordBankReturn } from '../src/services/bank-return';
 import type { ConnectState } from '../src/services/connect-flow';
 import { createHarness, type Harness } from '../src/testing/harness';
 import { sql } from '../src/testing/sql';
+import { createCallerFactory } from '../src/trpc';
 import { rejection } from './rejection';
 
 let h: Harness;
@@ -18,6 +19,48 @@ afterAll(() => h?.close());
 function current(state: ConnectState) {
   if (state.status !== 'IN_PROGRESS') throw new Error(`expected a step, got ${JSON.stringify(state)}`);
   return state.step;
+}
+
+const createCaller = createCallerFactory(appRouter);
+
+/**
+ * The harness's Finqware with its next step submission held at the bank: `entered` settles when
+ * that call reaches the bank, which answers it only after `release()`. `rearm()` holds the next one.
+ */
+function holdFirstSubmission() {
+  let armed = false;
+  let arrived = () => {};
+  let release = () => {};
+  let held = Promise.resolve();
+  const hold = {
+    entered: Promise.resolve(),
+    release: () => release(),
+    rearm() {
+      armed = true;
+      hold.entered = new Promise<void>((resolve) => {
+        arrived = resolve;
+      });
+      held = new Promise<void>((resolve) => {
+        release = resolve;
+      });
+    },
+    fq: {
+      ...h.fq,
+      sessions: {
+        ...h.fq.sessions,
+        async submitStep(...args: Parameters<Harness['fq']['sessions']['submitStep']>) {
+          if (armed) {
+            armed = false;
+            arrived();
+            await held;
+          }
+          return h.fq.sessions.submitStep(...args);
+        },
+      },
+    } satisfies Harness['fq'],
+  };
+  hold.rearm();
+  return hold;
 }
 
 /**
@@ -154,30 +197,36 @@ describe('connect', () => {
   it('lets exactly one of two simultaneous submissions through, the other a CONFLICT (SESSION_BUSY) at once', async () => {
     const user = await h.signUp();
     const started = await user.api.connect.start({ skillId: await h.skillId('bt_ro_aisp_sbx_#2.0') });
-    const submit = () =>
-      user.api.connect.submit({
-        sessionId: started.sessionId,
-        stepId: current(started).id,
-        values: { username: 'ana', password: 'sandbox' },
-      });
-    const results = await Promise.allSettled([submit(), submit()]);
-    const fulfilled = results.filter((r) => r.status === 'fulfilled');
-    const rejected = results.filter((r): r is PromiseRejectedResult => r.status === 'rejected');
-    expect(fulfilled).toHaveLength(1);
-    expect(rejected.map((r) => (r.reason as TRPCError).code)).toEqual(['CONFLICT']);
-    expect(rejected.map((r) => ((r.reason as TRPCError).cause as ErrorDetails).reason)).toEqual([
-      'SESSION_BUSY',
-    ]);
+    // The first submission of each pair is held inside its call to the bank until the second has
+    // been answered: simultaneous however fast or slow the machine runs either of them.
+    const bank = holdFirstSubmission();
+    const api = createCaller(() => ({ ...h.context(user.token), fq: bank.fq }));
+    const submitBoth = async (stepId: string, values: Record<string, string>) => {
+      const first = api.connect.submit({ sessionId: started.sessionId, stepId, values });
+      await bank.entered;
+      const second = await rejection(api.connect.submit({ sessionId: started.sessionId, stepId, values }));
+      bank.release();
+      return { first: await first, second };
+    };
 
-    const otp = current((fulfilled[0] as PromiseFulfilledResult<ConnectState>).value);
-    const final = () =>
-      user.api.connect.submit({ sessionId: started.sessionId, stepId: otp.id, values: { otp: '123456' } });
-    const finals = await Promise.allSettled([final(), final()]);
-    const completed = finals.filter((r) => r.status === 'fulfilled').map((r) => r.value);
-    expect(completed).toHaveLength(1);
-    const a = completed[0];
-    if (a?.status !== 'COMPLETED') throw new Error('not completed');
-    expect(await final()).toEqual(a);
+    const credentials = await submitBoth(current(started).id, { username: 'ana', password: 'sandbox' });
+    expect(credentials.second.code).toBe('CONFLICT');
+    expect((credentials.second.cause as ErrorDetails).reason).toBe('SESSION_BUSY');
+
+    bank.rearm();
+    const otp = current(credentials.first);
+    const final = await submitBoth(otp.id, { otp: '123456' });
+    expect((final.second.cause as ErrorDetails).reason).toBe('SESSION_BUSY');
+    const a = final.first;
+    if (a.status !== 'COMPLETED') throw new Error('not completed');
+    // A repeat of the final submission after it completed answers the same consent.
+    expect(
+      await user.api.connect.submit({
+        sessionId: started.sessionId,
+        stepId: otp.id,
+        values: { otp: '123456' },
+      }),
+    ).toEqual(a);
     expect(await user.api.consents.list()).toHaveLength(1);
     expect(await h.queuedSyncJobs(a.consentId)).toHaveLength(1);
   });
