@@ -1,4 +1,4 @@
-import { initTRPC, TRPCError } from '@trpc/server';
+import { getTRPCErrorFromUnknown, initTRPC, TRPCError } from '@trpc/server';
 import { authenticate } from './auth/authenticate';
 import type { AuthedUser, Context } from './context';
 import { ErrorDetails, type FieldIssue, type TenantErrorShape } from './errors';
@@ -70,31 +70,51 @@ export const router = t.router;
 export const createCallerFactory = t.createCallerFactory;
 export const middleware = t.middleware;
 
+type Observed = Pick<Context, 'observe' | 'logger'>;
+
 /**
- * Every procedure reports its path, outcome and duration (for metrics) and logs unexpected
- * failures server-side, where the cause is visible but still free of request secrets.
+ * Reports a call's path, outcome and duration (for metrics) and logs an unexpected failure
+ * server-side, where the cause is visible but still free of request secrets.
  */
-const observed = t.middleware(async ({ ctx, path, type, next }) => {
-  const started = performance.now();
-  const result = await next();
-  const code = result.ok ? 'OK' : result.error.code;
-  ctx.observe?.({ path, type, code, durationMs: performance.now() - started });
-  if (!result.ok && result.error.code === 'INTERNAL_SERVER_ERROR') {
-    const cause = result.error.cause ?? result.error;
+function report(ctx: Observed, path: string, type: string, started: number, error: TRPCError | undefined) {
+  ctx.observe?.({ path, type, code: error ? error.code : 'OK', durationMs: performance.now() - started });
+  if (error?.code === 'INTERNAL_SERVER_ERROR') {
+    const cause = error.cause ?? error;
     ctx.logger.error(
       { path, err: { name: cause.name, message: cause.message, stack: cause.stack } },
       'procedure failed',
     );
   }
+}
+
+/** Every procedure is observed (report above). */
+const observed = t.middleware(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  const result = await next();
+  report(ctx, path, type, started, result.ok ? undefined : result.error);
   return result;
 });
 
 export const publicProcedure = t.procedure.use(observed);
 
-/** Resolves the bearer token once; every authed procedure then sees `ctx.user`. */
-export const authedProcedure = publicProcedure.use(async ({ ctx, next }) => {
-  const auth = await authenticate(ctx);
-  if (!auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+/**
+ * Resolves the bearer token once; every authed procedure then sees `ctx.user`. Observed as
+ * `observed` does, in the same step: tRPC copies its options (and the context, when a step adds
+ * to it) at every step of the chain, and the authed reads are nearly all of the api's traffic.
+ * A failed authentication is reported as the error tRPC makes of it, then thrown on to tRPC.
+ */
+export const authedProcedure = t.procedure.use(async ({ ctx, path, type, next }) => {
+  const started = performance.now();
+  let auth: Awaited<ReturnType<typeof authenticate>>;
+  try {
+    auth = await authenticate(ctx);
+    if (!auth) throw new TRPCError({ code: 'UNAUTHORIZED', message: 'Sign in first' });
+  } catch (cause) {
+    report(ctx, path, type, started, getTRPCErrorFromUnknown(cause));
+    throw cause;
+  }
   // tRPC merges these two keys into the context itself; spreading ctx here would copy it twice.
-  return next({ ctx: { user: auth.user as AuthedUser, tokenId: auth.tokenId } });
+  const result = await next({ ctx: { user: auth.user as AuthedUser, tokenId: auth.tokenId } });
+  report(ctx, path, type, started, result.ok ? undefined : result.error);
+  return result;
 });
