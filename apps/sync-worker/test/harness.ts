@@ -34,6 +34,8 @@ export type World = {
   /** The worker as a separate process (`src/main.ts`), pointed at this world. */
   spawnWorker(env?: Record<string, string>): WorkerProcess;
   matchesTruth(consent: { consentId: string; credentialsId: string }): Promise<boolean>;
+  /** SIGKILLs the worker processes still running, so a failed test leaves none to take later jobs. */
+  killWorkers(): Promise<void>;
   close(): Promise<void>;
 };
 
@@ -60,6 +62,12 @@ export async function createWorld(options: {
   await seedCatalog(em(), await loadCatalogFile(defaultCatalogPath()));
   const [skill] = await runSql<{ id: string }>(em(), 'SELECT id FROM skills WHERE code = ?', [SKILL]);
   const workers: WorkerProcess[] = [];
+
+  async function killWorkers() {
+    for (const w of workers)
+      if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
+    await Promise.all(workers.map((w) => w.exited));
+  }
 
   return {
     db,
@@ -128,10 +136,9 @@ export async function createWorld(options: {
       const actual = await localLines(em(), consent.consentId);
       return expected.length > 0 && JSON.stringify(expected) === JSON.stringify(actual);
     },
+    killWorkers,
     async close() {
-      for (const w of workers)
-        if (w.child.exitCode === null && w.child.signalCode === null) w.child.kill('SIGKILL');
-      await Promise.all(workers.map((w) => w.exited));
+      await killWorkers();
       await Promise.all([db.drop(), sandbox.close()]);
     },
   };

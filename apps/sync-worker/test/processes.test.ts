@@ -1,7 +1,7 @@
 import { consentSyncSendOptions, QUEUES } from '@tenant/domain';
 import { runSql } from '@tenant/sync-engine/testing';
 import type { PgBoss } from 'pg-boss';
-import { afterAll, beforeAll, describe, expect, it } from 'vitest';
+import { afterAll, afterEach, beforeAll, describe, expect, it } from 'vitest';
 import { fanOut } from '../src/fanout';
 import { createWorld, runsOf, startSupervisor, type World, waitFor } from './harness';
 
@@ -13,6 +13,8 @@ beforeAll(async () => {
   world = await createWorld({ seed: 'worker-processes', transactionsPerAccount: 30 });
   boss = await startSupervisor(world.db.url);
 }, 120_000);
+// A test that fails before it stops its workers must not leave them to take the next test's jobs.
+afterEach(() => world?.killWorkers());
 afterAll(async () => {
   await boss?.stop({ graceful: false });
   await world?.close();
@@ -56,12 +58,13 @@ describe('worker processes', () => {
     first.child.kill('SIGKILL');
     expect((await first.exited).signal).toBe('SIGKILL');
     // A statement the dead process had in flight still completes server-side (PostgreSQL notices the
-    // closed socket only when it answers): wait for it before counting what was committed.
+    // closed socket only when it answers): wait for it before counting what was committed. Any
+    // spelling of the insert (the page statement is built by Kysely: `insert into "transactions"`).
     await waitFor(async () => {
       const [row] = await runSql<{ n: number }>(
         world.em(),
         `SELECT count(*)::int AS n FROM pg_stat_activity
-          WHERE datname = current_database() AND state = 'active' AND query LIKE '%INSERT INTO transactions%'
+          WHERE datname = current_database() AND state = 'active' AND query ILIKE '%insert into%transactions%'
             AND pid <> pg_backend_pid()`,
       );
       return row?.n === 0;

@@ -31,7 +31,8 @@ const ABANDONED =
  * A run still RUNNING when a new one of its consent starts belongs to an attempt pg-boss gave up
  * on: its worker died (SIGKILL, OOM, lost host), or its job's heartbeat lapsed on a starved worker
  * and this is the retry. It is closed here, or the ledger would show it running forever; a live
- * one writes nothing more from then on (WRITE_PAGE_SQL), and this run resumes from the cursor.
+ * one writes nothing more from then on (its page statements are fenced on a RUNNING run), and
+ * this run resumes from the cursor.
  */
 export async function openRun(
   em: EntityManager,
