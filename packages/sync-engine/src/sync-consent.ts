@@ -352,34 +352,16 @@ function vanishedPending(
 
 /**
  * Each page with whether it is the walk's last, so that page can commit the walk's final cursor
- * (no write of its own after the walk). The next page's request is in flight while the caller
- * writes the current one, so HTTP and PostgreSQL overlap; a page is handed over once the request
- * after it has answered, so at most two pages are held besides the one in flight.
+ * (no write of its own after the walk). A page is handed over once the page after it has arrived
+ * (prefetched keeps the request after that in flight): two pages held, one on its way.
  */
 async function* withLast<T>(source: AsyncIterable<T>): AsyncGenerator<{ page: T; last: boolean }> {
-  const iterator = source[Symbol.asyncIterator]();
-  let pending: Promise<IteratorResult<T>> | null = null;
-  try {
-    let current = await iterator.next();
-    if (current.done) return;
-    let next = await iterator.next();
-    for (;;) {
-      if (next.done) {
-        yield { page: current.value, last: true };
-        return;
-      }
-      pending = iterator.next();
-      // Surfaced by the await below on the next turn; never an unhandled rejection meanwhile.
-      pending.catch(() => undefined);
-      yield { page: current.value, last: false };
-      current = next;
-      next = await pending;
-      pending = null;
-    }
-  } finally {
-    // Stopped early (error, abort): let the source finish its in-flight request and close.
-    if (pending !== null) void iterator.return?.()?.catch(() => undefined);
+  let held: { page: T } | undefined;
+  for await (const page of prefetched(source)) {
+    if (held) yield { page: held.page, last: false };
+    held = { page };
   }
+  if (held) yield { page: held.page, last: true };
 }
 
 /**
