@@ -9,6 +9,7 @@ import {
 import pg from 'pg';
 import { entities } from '../entities';
 import { migrationsList } from '../migrations';
+import { PooledClient } from './pg-client';
 
 export interface OrmOptions {
   clientUrl: string;
@@ -59,7 +60,7 @@ export function ormConfig(options: OrmOptions): OrmConfig {
     // many-to-one; 7 no longer infers it). Primary keys are uuids that never change.
     schemaGenerator: { defaultUpdateRule: 'cascade' },
     // Handed to the pg.Pool MikroORM creates (its driver options are pg's since MikroORM 7).
-    driverOptions: { types: typeParsers() },
+    driverOptions: { types: typeParsers(), Client: PooledClient },
     migrations: {
       tableName: MIGRATIONS_TABLE,
       path: new URL('../migrations', import.meta.url).pathname,
