@@ -21,7 +21,8 @@
  * shows what that line costs.
  * Env: BENCH_TRANSACTIONS, BENCH_CONNECTIONS (32), BENCH_DURATION (10 s), BENCH_POOL (16),
  * BENCH_LOG_LEVEL (the api's, `info`), BENCH_ROUNDS (3: each baseline and the scenarios measured against it run in turn this many
- * times), BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_NODE_FLAGS
+ * times), BENCH_CPU_PROF (a directory: profile the servers with V8's --cpu-prof), BENCH_HEAP_PROF (a
+ * file: V8's sampling heap profile of the servers, collected garbage included), BENCH_NODE_FLAGS
  * (more node flags for the servers, e.g. `--trace-gc`; what they print goes to stderr), BENCH_ONLY
  * (a regex of scenario names to run).
  */

@@ -3,7 +3,9 @@
  * baseline — the same transactions SQL on bare node:http + pg — so the load generator's CPU is
  * not in their event loop. Prints `{"api":port,"baseline":port}` on stdout when listening.
  */
+import { writeFileSync } from 'node:fs';
 import { createServer } from 'node:http';
+import { Session } from 'node:inspector/promises';
 import type { AddressInfo } from 'node:net';
 import { createOrm, createVault, DEVELOPMENT_VAULT_KEY, SANDBOX_TENANT_APP } from '@tenant/domain';
 import { createFinqwareClient } from '@tenant/finqware-client';
@@ -68,6 +70,19 @@ const baseline = createServer(async (req, res) => {
   }
 });
 
+// BENCH_HEAP_PROF=<file>: V8's sampling heap profile of everything allocated while serving, the
+// garbage included (what --heap-prof writes holds only what is still alive at exit).
+const heapProfile = process.env.BENCH_HEAP_PROF;
+const inspector = heapProfile ? new Session() : undefined;
+if (inspector) {
+  inspector.connect();
+  await inspector.post('HeapProfiler.startSampling', {
+    samplingInterval: 4096,
+    includeObjectsCollectedByMajorGC: true,
+    includeObjectsCollectedByMinorGC: true,
+  });
+}
+
 const apiAddress = await api.listen(0, '127.0.0.1');
 await new Promise<void>((resolve) => baseline.listen(0, '127.0.0.1', resolve));
 process.stdout.write(
@@ -75,6 +90,10 @@ process.stdout.write(
 );
 
 process.on('SIGTERM', async () => {
+  if (inspector && heapProfile) {
+    const { profile } = await inspector.post('HeapProfiler.stopSampling');
+    writeFileSync(heapProfile, JSON.stringify(profile));
+  }
   await api.close();
   await new Promise<void>((resolve) => baseline.close(() => resolve()));
   await baselinePool.end();
