@@ -1,6 +1,16 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { sql } from 'kysely';
+import { type Expression, sql } from 'kysely';
 import { db } from './database';
+
+/**
+ * How the rollups bucket a booked transaction (entities/transaction-rollups.ts), for every
+ * statement that writes or reads them beside the transactions (the sync engine's writers, the
+ * insights' cut-off days, rebuildRollups): its UTC calendar day, and its direction, credit for an
+ * amount ≥ 0 and debit below.
+ */
+export const rollupDay = (at: Expression<Date>) => sql<string>`(${at} at time zone 'UTC')::date`;
+export const rollupDirection = (amount: Expression<string>) =>
+  sql<'credit' | 'debit'>`case when ${amount} < 0 then 'debit' else 'credit' end`;
 
 /**
  * Recomputes the rollups of the given accounts from their transactions
@@ -18,8 +28,8 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
     await k.deleteFrom('counterparty_monthly_totals').where('account_id', 'in', ids).execute();
     await sql`
       insert into transaction_daily_totals (account_id, user_id, day, currency, direction, count, total)
-      select t.account_id, t.user_id, (t.booking_date at time zone 'UTC')::date, t.currency,
-             case when t.amount < 0 then 'debit' else 'credit' end, count(*), sum(t.amount)
+      select t.account_id, t.user_id, ${rollupDay(sql.ref('t.booking_date'))}, t.currency,
+             ${rollupDirection(sql.ref('t.amount'))}, count(*), sum(t.amount)
         from transactions t
        where t.status = 'booked' and t.account_id = any(${ids}::uuid[])
        group by 1, 2, 3, 4, 5`.execute(k);
@@ -32,7 +42,7 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
     await sql`
       insert into counterparty_monthly_totals (account_id, user_id, month, currency, direction, counterparty, count, total)
       select t.account_id, t.user_id, date_trunc('month', t.booking_date at time zone 'UTC')::date, t.currency,
-             case when t.amount < 0 then 'debit' else 'credit' end, t.counterparty, count(*), sum(t.amount)
+             ${rollupDirection(sql.ref('t.amount'))}, t.counterparty, count(*), sum(t.amount)
         from transactions t
        where t.status = 'booked' and t.counterparty <> '' and t.account_id = any(${ids}::uuid[])
        group by 1, 2, 3, 4, 5, 6`.execute(k);

@@ -1,8 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Database, db, jsonb } from '@tenant/domain';
+import { type Database, db, jsonb, rollupDay, rollupDirection } from '@tenant/domain';
 import {
   type CompiledQuery,
   type Expression,
+  type ExpressionBuilder,
   type Kysely,
   type QueryCreator,
   type RawBuilder,
@@ -158,10 +159,33 @@ export function compileRawUpsert(k: Kysely<Database>, rows: TransactionRow[]): C
   return upsertPage(k, transactionColumns(rows)).returning(sql<boolean>`xmax = 0`.as('inserted')).compile();
 }
 
-/** A booked transaction's UTC day and rollup direction (credit ≥ 0, debit < 0). */
-const utcDay = (at: Expression<Date>) => sql<string>`(${at} AT TIME ZONE 'UTC')::date`;
-const direction = (amount: Expression<string>) =>
-  sql<'credit' | 'debit'>`CASE WHEN ${amount} < 0 THEN 'debit' ELSE 'credit' END`;
+/** What `changes` needs of a transaction row, named `x`: a written, replaced or deleted one. */
+type ChangeSource = {
+  x: Pick<
+    Selectable<Database['transactions']>,
+    'account_id' | 'user_id' | 'booking_date' | 'currency' | 'amount' | 'counterparty'
+  >;
+};
+
+/**
+ * A booked row's line in `changes`: as it is now (`now`: n = 1, its amount), or as it was before
+ * the statement replaced or deleted it (`was`: n = -1, minus its amount).
+ */
+function changeOf<DB extends ChangeSource>(builder: ExpressionBuilder<DB, 'x'>, as: 'now' | 'was') {
+  // Invariant builders again (see applyToRollups): only `x`'s columns are read.
+  const eb = builder as unknown as ExpressionBuilder<ChangeSource, 'x'>;
+  const amount = eb.ref('x.amount');
+  return [
+    eb.ref('x.account_id').as('account_id'),
+    eb.ref('x.user_id').as('user_id'),
+    rollupDay(eb.ref('x.booking_date')).as('day'),
+    eb.ref('x.currency').as('currency'),
+    rollupDirection(amount).as('direction'),
+    eb.ref('x.counterparty').as('counterparty'),
+    (as === 'now' ? sql<number>`1` : sql<number>`-1`).as('n'),
+    (as === 'now' ? sql<string>`${amount}` : sql<string>`-${amount}`).as('amount'),
+  ] as const;
+}
 
 /**
  * The rollups' share of a statement that writes transactions (entities/transaction-rollups.ts),
@@ -352,30 +376,12 @@ function writePageQuery(
       .with('changes', (db) =>
         db
           .selectFrom('up as x')
-          .select((eb) => [
-            'x.account_id',
-            'x.user_id',
-            utcDay(eb.ref('x.booking_date')).as('day'),
-            'x.currency',
-            direction(eb.ref('x.amount')).as('direction'),
-            'x.counterparty',
-            sql<number>`1`.as('n'),
-            'x.amount',
-          ])
+          .select((eb) => changeOf(eb, 'now'))
           .where('x.status', '=', 'booked')
           .unionAll(
             db
               .selectFrom('transactions as x')
-              .select((eb) => [
-                'x.account_id',
-                'x.user_id',
-                utcDay(eb.ref('x.booking_date')).as('day'),
-                'x.currency',
-                direction(eb.ref('x.amount')).as('direction'),
-                'x.counterparty',
-                sql<number>`-1`.as('n'),
-                sql<string>`-${eb.ref('x.amount')}`.as('amount'),
-              ])
+              .select((eb) => changeOf(eb, 'was'))
               .where('x.id', 'in', db.selectFrom('up').select('id').where('inserted', '=', false))
               .where('x.status', '=', 'booked'),
           ),
@@ -518,16 +524,7 @@ export async function deletePendingRows(
       .with('changes', (db) =>
         db
           .selectFrom('gone as x')
-          .select((eb) => [
-            'x.account_id',
-            'x.user_id',
-            utcDay(eb.ref('x.booking_date')).as('day'),
-            'x.currency',
-            direction(eb.ref('x.amount')).as('direction'),
-            'x.counterparty',
-            sql<number>`-1`.as('n'),
-            sql<string>`-${eb.ref('x.amount')}`.as('amount'),
-          ])
+          .select((eb) => changeOf(eb, 'was'))
           .where('x.status', '=', 'booked'),
       ),
   )

@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { db } from '@tenant/domain';
+import { db, rollupDirection } from '@tenant/domain';
 import { type Expression, type ExpressionBuilder, sql } from 'kysely';
 import { type Range, tile } from './insights.ranges';
 
@@ -15,10 +15,6 @@ import { type Range, tile } from './insights.ranges';
  * every answer equals the aggregate over the raw rows. A part the range does not have is left out
  * of the statement: the app's ranges run from the 1st to the 1st and read monthly rollups alone.
  */
-
-/** Which rollup a booked amount counts in: what the insights call inflow (≥ 0) and outflow (< 0). */
-const direction = (amount: Expression<string>) =>
-  sql<'credit' | 'debit'>`case when ${amount} < 0 then 'debit' else 'credit' end`;
 
 /** `column` inside one of the spans (they never overlap). */
 const within = <T>(column: Expression<T>, spans: { first: T; end: T }[]) =>
@@ -89,7 +85,7 @@ export async function cashflow(
               'period',
             ),
             't.currency',
-            direction(eb.ref('t.amount')).as('direction'),
+            rollupDirection(eb.ref('t.amount')).as('direction'),
             sql<number>`1`.as('count'),
             't.amount as total',
           ])
@@ -169,7 +165,7 @@ export async function topCounterparties(
           .select((eb) => [
             sql<string>`${eb.ref('t.counterparty')}`.as('counterparty'),
             't.currency',
-            direction(eb.ref('t.amount')).as('direction'),
+            rollupDirection(eb.ref('t.amount')).as('direction'),
             sql<number>`1`.as('count'),
             't.amount as total',
           ])
