@@ -81,8 +81,8 @@ export function createTrpcHandler<TRouter extends AnyTRPCRouter>(opts: TrpcHandl
       res.statusCode = status;
       res.setHeader('content-type', 'application/json');
       appendVary(res, vary);
-      // The text goes to the socket as is, encoded once on its way out (no Buffer of its own).
-      res.setHeader('content-length', Buffer.byteLength(body));
+      // The text goes to the socket as is, encoded once on its way out (no Buffer of its own);
+      // node:http measures it for the Content-Length, as it does any body given whole to end().
       res.end(body);
     },
   });

@@ -190,7 +190,10 @@ describe('api over HTTP', () => {
     const batch = await fetch(`${base}/trpc/auth.me,catalog.skills?batch=1&input={}`, {
       headers: { authorization: `Bearer ${token}` },
     });
-    const items = (await batch.json()) as { result: unknown }[];
+    const batchBody = Buffer.from(await batch.arrayBuffer());
+    expect(batch.headers.get('transfer-encoding')).toBeNull();
+    expect(Number(batch.headers.get('content-length'))).toBe(batchBody.length);
+    const items = JSON.parse(batchBody.toString()) as { result: unknown }[];
     expect(items).toHaveLength(2);
     expect(items.every((item) => item.result)).toBe(true);
 
