@@ -5,9 +5,9 @@ import manifest from '../package.json' with { type: 'json' };
  * `pnpm start` reads them too (@tenant/spawn packageNodeFlags); the image passes the same ones
  * (apps/api/Dockerfile, checked by a test), and ops who run it otherwise set them in NODE_OPTIONS.
  *
- * A 32 MB young generation instead of V8's 16 MB: a page of 100 transactions allocates ~250 KB,
- * so at a thousand requests a second the default one fills every ~60 ms. Half as many scavenges
- * cut the api's p99 against the bare baseline from 1.36–1.43× to 1.31–1.32× on the 300k-row bench
- * (docs/performance.md), for up to 32 MB more memory.
+ * 32 MB semi-spaces: a page of 100 transactions allocates ~250 KB, which Node 20's 16 MB filled
+ * every ~60 ms at a thousand requests a second. Node 24 would size them up to 64 MB on a large
+ * machine; the api runs as fast with 32 (docs/performance.md, "32 MB semi-spaces for the api"),
+ * for 64 MB less memory.
  */
 export const API_NODE_FLAGS: readonly string[] = manifest.tenant.nodeFlags;
