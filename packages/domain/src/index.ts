@@ -14,7 +14,7 @@ export {
 } from './db/orm';
 export { type Placeholders, preparedQuery } from './db/prepared';
 export { executeRaw, type RawResult } from './db/raw-sql';
-export { rebuildRollups, rollupDay, rollupDirection } from './db/rollups';
+export { rebuildRollups, rollupDay, rollupDirection, rollupMonth } from './db/rollups';
 export * from './entities';
 export * from './jobs';
 export { migrationsList } from './migrations';

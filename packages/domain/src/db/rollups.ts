@@ -5,10 +5,11 @@ import { db } from './database';
 /**
  * How the rollups bucket a booked transaction (entities/transaction-rollups.ts), for every
  * statement that writes or reads them beside the transactions (the sync engine's writers, the
- * insights' cut-off days, rebuildRollups): its UTC calendar day, and its direction, credit for an
- * amount ≥ 0 and debit below.
+ * insights' cut-off days, rebuildRollups): its UTC calendar day, the first day of that day's
+ * month, and its direction, credit for an amount ≥ 0 and debit below.
  */
 export const rollupDay = (at: Expression<Date>) => sql<string>`(${at} at time zone 'UTC')::date`;
+export const rollupMonth = (day: Expression<string>) => sql<string>`date_trunc('month', ${day})::date`;
 export const rollupDirection = (amount: Expression<string>) =>
   sql<'credit' | 'debit'>`case when ${amount} < 0 then 'debit' else 'credit' end`;
 
@@ -35,13 +36,13 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
        group by 1, 2, 3, 4, 5`.execute(k);
     await sql`
       insert into transaction_monthly_totals (account_id, user_id, month, currency, direction, count, total)
-      select d.account_id, d.user_id, date_trunc('month', d.day)::date, d.currency, d.direction, sum(d.count), sum(d.total)
+      select d.account_id, d.user_id, ${rollupMonth(sql.ref('d.day'))}, d.currency, d.direction, sum(d.count), sum(d.total)
         from transaction_daily_totals d
        where d.account_id = any(${ids}::uuid[])
        group by 1, 2, 3, 4, 5`.execute(k);
     await sql`
       insert into counterparty_monthly_totals (account_id, user_id, month, currency, direction, counterparty, count, total)
-      select t.account_id, t.user_id, date_trunc('month', t.booking_date at time zone 'UTC')::date, t.currency,
+      select t.account_id, t.user_id, ${rollupMonth(rollupDay(sql.ref('t.booking_date')))}, t.currency,
              ${rollupDirection(sql.ref('t.amount'))}, t.counterparty, count(*), sum(t.amount)
         from transactions t
        where t.status = 'booked' and t.counterparty <> '' and t.account_id = any(${ids}::uuid[])

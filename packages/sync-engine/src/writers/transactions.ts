@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { type Database, db, jsonb, rollupDay, rollupDirection } from '@tenant/domain';
+import { type Database, db, jsonb, rollupDay, rollupDirection, rollupMonth } from '@tenant/domain';
 import {
   type CompiledQuery,
-  type Expression,
   type ExpressionBuilder,
   type Kysely,
   type QueryCreator,
@@ -241,7 +240,7 @@ function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): Qu
             .select((eb) => [
               'c.account_id',
               'c.user_id',
-              monthOf(eb.ref('c.day')).as('month'),
+              rollupMonth(eb.ref('c.day')).as('month'),
               'c.currency',
               'c.direction',
               eb.fn.sum<number>('c.n').as('n'),
@@ -250,7 +249,7 @@ function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): Qu
             .groupBy((eb) => [
               'c.account_id',
               'c.user_id',
-              monthOf(eb.ref('c.day')),
+              rollupMonth(eb.ref('c.day')),
               'c.currency',
               'c.direction',
             ])
@@ -282,7 +281,7 @@ function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): Qu
             .select((eb) => [
               'c.account_id',
               'c.user_id',
-              monthOf(eb.ref('c.day')).as('month'),
+              rollupMonth(eb.ref('c.day')).as('month'),
               'c.currency',
               'c.direction',
               'c.counterparty',
@@ -293,7 +292,7 @@ function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): Qu
             .groupBy((eb) => [
               'c.account_id',
               'c.user_id',
-              monthOf(eb.ref('c.day')),
+              rollupMonth(eb.ref('c.day')),
               'c.currency',
               'c.direction',
               'c.counterparty',
@@ -309,8 +308,6 @@ function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): Qu
     );
   return withRollups as unknown as QueryCreator<DB>;
 }
-
-const monthOf = (day: Expression<string>) => sql<string>`date_trunc('month', ${day})::date`;
 
 /**
  * One row of `changes` (applyToRollups): a rollup's keys, the counterparty, and the change to its
