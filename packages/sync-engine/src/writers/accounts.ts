@@ -1,5 +1,5 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { db } from '@tenant/domain';
+import { type Placeholders, preparedQuery } from '@tenant/domain';
 import { sql } from 'kysely';
 import { describeShape, SyncError } from '../errors';
 import type { FqAccount, FqBalance } from '../finqware';
@@ -25,9 +25,66 @@ export async function upsertAccountsAndBalances(
   const balancesSkipped = balances.length - known.length;
   if (unique.length === 0) return { accountIds, balancesSkipped };
   for (const b of known) checkBalance(b);
-  const col = <T>(f: (a: FqAccount) => T) => unique.map(f);
-  // Set-based: one bind parameter per column, each a PostgreSQL array (unnest turns them into rows).
-  const rows = await db(em)
+  const account = <T>(f: (a: FqAccount) => T) => unique.map(f);
+  const uniqueBalances = [...new Map(known.map((b) => [`${b.accountId}\u0000${b.id}`, b])).values()];
+  const balance = <T>(f: (b: FqBalance) => T) => uniqueBalances.map(f);
+  const rows = await accountsStatement(em, {
+    consentId: consent.id,
+    userId: consent.userId,
+    accountIds: account((a) => a.id),
+    servicerNames: account((a) => a.servicerName ?? ''),
+    ibans: account((a) => a.iban || null),
+    bics: account((a) => a.bic || null),
+    currencies: account((a) => a.currency),
+    names: account((a) => a.name || null),
+    nicknames: account((a) => a.nickname || null),
+    accountTypes: account((a) => a.accountType || null),
+    accountSubTypes: account((a) => a.accountSubType || null),
+    timestamps: account((a) => a.timestamp || null),
+    raws: account((a) => JSON.stringify(a.raw ?? null)),
+    balanceAccountIds: balance((b) => b.accountId),
+    balanceIds: balance((b) => b.id),
+    balanceTypes: balance((b) => b.type),
+    balanceAmounts: balance((b) => b.amount),
+    balanceIndicators: balance((b) => b.creditDebitIndicator),
+    balanceCurrencies: balance((b) => b.currency),
+    balanceReferenceDates: balance((b) => b.nativeTimestamp || b.nativeDate || null),
+    balanceTimestamps: balance((b) => b.timestamp || null),
+    balanceRaws: balance((b) => JSON.stringify(b.raw ?? null)),
+  });
+  for (const row of rows) accountIds.set(row.finqware_account_id, row.id);
+  return { accountIds, balancesSkipped };
+}
+
+/** A consent's accounts and their balances, a PostgreSQL array per column (unnest makes the rows). */
+type AccountsValues = {
+  consentId: string;
+  userId: string;
+  accountIds: string[];
+  servicerNames: string[];
+  ibans: (string | null)[];
+  bics: (string | null)[];
+  currencies: string[];
+  names: (string | null)[];
+  nicknames: (string | null)[];
+  accountTypes: (string | null)[];
+  accountSubTypes: (string | null)[];
+  timestamps: (string | null)[];
+  raws: string[];
+  balanceAccountIds: string[];
+  balanceIds: string[];
+  balanceTypes: string[];
+  balanceAmounts: string[];
+  balanceIndicators: string[];
+  balanceCurrencies: string[];
+  balanceReferenceDates: (string | null)[];
+  balanceTimestamps: (string | null)[];
+  balanceRaws: string[];
+};
+
+/** upsertAccountsAndBalances' statement, built and compiled once (preparedQuery): it runs once a sync. */
+const accountsStatement = preparedQuery((k, p: Placeholders<AccountsValues>) =>
+  k
     .with('upserted', (qc) =>
       qc
         .insertInto('accounts')
@@ -47,14 +104,11 @@ export async function upsertAccountsAndBalances(
           'raw',
         ])
         .expression(
-          sql`SELECT ${consent.id}::uuid, ${consent.userId}::uuid, r.*
-            FROM unnest(${col((a) => a.id)}::text[], ${col((a) => a.servicerName ?? '')}::text[],
-                        ${col((a) => a.iban || null)}::text[], ${col((a) => a.bic || null)}::text[],
-                        ${col((a) => a.currency)}::text[], ${col((a) => a.name || null)}::text[],
-                        ${col((a) => a.nickname || null)}::text[], ${col((a) => a.accountType || null)}::text[],
-                        ${col((a) => a.accountSubType || null)}::text[],
-                        ${col((a) => a.timestamp || null)}::timestamptz[],
-                        ${col((a) => JSON.stringify(a.raw ?? null))}::jsonb[])
+          sql`SELECT ${p.consentId}::uuid, ${p.userId}::uuid, r.*
+            FROM unnest(${p.accountIds}::text[], ${p.servicerNames}::text[], ${p.ibans}::text[],
+                        ${p.bics}::text[], ${p.currencies}::text[], ${p.names}::text[],
+                        ${p.nicknames}::text[], ${p.accountTypes}::text[], ${p.accountSubTypes}::text[],
+                        ${p.timestamps}::timestamptz[], ${p.raws}::jsonb[])
               AS r(finqware_account_id, servicer_name, iban, bic, currency, name, nickname, account_type,
                    account_sub_type, finqware_timestamp, raw)`,
         )
@@ -75,10 +129,8 @@ export async function upsertAccountsAndBalances(
         )
         .returning(['id', 'finqware_account_id']),
     )
-    .with('balances_written', (qc) => {
-      const unique = [...new Map(known.map((b) => [`${b.accountId}\u0000${b.id}`, b])).values()];
-      const col = <T>(f: (b: FqBalance) => T) => unique.map(f);
-      return qc
+    .with('balances_written', (qc) =>
+      qc
         .insertInto('balances')
         .columns([
           'account_id',
@@ -97,12 +149,10 @@ export async function upsertAccountsAndBalances(
           sql`SELECT a.id, r.finqware_balance_id, r.type,
                      CASE WHEN r.credit_debit_indicator = 'debit' THEN -abs(r.amount) ELSE abs(r.amount) END,
                      r.credit_debit_indicator, r.currency, r.reference_date, r.finqware_timestamp, r.raw
-                FROM unnest(${col((b) => b.accountId)}::text[], ${col((b) => b.id)}::text[],
-                            ${col((b) => b.type)}::text[], ${col((b) => b.amount)}::numeric[],
-                            ${col((b) => b.creditDebitIndicator)}::text[], ${col((b) => b.currency)}::text[],
-                            ${col((b) => b.nativeTimestamp || b.nativeDate || null)}::timestamptz[],
-                            ${col((b) => b.timestamp || null)}::timestamptz[],
-                            ${col((b) => JSON.stringify(b.raw ?? null))}::jsonb[])
+                FROM unnest(${p.balanceAccountIds}::text[], ${p.balanceIds}::text[], ${p.balanceTypes}::text[],
+                            ${p.balanceAmounts}::numeric[], ${p.balanceIndicators}::text[],
+                            ${p.balanceCurrencies}::text[], ${p.balanceReferenceDates}::timestamptz[],
+                            ${p.balanceTimestamps}::timestamptz[], ${p.balanceRaws}::jsonb[])
                   AS r(finqware_account_id, finqware_balance_id, type, amount, credit_debit_indicator,
                        currency, reference_date, finqware_timestamp, raw)
                 JOIN upserted a ON a.finqware_account_id = r.finqware_account_id`,
@@ -118,14 +168,11 @@ export async function upsertAccountsAndBalances(
             raw: eb.ref('excluded.raw'),
             updated_at: sql<Date>`now()`,
           })),
-        );
-    })
+        ),
+    )
     .selectFrom('upserted')
-    .select(['id', 'finqware_account_id'])
-    .execute();
-  for (const row of rows) accountIds.set(row.finqware_account_id, row.id);
-  return { accountIds, balancesSkipped };
-}
+    .select(['id', 'finqware_account_id']),
+);
 
 /** A balance's amount and indicator, checked before anything is written. */
 function checkBalance(b: FqBalance): void {

@@ -1,9 +1,9 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { db, type SyncReason } from '@tenant/domain';
+import { db, type Placeholders, preparedQuery, type SyncReason } from '@tenant/domain';
 import { sql } from 'kysely';
 import { jsonArrayFrom } from 'kysely/helpers/postgres';
 import type { ErrorClass } from '../errors';
-import { notifyOf, syncEvent, withUserOf } from './sync-events';
+import { notifyOf, syncEvent, syncEventWithoutUser, withUserOf } from './sync-events';
 
 /** Consent gone at Finqware: stop syncing it until the user consents again. */
 export async function markReauthRequired(em: EntityManager, consentId: string): Promise<void> {
@@ -22,35 +22,17 @@ export type RunCounts = { accountsSynced: number; inserted: number; updated: num
 const ABANDONED =
   'abandoned: its job went back to the queue before it finished (worker died or heartbeat lapsed); the next run resumed from the cursor';
 
-/**
- * Opens a consent's sync run in ONE statement (each round trip is most of a short sync's cost):
- * it reads the consent with its user, cursor, sealed secrets and local pending rows and, if the
- * consent is ACTIVE, closes a run of it still RUNNING, inserts this run and sends its RUNNING
- * event. Null when the consent is gone; `opened` is false when it is not ACTIVE.
- *
- * A run still RUNNING when a new one of its consent starts belongs to an attempt pg-boss gave up
- * on: its worker died (SIGKILL, OOM, lost host), or its job's heartbeat lapsed on a starved worker
- * and this is the retry. It is closed here, or the ledger would show it running forever; a live
- * one writes nothing more from then on (its page statements are fenced on a RUNNING run), and
- * this run resumes from the cursor.
- */
-export async function openRun(
-  em: EntityManager,
-  run: { runId: string; consentId: string; jobId: string | null; reason: SyncReason },
-) {
-  const started = withUserOf(
-    {
-      consentId: run.consentId,
-      runId: run.runId,
-      outcome: 'RUNNING',
-      accountsSynced: 0,
-      inserted: 0,
-      updated: 0,
-      removed: 0,
-    },
-    sql<string>`consent."userId"`,
-  );
-  const row = await db(em)
+type OpenRunValues = {
+  runId: string;
+  consentId: string;
+  jobId: string | null;
+  reason: SyncReason;
+  startedEvent: string;
+};
+
+/** openRun's statement, built and compiled once (preparedQuery): it runs once a sync. */
+const openRunStatement = preparedQuery((k, p: Placeholders<OpenRunValues>) =>
+  k
     .with('consent', (qc) =>
       qc
         .selectFrom('user_skills as us')
@@ -64,7 +46,7 @@ export async function openRun(
           'us.credentials_id_enc',
           'us.access_token_enc',
         ])
-        .where('us.id', '=', run.consentId),
+        .where('us.id', '=', p.consentId),
     )
     .with('abandoned', (qc) =>
       qc
@@ -76,7 +58,7 @@ export async function openRun(
           updated_at: sql<Date>`now()`,
           error_message: ABANDONED,
         })
-        .where('user_skill_id', '=', run.consentId)
+        .where('user_skill_id', '=', p.consentId)
         .where('outcome', '=', 'RUNNING')
         .where((eb) => eb.exists(eb.selectFrom('consent').select('id').where('status', '=', 'ACTIVE'))),
     )
@@ -99,10 +81,10 @@ export async function openRun(
           eb
             .selectFrom('consent')
             .select([
-              sql<string>`${run.runId}::uuid`.as('id'),
+              sql<string>`${p.runId}::uuid`.as('id'),
               'consent.id as user_skill_id',
-              sql<string | null>`${run.jobId}::uuid`.as('job_id'),
-              sql<string>`${run.reason}`.as('reason'),
+              sql<string | null>`${p.jobId}::uuid`.as('job_id'),
+              sql<string>`${p.reason}`.as('reason'),
               sql<Date>`now()`.as('started_at'),
               sql<string>`'RUNNING'`.as('outcome'),
               sql<number>`0`.as('accounts_synced'),
@@ -114,7 +96,11 @@ export async function openRun(
         )
         .returning('id'),
     )
-    .with('started', (qc) => qc.selectFrom(['run', 'consent']).select(notifyOf(started).as('sent')))
+    .with('started', (qc) =>
+      qc
+        .selectFrom(['run', 'consent'])
+        .select(notifyOf(withUserOf(p.startedEvent, sql<string>`consent."userId"`)).as('sent')),
+    )
     .selectFrom('consent')
     .select((eb) => [
       'consent.id',
@@ -131,11 +117,40 @@ export async function openRun(
           .selectFrom('transactions as t')
           .innerJoin('accounts as a', 'a.id', 't.account_id')
           .select(['t.account_id as accountId', 't.utx_id as utxId'])
-          .where('a.user_skill_id', '=', run.consentId)
+          .where('a.user_skill_id', '=', p.consentId)
           .where('t.status', '=', 'pending'),
       ).as('localPending'),
-    ])
-    .executeTakeFirst();
+    ]),
+);
+
+/**
+ * Opens a consent's sync run in ONE statement (each round trip is most of a short sync's cost):
+ * it reads the consent with its user, cursor, sealed secrets and local pending rows and, if the
+ * consent is ACTIVE, closes a run of it still RUNNING, inserts this run and sends its RUNNING
+ * event. Null when the consent is gone; `opened` is false when it is not ACTIVE.
+ *
+ * A run still RUNNING when a new one of its consent starts belongs to an attempt pg-boss gave up
+ * on: its worker died (SIGKILL, OOM, lost host), or its job's heartbeat lapsed on a starved worker
+ * and this is the retry. It is closed here, or the ledger would show it running forever; a live
+ * one writes nothing more from then on (its page statements are fenced on a RUNNING run), and
+ * this run resumes from the cursor.
+ */
+export async function openRun(
+  em: EntityManager,
+  run: { runId: string; consentId: string; jobId: string | null; reason: SyncReason },
+) {
+  const [row] = await openRunStatement(em, {
+    ...run,
+    startedEvent: syncEventWithoutUser({
+      consentId: run.consentId,
+      runId: run.runId,
+      outcome: 'RUNNING',
+      accountsSynced: 0,
+      inserted: 0,
+      updated: 0,
+      removed: 0,
+    }),
+  });
   if (!row) return null;
   const { opened, ...consent } = row;
   return { ...consent, opened: Number(opened) === 1 };
@@ -157,29 +172,56 @@ export async function finishRun(
   pageEvent?: string,
 ): Promise<boolean> {
   const { outcome, counts } = result;
-  const ended = syncEvent({
-    userId: run.userId,
-    consentId: run.consentId,
+  const [row] = await finishRunStatement(em, {
     runId: run.runId,
+    consentId: run.consentId,
     outcome,
+    succeeded: outcome === 'SUCCEEDED' ? true : undefined,
+    errorClass: result.errorClass ?? null,
+    errorMessage: result.errorMessage?.slice(0, 1000) ?? null,
     ...counts,
+    pageEvent,
+    endedEvent: syncEvent({
+      userId: run.userId,
+      consentId: run.consentId,
+      runId: run.runId,
+      outcome,
+      ...counts,
+    }),
   });
-  const row = await db(em)
+  return Number(row?.n) === 1;
+}
+
+type FinishRunValues = RunCounts & {
+  runId: string;
+  consentId: string;
+  outcome: RunOutcome;
+  /** Given (true) when the run succeeded: the consent's last sync time moves then only. */
+  succeeded?: true;
+  errorClass: ErrorClass | null;
+  errorMessage: string | null;
+  pageEvent?: string;
+  endedEvent: string;
+};
+
+/** finishRun's statement, built and compiled once per shape (preparedQuery): it runs once a sync. */
+const finishRunStatement = preparedQuery((k, p: Placeholders<FinishRunValues>) =>
+  k
     .with('finished', (qc) =>
       qc
         .updateTable('sync_runs')
         .set({
           finished_at: sql<Date>`now()`,
-          outcome,
-          error_class: result.errorClass ?? null,
-          error_message: result.errorMessage?.slice(0, 1000) ?? null,
-          accounts_synced: counts.accountsSynced,
-          inserted: counts.inserted,
-          updated: counts.updated,
-          removed: counts.removed,
+          outcome: p.outcome,
+          error_class: p.errorClass,
+          error_message: p.errorMessage,
+          accounts_synced: p.accountsSynced,
+          inserted: p.inserted,
+          updated: p.updated,
+          removed: p.removed,
           updated_at: sql<Date>`now()`,
         })
-        .where('id', '=', run.runId)
+        .where('id', '=', p.runId)
         .where('outcome', '=', 'RUNNING')
         .returning('id'),
     )
@@ -187,22 +229,20 @@ export async function finishRun(
       qc
         .updateTable('user_skills')
         .set({
-          last_sync_outcome: outcome,
-          ...(outcome === 'SUCCEEDED' ? { last_synced_at: sql<Date>`now()` } : {}),
+          last_sync_outcome: p.outcome,
+          ...(p.succeeded ? { last_synced_at: sql<Date>`now()` } : {}),
           updated_at: sql<Date>`now()`,
         })
-        .where('id', '=', run.consentId)
+        .where('id', '=', p.consentId)
         .where((eb) => eb.exists(eb.selectFrom('finished').select('id'))),
     )
     .with('ended', (qc) =>
       qc
         .selectFrom('finished')
         // Notifications are delivered in the order they are made: the page's first.
-        .select(pageEvent === undefined ? [] : [notifyOf(pageEvent).as('page')])
-        .select(notifyOf(ended).as('sent')),
+        .select(p.pageEvent === undefined ? [] : [notifyOf(p.pageEvent).as('page')])
+        .select(notifyOf(p.endedEvent).as('sent')),
     )
     .selectFrom('ended')
-    .select((eb) => eb.fn.countAll<number>().as('n'))
-    .executeTakeFirstOrThrow();
-  return Number(row.n) === 1;
-}
+    .select((eb) => eb.fn.countAll<number>().as('n')),
+);

@@ -24,14 +24,16 @@ export function notifyOf(payload: string | RawBuilder<string>): RawBuilder<unkno
 }
 
 /**
- * The payload of an event whose user id is read by the statement that sends it: written by
- * `syncEventPayload` like every other one, then given the user id the statement found.
+ * The payload of an event whose user id only the statement that sends it reads (the run's start):
+ * written by `syncEventPayload` like every other one, with a stand-in user id that `withUserOf`
+ * replaces in the statement.
  */
-export function withUserOf(
-  event: Omit<SyncEvent, 'at' | 'userId'>,
-  userId: RawBuilder<string>,
-): RawBuilder<string> {
-  const payload = syncEvent({ ...event, userId: USER_READ_BY_THE_STATEMENT });
+export function syncEventWithoutUser(event: Omit<SyncEvent, 'at' | 'userId'>): string {
+  return syncEvent({ ...event, userId: USER_READ_BY_THE_STATEMENT });
+}
+
+/** A `syncEventWithoutUser` payload given the user id the statement found. */
+export function withUserOf(payload: string, userId: RawBuilder<string>): RawBuilder<string> {
   return sql<string>`jsonb_set(${payload}::jsonb, '{userId}', to_jsonb(${userId}))::text`;
 }
 
