@@ -33,7 +33,11 @@ async function main() {
   const logger = createLogger({ service: 'api', level: config.logLevel });
   if (config.vault.usingDevelopmentKey) logger.warn({}, 'VAULT_KEYS unset: using the development vault key');
 
-  const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
+  const orm = await createOrm({
+    clientUrl: config.database.url,
+    pool: config.database.poolMax,
+    preparedStatements: config.database.preparedStatements,
+  });
   const pending = await pendingMigrations(orm);
   if (pending.length > 0) {
     logger.warn(

@@ -18,7 +18,11 @@ export function runJob<N extends JobName>(
     // Every job's sections include the database (PROCESSES in @tenant/domain's config).
     const { database, logLevel } = config as unknown as ProcessConfig<'migrate'>;
     const log = createLogger({ service: name, level: logLevel });
-    const orm = await createOrm({ clientUrl: database.url, pool: 2 });
+    const orm = await createOrm({
+      clientUrl: database.url,
+      pool: 2,
+      preparedStatements: database.preparedStatements,
+    });
     try {
       await work({ config, orm, log, args: process.argv.slice(2) });
     } finally {

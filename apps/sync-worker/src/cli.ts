@@ -48,7 +48,11 @@ async function main(argv: string[]) {
       });
       console.log(`re-driven: ${moved}`);
     } else if (command === 'fanout') {
-      const orm = await createOrm({ clientUrl: database.url, pool: 2 });
+      const orm = await createOrm({
+        clientUrl: database.url,
+        pool: 2,
+        preparedStatements: database.preparedStatements,
+      });
       try {
         const started = Date.now();
         const result = await fanOut(orm.em.fork(), boss, {

@@ -38,7 +38,11 @@ async function main() {
   const address = await admin.listen(config.workerAdmin.port, config.workerAdmin.host, 'WORKER_ADMIN_PORT');
   log.info({ adminHost: address.address, adminPort: address.port }, 'admin listening');
 
-  const orm = await createOrm({ clientUrl: config.database.url, pool: config.database.poolMax });
+  const orm = await createOrm({
+    clientUrl: config.database.url,
+    pool: config.database.poolMax,
+    preparedStatements: config.database.preparedStatements,
+  });
   const vault = vaultFromConfig(config);
   const worker = await startWorker({
     databaseUrl: config.database.url,

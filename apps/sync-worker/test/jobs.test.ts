@@ -69,7 +69,7 @@ beforeAll(async () => {
         expiryWarningDays: 7,
         overlapMinutes: 60,
       },
-      database: { url: world.db.url, poolMax: 4 },
+      database: { url: world.db.url, poolMax: 4, preparedStatements: true },
     },
     finqware,
     readSecrets: vaultSecretsReader(world.vault),

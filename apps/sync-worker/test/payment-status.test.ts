@@ -40,7 +40,7 @@ beforeAll(async () => {
         expiryWarningDays: 7,
         overlapMinutes: 60,
       },
-      database: { url: world.db.url, poolMax: 4 },
+      database: { url: world.db.url, poolMax: 4, preparedStatements: true },
     },
     finqware: client,
     readSecrets: vaultSecretsReader(world.vault),

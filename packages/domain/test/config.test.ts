@@ -54,7 +54,7 @@ describe('config', () => {
     const api = loadConfig('api', { DATABASE_URL: DB });
     expect(api.nodeEnv).toBe('development');
     expect(api.logLevel).toBe('info');
-    expect(api.database).toEqual({ url: DB, poolMax: 10 });
+    expect(api.database).toEqual({ url: DB, poolMax: 10, preparedStatements: true });
     expect(api.finqware).toEqual({
       baseUrl: 'http://127.0.0.1:3010/v1',
       clientId: SANDBOX_TENANT_APP.clientId,
@@ -202,7 +202,13 @@ describe('config', () => {
   });
 
   it('tells each process only what it uses: migrate needs DATABASE_URL alone, even in production', () => {
-    expect(variablesOf('migrate')).toEqual(['NODE_ENV', 'LOG_LEVEL', 'DATABASE_URL', 'DATABASE_POOL_MAX']);
+    expect(variablesOf('migrate')).toEqual([
+      'NODE_ENV',
+      'LOG_LEVEL',
+      'DATABASE_URL',
+      'DATABASE_POOL_MAX',
+      'DATABASE_PREPARED_STATEMENTS',
+    ]);
     const migrate = loadConfig('migrate', {
       NODE_ENV: 'production',
       DATABASE_URL: DB,
@@ -210,7 +216,11 @@ describe('config', () => {
       FINQWARE_BASE_URL: 'not a url',
       SYNC_CRON: 'never',
     });
-    expect(migrate).toEqual({ nodeEnv: 'production', logLevel: 'info', database: { url: DB, poolMax: 10 } });
+    expect(migrate).toEqual({
+      nodeEnv: 'production',
+      logLevel: 'info',
+      database: { url: DB, poolMax: 10, preparedStatements: true },
+    });
     expect(Object.keys(migrate)).not.toContain('finqware');
     expect(variablesOf('rotate-vault-keys')).toContain('VAULT_KEYS');
     expect(variablesOf('rotate-vault-keys')).not.toContain('FINQWARE_CLIENT_SECRET');

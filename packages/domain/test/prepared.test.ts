@@ -1,6 +1,7 @@
-import type { EntityManager } from '@mikro-orm/postgresql';
+import type { EntityManager, MikroORM } from '@mikro-orm/postgresql';
+import { sql } from 'kysely';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { type Placeholders, preparedQuery } from '../src';
+import { createOrm, db as kyselyOf, type Placeholders, preparedQuery } from '../src';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 import { seedOwner } from './helpers';
 
@@ -50,5 +51,46 @@ describe('preparedQuery', () => {
       return servicers(tx, { code: `s-${servicerId}`, limit: 1 });
     });
     expect(seen).toHaveLength(1);
+  });
+});
+
+/** The statements prepared on the one connection of an ORM with a pool of one. */
+async function preparedOn(orm: MikroORM): Promise<{ name: string; statement: string }[]> {
+  const { rows } = await sql<{ name: string; statement: string }>`
+    select name, statement from pg_prepared_statements order by name`.execute(
+    kyselyOf(orm.em.fork() as EntityManager),
+  );
+  return rows;
+}
+
+describe('preparedQuery on the server', () => {
+  it('prepares its statement by name on a connection once, and answers as before', async () => {
+    const { servicerId } = await seedOwner(em());
+    const orm = await createOrm({ clientUrl: db.url, pool: 1 });
+    try {
+      const calls = await Promise.all(
+        [1, 2, 3].map(() => servicers(orm.em.fork() as EntityManager, { code: `s-${servicerId}`, limit: 1 })),
+      );
+      for (const rows of calls) expect(rows).toEqual([{ code: `s-${servicerId}`, country: 'Romania' }]);
+      const prepared = await preparedOn(orm);
+      expect(prepared).toHaveLength(1);
+      expect(prepared[0]?.name).toMatch(/^tenant_\d+$/);
+      expect(prepared[0]?.statement).toContain('"servicers"');
+    } finally {
+      await orm.close();
+    }
+  });
+
+  it('prepares nothing when DATABASE_PREPARED_STATEMENTS is false (a pooler that keeps no statements)', async () => {
+    const { servicerId } = await seedOwner(em());
+    const orm = await createOrm({ clientUrl: db.url, pool: 1, preparedStatements: false });
+    try {
+      expect(await servicers(orm.em.fork() as EntityManager, { code: `s-${servicerId}`, limit: 1 })).toEqual([
+        { code: `s-${servicerId}`, country: 'Romania' },
+      ]);
+      expect(await preparedOn(orm)).toEqual([]);
+    } finally {
+      await orm.close();
+    }
   });
 });

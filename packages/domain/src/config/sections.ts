@@ -109,14 +109,20 @@ const base = section(['LOG_LEVEL'], (e) => ({ nodeEnv: e.NODE_ENV, logLevel: e.L
 
 export const SECTIONS = {
   /** A process's database: always a URL (only local-stack and the tests start an embedded one). */
-  database: section(['DATABASE_URL', 'DATABASE_POOL_MAX'], (e, rules) => {
+  database: section(['DATABASE_URL', 'DATABASE_POOL_MAX', 'DATABASE_PREPARED_STATEMENTS'], (e, rules) => {
     if (e.DATABASE_URL === undefined) {
       rules.issue(
         'DATABASE_URL',
         'a PostgreSQL URL like postgres://user@host:5432/db (`pnpm start` runs an embedded PostgreSQL for you)',
       );
     }
-    return { database: { url: e.DATABASE_URL ?? '', poolMax: e.DATABASE_POOL_MAX } };
+    return {
+      database: {
+        url: e.DATABASE_URL ?? '',
+        poolMax: e.DATABASE_POOL_MAX,
+        preparedStatements: e.DATABASE_PREPARED_STATEMENTS,
+      },
+    };
   }),
 
   catalog: section(['CATALOG_FILE'], (e, rules) => {

@@ -214,6 +214,11 @@ export const VARIABLES = {
     default: '`10`',
     meaning: "Maximum connections of a process's database pool (1–1000).",
   }),
+  DATABASE_PREPARED_STATEMENTS: doc(z.stringbool({ error: 'true or false' }).default(true), {
+    default: '`true`',
+    meaning:
+      "`true`: the statements a process runs most (a page of transactions, a sync's statements) are prepared by name on each connection, parsed once instead of on every call. Set `false` behind a pooler in transaction mode that does not keep prepared statements (PgBouncer before 1.21, or `max_prepared_statements = 0`).",
+  }),
   TENANT_DATA_DIR: doc(z.string().optional(), {
     default: '`<repo root>/.data`',
     meaning:

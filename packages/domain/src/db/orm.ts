@@ -9,7 +9,7 @@ import {
 import pg from 'pg';
 import { entities } from '../entities';
 import { migrationsList } from '../migrations';
-import { PooledClient } from './pg-client';
+import { PooledClient, type PooledClientConfig } from './pg-client';
 
 export interface OrmOptions {
   clientUrl: string;
@@ -17,6 +17,8 @@ export interface OrmOptions {
   pool?: number;
   /** Log SQL (never enable where secrets may be bound as parameters in shared logs). */
   debug?: boolean;
+  /** Prepare preparedQuery's statements by name on each connection (DATABASE_PREPARED_STATEMENTS, default true). */
+  preparedStatements?: boolean;
 }
 
 const DEFAULT_POOL_MAX = 10;
@@ -60,7 +62,12 @@ export function ormConfig(options: OrmOptions): OrmConfig {
     // many-to-one; 7 no longer infers it). Primary keys are uuids that never change.
     schemaGenerator: { defaultUpdateRule: 'cascade' },
     // Handed to the pg.Pool MikroORM creates (its driver options are pg's since MikroORM 7).
-    driverOptions: { types: typeParsers(), Client: PooledClient },
+    // (pg.Pool hands its options to each client it makes: `namedStatements` is PooledClient's.)
+    driverOptions: {
+      types: typeParsers(),
+      Client: PooledClient,
+      namedStatements: options.preparedStatements ?? true,
+    } satisfies PooledClientConfig & { Client: typeof PooledClient },
     migrations: {
       tableName: MIGRATIONS_TABLE,
       path: new URL('../migrations', import.meta.url).pathname,

@@ -17,11 +17,24 @@ export type Placeholders<Values> = { readonly [K in keyof Values]: Values[K] };
 
 type Compiled = { sql: string; parameters: readonly unknown[] };
 
+/** The statements preparedQuery compiled, by their text, with the name each is prepared under. */
+const statementNames = new Map<string, string>();
+
+/**
+ * The name under which the pool's client prepares `text` on a connection (pg-client.ts), if it is
+ * a statement preparedQuery compiled: a bounded set, one per query and shape.
+ */
+export function statementName(text: string): string | undefined {
+  return statementNames.get(text);
+}
+
 /**
  * A query Kysely builds and compiles once per shape (the set of values given), then runs with
- * each call's values bound: building and compiling costs tens of microseconds a call, which on
- * the request nearly all of a front-end's traffic is (`transactions.list`) is more than the rest
- * of our own code does for it. The rows are typed by the query, as with any Kysely query.
+ * each call's values bound: building and compiling costs tens of microseconds a call (far more
+ * for a sync's statements of a dozen CTEs), on the request nearly all of a front-end's traffic is
+ * (`transactions.list`) and on every sync. The statement is also prepared on the server, by name,
+ * once per connection (`statementName`; DATABASE_PREPARED_STATEMENTS), so PostgreSQL parses it
+ * once and is not sent its text again. The rows are typed by the query, as with any Kysely query.
  */
 export function preparedQuery<Values extends Record<string, unknown>, Row>(
   build: (kysely: Kysely<Database>, p: Placeholders<Values>) => Compilable<Row>,
@@ -37,6 +50,8 @@ export function preparedQuery<Values extends Record<string, unknown>, Row>(
       for (const key in values) if (values[key] !== undefined) p[key] = new Placeholder(key);
       compiled = build(kysely, p as Placeholders<Values>).compile();
       shapes.set(shape, compiled);
+      if (!statementNames.has(compiled.sql))
+        statementNames.set(compiled.sql, `tenant_${statementNames.size + 1}`);
     }
     const parameters = compiled.parameters.map((value) =>
       value instanceof Placeholder ? values[value.name] : value,
