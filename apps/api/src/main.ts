@@ -3,6 +3,7 @@ import {
   consentSyncSendOptions,
   createOrm,
   createQueues,
+  jobQueueClient,
   loadConfig,
   pendingMigrations,
   QUEUES,
@@ -47,6 +48,7 @@ async function main() {
   }
   const boss = new PgBoss({
     connectionString: config.database.url,
+    ...jobQueueClient(config.database.preparedStatements),
     max: 2,
     schedule: false,
     supervise: false,

@@ -59,3 +59,44 @@ export class PooledClient extends pg.Client {
     });
   }
 }
+
+/** pg-boss's statements are a fixed set of templates: past this many texts, the rest run unnamed. */
+const MAX_JOB_QUEUE_STATEMENTS = 200;
+const jobQueueStatementNames = new Map<string, string>();
+
+function jobQueueStatementName(text: string): string | undefined {
+  let name = jobQueueStatementNames.get(text);
+  if (name === undefined && jobQueueStatementNames.size < MAX_JOB_QUEUE_STATEMENTS) {
+    name = `pgboss_${jobQueueStatementNames.size + 1}`;
+    jobQueueStatementNames.set(text, name);
+  }
+  return name;
+}
+
+/**
+ * The client of pg-boss's pool (`jobQueueClient`): every statement pg-boss sends with parameters
+ * is prepared by name on its connection, so PostgreSQL parses and plans a worker's fetch and
+ * completion of each job once per connection, where it planned them on every call (~1.2 ms of
+ * the database's CPU a sync; docs/performance.md, "Fleet throughput"). pg-boss writes its SQL as
+ * templates whose queue names, ids and data are parameters, so a process names a few dozen
+ * texts, never more than MAX_JOB_QUEUE_STATEMENTS. A text with parameters is one statement (the
+ * extended protocol carries no more), so no multi-statement text of pg-boss's is ever named.
+ */
+export class JobQueueClient extends pg.Client {
+  // biome-ignore lint/suspicious/noExplicitAny: one signature for pg's overloads, whose results it returns.
+  override query(config: unknown, values?: unknown, callback?: unknown): any {
+    if (typeof config === 'string' && Array.isArray(values) && values.length > 0) {
+      const name = jobQueueStatementName(config);
+      if (name) return pgQuery.call(this, { name, text: config }, values, callback);
+    }
+    return pgQuery.call(this, config, values, callback);
+  }
+}
+
+/**
+ * What a PgBoss's options add for its pool (pg-boss hands its options to pg.Pool): the client that
+ * prepares its statements by name, unless DATABASE_PREPARED_STATEMENTS is false.
+ */
+export function jobQueueClient(preparedStatements: boolean): { Client?: typeof JobQueueClient } {
+  return preparedStatements ? { Client: JobQueueClient } : {};
+}
