@@ -3,7 +3,6 @@ import {
   consentSyncSendOptions,
   createOrm,
   createQueues,
-  jobQueueClient,
   loadConfig,
   pendingMigrations,
   QUEUES,
@@ -48,7 +47,6 @@ async function main() {
   }
   const boss = new PgBoss({
     connectionString: config.database.url,
-    ...jobQueueClient(config.database.preparedStatements),
     max: 2,
     schedule: false,
     supervise: false,

@@ -7,7 +7,7 @@
  *   dlq retry-all         move every dead letter back
  *   fanout                enqueue a sync of every ACTIVE consent now (same as the cron)
  */
-import { ConfigError, createOrm, createQueues, jobQueueClient, loadConfig } from '@tenant/domain';
+import { ConfigError, createOrm, createQueues, loadConfig } from '@tenant/domain';
 import { PgBoss } from 'pg-boss';
 
 import { listDeadLetters, redriveDeadLetters } from './dlq';
@@ -25,7 +25,6 @@ async function main(argv: string[]) {
   // A short-lived instance: no maintenance, no cron, no instance registry entry.
   const boss = new PgBoss({
     connectionString: database.url,
-    ...jobQueueClient(database.preparedStatements),
     supervise: false,
     schedule: false,
     registerInstance: false,

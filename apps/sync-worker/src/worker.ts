@@ -1,6 +1,6 @@
 import type { MikroORM } from '@mikro-orm/postgresql';
 import type { Config } from '@tenant/domain';
-import { createQueues, jobQueueClient, QUEUES, SUPERVISION, syncFanoutJobSchema } from '@tenant/domain';
+import { createQueues, QUEUES, SUPERVISION, syncFanoutJobSchema } from '@tenant/domain';
 import { withLogContext } from '@tenant/runtime';
 import {
   type ConsentSecretsReader,
@@ -48,7 +48,6 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
   const { orm, config, log } = deps;
   const boss = new PgBoss({
     connectionString: deps.databaseUrl,
-    ...jobQueueClient(config.database.preparedStatements),
     application_name: 'tenant-sync-worker',
     max: Math.max(4, Math.min(config.sync.concurrency + 2, config.database.poolMax)),
     // Every worker supervises: a dead worker's jobs are failed back into their queues this often.

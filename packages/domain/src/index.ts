@@ -12,7 +12,6 @@ export {
   ormPool,
   pendingMigrations,
 } from './db/orm';
-export { jobQueueClient } from './db/pg-client';
 export { type Placeholders, preparedQuery } from './db/prepared';
 export { executeRaw, type RawResult } from './db/raw-sql';
 export { rebuildRollups, rollupDay, rollupDirection, rollupMonth } from './db/rollups';

@@ -1,8 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import pg from 'pg';
-import { PgBoss } from 'pg-boss';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { jobQueueClient, db as kyselyOf, ormPool } from '../src';
+import { db as kyselyOf, ormPool } from '../src';
 import { PooledClient } from '../src/db/pg-client';
 import { createTestDatabase, type TestDatabase } from '../src/testing';
 import { seedOwner } from './helpers';
@@ -75,46 +74,5 @@ describe('the pool’s client', () => {
       streamed.push(row.code);
     }
     expect(streamed).toEqual(codes.map((row) => row.code));
-  });
-});
-
-describe('pg-boss on the job queue client', () => {
-  /** Sends, fetches and completes a job on a pool of one connection; the statements prepared on it. */
-  async function roundTrip(preparedStatements: boolean): Promise<string[]> {
-    const boss = new PgBoss({
-      connectionString: db.url,
-      ...jobQueueClient(preparedStatements),
-      max: 1,
-      supervise: false,
-      schedule: false,
-    });
-    boss.on('error', () => undefined);
-    await boss.start();
-    try {
-      const queue = `named-${preparedStatements}`;
-      await boss.createQueue(queue);
-      for (const n of [1, 2, 3]) {
-        const id = await boss.send(queue, { n });
-        const [job] = await boss.fetch<{ n: number }>(queue);
-        expect(job?.id).toBe(id);
-        expect(job?.data).toEqual({ n });
-        await boss.complete(queue, id as string);
-        expect((await boss.getJobById(queue, id as string))?.state).toBe('completed');
-      }
-      const { rows } = await boss.getDb().executeSql('select name from pg_prepared_statements');
-      return (rows as { name: string }[]).map((row) => row.name);
-    } finally {
-      await boss.stop({ graceful: false });
-    }
-  }
-
-  it('prepares the statements pg-boss sends with parameters by name, and serves jobs as before', async () => {
-    const names = await roundTrip(true);
-    expect(names.length).toBeGreaterThan(0);
-    for (const name of names) expect(name).toMatch(/^pgboss_\d+$/);
-  });
-
-  it('prepares nothing when DATABASE_PREPARED_STATEMENTS is false', async () => {
-    expect(await roundTrip(false)).toEqual([]);
   });
 });
