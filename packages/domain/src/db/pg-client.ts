@@ -32,7 +32,7 @@ export type PooledClientConfig = pg.ClientConfig & {
  *
  * Why by name: pg then sends a statement's text and PostgreSQL parses it once per connection,
  * where an unnamed statement is sent and parsed on every call; a sync's statements are several
- * kilobytes of CTEs (docs/performance.md, "Statements prepared by name").
+ * kilobytes of CTEs (docs/performance.md, "Fleet throughput").
  */
 export class PooledClient extends pg.Client {
   readonly #namedStatements: boolean;

@@ -332,8 +332,9 @@ type RollupInput = Database & { changes: Change };
 type Cursor = Selectable<Database['user_skills']>['sync_cursor'];
 
 /**
- * What a page statement is run with: its column arrays, the cursor's JSON text, and the run. The statement is built and compiled once (preparedQuery): Kysely's building
- * of its dozen CTEs took a seventh of a sync worker's CPU when it was built for every page.
+ * What a page statement is run with: its column arrays, the cursor's JSON text, and the run.
+ * The statement is built and compiled once (preparedQuery): Kysely's building of its dozen CTEs
+ * took a seventh of a sync worker's CPU when it was built for every page.
  */
 type PageValues = PageColumns & {
   cursorJson: string;
