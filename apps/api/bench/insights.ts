@@ -107,7 +107,7 @@ try {
     `select (select count(*) from transactions)::int as transactions,
             (select count(*) from transaction_daily_totals)::int as daily,
             (select count(*) from transaction_monthly_totals)::int as monthly,
-            (select count(*) from counterparty_monthly_totals)::int as counterparty`,
+            (select count(*) from counterparty_monthly_flows)::int as counterparty`,
   );
   const size = sizes[0] as { transactions: number; daily: number; monthly: number; counterparty: number };
   log(

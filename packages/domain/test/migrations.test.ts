@@ -26,6 +26,7 @@ describe('migrations', () => {
       'accounts',
       'auth_tokens',
       'balances',
+      'counterparty_monthly_flows',
       'counterparty_monthly_totals',
       'mikro_orm_migrations',
       'payment_events',

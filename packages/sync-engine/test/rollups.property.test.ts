@@ -81,11 +81,15 @@ async function rollups(userId: string) {
        FROM transaction_monthly_totals
       WHERE user_id = ? AND (count <> 0 OR total <> 0)
      UNION ALL
-     SELECT account_id, month::text || ' ' || counterparty, currency, direction, count, total::text
-       FROM counterparty_monthly_totals
-      WHERE user_id = ? AND (count <> 0 OR total <> 0)
+     SELECT account_id, month::text || ' ' || counterparty, currency, 'credit', credit_count, credit_total::text
+       FROM counterparty_monthly_flows
+      WHERE user_id = ? AND (credit_count <> 0 OR credit_total <> 0)
+     UNION ALL
+     SELECT account_id, month::text || ' ' || counterparty, currency, 'debit', debit_count, debit_total::text
+       FROM counterparty_monthly_flows
+      WHERE user_id = ? AND (debit_count <> 0 OR debit_total <> 0)
       ORDER BY 1, 2, 3, 4`,
-    [userId, userId, userId],
+    [userId, userId, userId, userId],
   );
 }
 

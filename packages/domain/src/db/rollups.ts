@@ -26,7 +26,7 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
     const k = db(tx);
     await k.deleteFrom('transaction_daily_totals').where('account_id', 'in', ids).execute();
     await k.deleteFrom('transaction_monthly_totals').where('account_id', 'in', ids).execute();
-    await k.deleteFrom('counterparty_monthly_totals').where('account_id', 'in', ids).execute();
+    await k.deleteFrom('counterparty_monthly_flows').where('account_id', 'in', ids).execute();
     await sql`
       insert into transaction_daily_totals (account_id, user_id, day, currency, direction, count, total)
       select t.account_id, t.user_id, ${rollupDay(sql.ref('t.booking_date'))}, t.currency,
@@ -40,12 +40,15 @@ export async function rebuildRollups(em: EntityManager, accountIds: readonly str
         from transaction_daily_totals d
        where d.account_id = any(${ids}::uuid[])
        group by 1, 2, 3, 4, 5`.execute(k);
+    const credit = sql`${rollupDirection(sql.ref('t.amount'))} = 'credit'`;
     await sql`
-      insert into counterparty_monthly_totals (account_id, user_id, month, currency, direction, counterparty, count, total)
-      select t.account_id, t.user_id, ${rollupMonth(rollupDay(sql.ref('t.booking_date')))}, t.currency,
-             ${rollupDirection(sql.ref('t.amount'))}, t.counterparty, count(*), sum(t.amount)
+      insert into counterparty_monthly_flows (account_id, user_id, month, counterparty, currency,
+                                              credit_count, credit_total, debit_count, debit_total)
+      select t.account_id, t.user_id, ${rollupMonth(rollupDay(sql.ref('t.booking_date')))}, t.counterparty, t.currency,
+             count(*) filter (where ${credit}), coalesce(sum(t.amount) filter (where ${credit}), 0),
+             count(*) filter (where not ${credit}), coalesce(sum(t.amount) filter (where not ${credit}), 0)
         from transactions t
        where t.status = 'booked' and t.counterparty <> '' and t.account_id = any(${ids}::uuid[])
-       group by 1, 2, 3, 4, 5, 6`.execute(k);
+       group by 1, 2, 3, 4, 5`.execute(k);
   });
 }

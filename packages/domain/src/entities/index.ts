@@ -11,6 +11,7 @@ import { Step } from './step';
 import { SyncRun } from './sync-run';
 import { Transaction } from './transaction';
 import {
+  CounterpartyMonthlyFlow,
   CounterpartyMonthlyTotal,
   TransactionDailyTotal,
   TransactionMonthlyTotal,
@@ -48,6 +49,7 @@ export type AnyEntity =
   | typeof Transaction
   | typeof TransactionDailyTotal
   | typeof TransactionMonthlyTotal
+  | typeof CounterpartyMonthlyFlow
   | typeof CounterpartyMonthlyTotal
   | typeof Session
   | typeof Step
@@ -68,6 +70,7 @@ export const entities: AnyEntity[] = [
   Transaction,
   TransactionDailyTotal,
   TransactionMonthlyTotal,
+  CounterpartyMonthlyFlow,
   CounterpartyMonthlyTotal,
   Session,
   Step,

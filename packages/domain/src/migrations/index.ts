@@ -7,6 +7,7 @@ import { Migration20261130231000 } from './Migration20261130231000';
 import { Migration20261130232000 } from './Migration20261130232000';
 import { Migration20261130233000 } from './Migration20261130233000';
 import { Migration20261201100000 } from './Migration20261201100000';
+import { Migration20261201150000 } from './Migration20261201150000';
 
 /**
  * Every committed migration, in order. Listed by import (not discovered by globbing the directory)
@@ -29,4 +30,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130233000', class: Migration20261130233000 },
   // Monthly totals of booked transactions (#17): the cash flow by month reads a row per month.
   { name: 'Migration20261201100000', class: Migration20261201100000 },
+  // Counterparty rollups with both directions in a row (#17); the previous release's writes follow by trigger.
+  { name: 'Migration20261201150000', class: Migration20261201150000 },
 ];

@@ -272,49 +272,72 @@ function applyToRollups<DB extends RollupInput>(statement: QueryCreator<DB>): Qu
     )
     .with('by_counterparty', (db) =>
       db
-        .insertInto('counterparty_monthly_totals')
+        .insertInto('counterparty_monthly_flows')
         .columns([
           'account_id',
           'user_id',
           'month',
-          'currency',
-          'direction',
           'counterparty',
-          'count',
-          'total',
+          'currency',
+          'credit_count',
+          'credit_total',
+          'debit_count',
+          'debit_total',
         ])
         .expression(
           db
             .selectFrom('changes as c')
-            .select((eb) => [
-              'c.account_id',
-              'c.user_id',
-              rollupMonth(eb.ref('c.day')).as('month'),
-              'c.currency',
-              'c.direction',
-              'c.counterparty',
-              eb.fn.sum<number>('c.n').as('n'),
-              eb.fn.sum<string>('c.amount').as('amount'),
-            ])
+            .select((eb) => {
+              const flows = directionFlows(eb);
+              return [
+                'c.account_id',
+                'c.user_id',
+                rollupMonth(eb.ref('c.day')).as('month'),
+                'c.counterparty',
+                'c.currency',
+                flows.creditCount.as('credit_count'),
+                flows.creditTotal.as('credit_total'),
+                flows.debitCount.as('debit_count'),
+                flows.debitTotal.as('debit_total'),
+              ];
+            })
             .where('c.counterparty', '<>', '')
             .groupBy((eb) => [
               'c.account_id',
               'c.user_id',
               rollupMonth(eb.ref('c.day')),
-              'c.currency',
-              'c.direction',
               'c.counterparty',
+              'c.currency',
             ])
-            .having((eb) => eb.or([eb(eb.fn.sum('c.n'), '<>', 0), eb(eb.fn.sum('c.amount'), '<>', 0)])),
+            .having((eb) => eb.or(Object.values(directionFlows(eb)).map((flow) => eb(flow, '<>', '0')))),
         )
         .onConflict((oc) =>
-          oc.columns(['account_id', 'month', 'counterparty', 'currency', 'direction']).doUpdateSet((eb) => ({
-            count: eb('counterparty_monthly_totals.count', '+', eb.ref('excluded.count')),
-            total: eb('counterparty_monthly_totals.total', '+', eb.ref('excluded.total')),
+          oc.columns(['account_id', 'month', 'counterparty', 'currency']).doUpdateSet((eb) => ({
+            credit_count: eb('counterparty_monthly_flows.credit_count', '+', eb.ref('excluded.credit_count')),
+            credit_total: eb('counterparty_monthly_flows.credit_total', '+', eb.ref('excluded.credit_total')),
+            debit_count: eb('counterparty_monthly_flows.debit_count', '+', eb.ref('excluded.debit_count')),
+            debit_total: eb('counterparty_monthly_flows.debit_total', '+', eb.ref('excluded.debit_total')),
           })),
         ),
     );
   return withRollups as unknown as QueryCreator<DB>;
+}
+
+/** A group of `changes` split by direction: the change to each of a flows row's counts and sums. */
+function directionFlows<DB extends { c: Change }>(builder: ExpressionBuilder<DB, 'c'>) {
+  // Invariant builders again (see applyToRollups): only `c`'s columns are read.
+  const eb = builder as unknown as ExpressionBuilder<{ c: Change }, 'c'>;
+  const of = (column: 'c.n' | 'c.amount', direction: 'credit' | 'debit') =>
+    eb.fn.coalesce(
+      eb.fn.sum<string>(column).filterWhere('c.direction', '=', sql.lit(direction)),
+      sql.lit('0'),
+    );
+  return {
+    creditCount: of('c.n', 'credit'),
+    creditTotal: of('c.amount', 'credit'),
+    debitCount: of('c.n', 'debit'),
+    debitTotal: of('c.amount', 'debit'),
+  };
 }
 
 /**

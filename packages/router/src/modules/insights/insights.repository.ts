@@ -1,13 +1,13 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
-import { db, rollupDirection } from '@tenant/domain';
+import { type Placeholders, preparedQuery, rollupDirection } from '@tenant/domain';
 import { type Expression, type ExpressionBuilder, sql } from 'kysely';
-import { type Range, tile } from './insights.ranges';
+import { type Range, type Tiling, tile } from './insights.ranges';
 
 /**
  * Aggregates of a user's booked transactions (pending ones may still vanish), read from the
  * rollups the sync engine keeps (domain entities/transaction-rollups.ts): a year by month is a row
- * per account, month, currency and direction (cash flow), or per account, month and counterparty
- * (top counterparties), not every transaction. Sums stay numeric and come back as decimal strings.
+ * per account, month, currency and direction (cash flow), or per account, month, counterparty
+ * and currency with both directions in it (top counterparties), not every transaction. Sums stay numeric and come back as decimal strings.
  * Periods are UTC calendar buckets (`date_trunc`: months start on the 1st, weeks on Monday).
  *
  * A range is any two instants, read from the coarsest rollups that tile it (insights.ranges.ts),
@@ -15,6 +15,50 @@ import { type Range, tile } from './insights.ranges';
  * every answer equals the aggregate over the raw rows. A part the range does not have is left out
  * of the statement: the app's ranges run from the 1st to the 1st and read monthly rollups alone.
  */
+
+/**
+ * A tiling as a prepared query's values: each span's bounds named by its part and place
+ * (`days1End`), absent when the range has no such span. A tiling has at most one span of months,
+ * two of days and two cuts (insights.ranges.ts), so the statements are a handful of shapes, each
+ * compiled and prepared once (preparedQuery), whatever the range.
+ */
+type TilingValues = {
+  months0First?: string;
+  months0End?: string;
+  days0First?: string;
+  days0End?: string;
+  days1First?: string;
+  days1End?: string;
+  cuts0First?: Date;
+  cuts0End?: Date;
+  cuts1First?: Date;
+  cuts1End?: Date;
+};
+
+function tilingValues(tiling: Tiling): TilingValues {
+  const values: Record<string, string | Date> = {};
+  for (const part of ['months', 'days', 'cuts'] as const) {
+    tiling[part].forEach((span, i) => {
+      values[`${part}${i}First`] = span.first;
+      values[`${part}${i}End`] = span.end;
+    });
+  }
+  return values;
+}
+
+type SpanPart = { months: string; days: string; cuts: Date };
+
+/** The spans of one part that a statement is built with (placeholders), none if the range has none. */
+function spansOf<Part extends keyof SpanPart>(p: Placeholders<TilingValues>, part: Part) {
+  const bounds = p as Record<string, SpanPart[Part] | undefined>;
+  const spans: { first: SpanPart[Part]; end: SpanPart[Part] }[] = [];
+  for (const i of [0, 1]) {
+    const first = bounds[`${part}${i}First`];
+    const end = bounds[`${part}${i}End`];
+    if (first !== undefined && end !== undefined) spans.push({ first, end });
+  }
+  return spans;
+}
 
 /** `column` inside one of the spans (they never overlap). */
 const within = <T>(column: Expression<T>, spans: { first: T; end: T }[]) =>
@@ -38,15 +82,14 @@ export type CashflowBucket = {
   count: number;
 };
 
-export async function cashflow(
-  em: EntityManager,
-  userId: string,
-  range: Range & { interval: 'month' | 'week' },
-): Promise<CashflowBucket[]> {
-  const parts = tile(range, { months: range.interval === 'month', days: true });
-  const k = db(em);
+type CashflowValues = TilingValues & { userId: string; interval: 'month' | 'week' };
+
+const cashflowStatement = preparedQuery((k, p: Placeholders<CashflowValues>) => {
+  const months = spansOf(p, 'months');
+  const days = spansOf(p, 'days');
+  const cuts = spansOf(p, 'cuts');
   const monthly =
-    parts.months.length === 0
+    months.length === 0
       ? null
       : k
           .selectFrom('transaction_monthly_totals as m')
@@ -57,41 +100,39 @@ export async function cashflow(
             'm.count',
             'm.total',
           ])
-          .where('m.user_id', '=', userId)
-          .where((eb) => within(eb.ref('m.month'), parts.months))
+          .where('m.user_id', '=', p.userId)
+          .where((eb) => within(eb.ref('m.month'), months))
           .where('m.count', '>', 0);
   const daily =
-    parts.days.length === 0
+    days.length === 0
       ? null
       : k
           .selectFrom('transaction_daily_totals as d')
           .select((eb) => [
-            sql<Date>`date_trunc(${range.interval}, ${eb.ref('d.day')}::timestamp)`.as('period'),
+            sql<Date>`date_trunc(${p.interval}, ${eb.ref('d.day')}::timestamp)`.as('period'),
             'd.currency',
             'd.direction',
             'd.count',
             'd.total',
           ])
-          .where('d.user_id', '=', userId)
-          .where((eb) => within(eb.ref('d.day'), parts.days))
+          .where('d.user_id', '=', p.userId)
+          .where((eb) => within(eb.ref('d.day'), days))
           .where('d.count', '>', 0);
   const cut =
-    parts.cuts.length === 0
+    cuts.length === 0
       ? null
       : k
           .selectFrom('transactions as t')
           .select((eb) => [
-            sql<Date>`date_trunc(${range.interval}, ${eb.ref('t.booking_date')} at time zone 'UTC')`.as(
-              'period',
-            ),
+            sql<Date>`date_trunc(${p.interval}, ${eb.ref('t.booking_date')} at time zone 'UTC')`.as('period'),
             't.currency',
             rollupDirection(eb.ref('t.amount')).as('direction'),
             sql<number>`1`.as('count'),
             't.amount as total',
           ])
-          .where('t.user_id', '=', userId)
+          .where('t.user_id', '=', p.userId)
           .where('t.status', '=', 'booked')
-          .where((eb) => within(eb.ref('t.booking_date'), parts.cuts));
+          .where((eb) => within(eb.ref('t.booking_date'), cuts));
 
   return k
     .selectFrom(unionAll([monthly, daily, cut]))
@@ -103,8 +144,16 @@ export async function cashflow(
     ])
     .groupBy(['x.period', 'x.currency'])
     .orderBy('x.period')
-    .orderBy('x.currency')
-    .execute();
+    .orderBy('x.currency');
+});
+
+export function cashflow(
+  em: EntityManager,
+  userId: string,
+  range: Range & { interval: 'month' | 'week' },
+): Promise<CashflowBucket[]> {
+  const tiling = tile(range, { months: range.interval === 'month', days: true });
+  return cashflowStatement(em, { userId, interval: range.interval, ...tilingValues(tiling) });
 }
 
 /**
@@ -140,55 +189,83 @@ export type CounterpartyTotal = {
   net: string;
 };
 
+type TopCounterpartiesValues = TilingValues & { userId: string; limit: number };
+
+/**
+ * Planned for each call's values: a year of counterparties is a couple of thousand rows to
+ * group, which PostgreSQL hashes when it knows the range's size, and a generic plan, blind to
+ * it, sorted them at nearly twice the cost (docs/performance.md, insights).
+ */
+const topCounterpartiesStatement = preparedQuery(
+  (k, p: Placeholders<TopCounterpartiesValues>) => {
+    const months = spansOf(p, 'months');
+    const cuts = spansOf(p, 'cuts');
+    const monthly =
+      months.length === 0
+        ? null
+        : k
+            .selectFrom('counterparty_monthly_flows as m')
+            .select([
+              'm.counterparty',
+              'm.currency',
+              'm.credit_count',
+              'm.credit_total',
+              'm.debit_count',
+              'm.debit_total',
+            ])
+            .where('m.user_id', '=', p.userId)
+            .where((eb) => within(eb.ref('m.month'), months))
+            .where((eb) => eb.or([eb('m.credit_count', '>', 0), eb('m.debit_count', '>', 0)]));
+    const cut =
+      cuts.length === 0
+        ? null
+        : k
+            .selectFrom('transactions as t')
+            .select((eb) => {
+              const credit = sql<boolean>`${rollupDirection(eb.ref('t.amount'))} = 'credit'`;
+              return [
+                sql<string>`${eb.ref('t.counterparty')}`.as('counterparty'),
+                't.currency',
+                sql<number>`case when ${credit} then 1 else 0 end`.as('credit_count'),
+                sql<string>`case when ${credit} then ${eb.ref('t.amount')} else 0 end`.as('credit_total'),
+                sql<number>`case when ${credit} then 0 else 1 end`.as('debit_count'),
+                sql<string>`case when ${credit} then 0 else ${eb.ref('t.amount')} end`.as('debit_total'),
+              ];
+            })
+            .where('t.user_id', '=', p.userId)
+            .where('t.status', '=', 'booked')
+            .where('t.counterparty', '<>', '')
+            .where((eb) => within(eb.ref('t.booking_date'), cuts));
+
+    return k
+      .selectFrom(unionAll([monthly, cut]))
+      .select((eb) => {
+        const credits = eb.fn.sum<string>('x.credit_total');
+        const debits = eb.fn.sum<string>('x.debit_total');
+        return [
+          'x.counterparty',
+          'x.currency',
+          sql<number>`(sum(${eb.ref('x.credit_count')}) + sum(${eb.ref('x.debit_count')}))::int`.as('count'),
+          sql<string>`${credits}::text`.as('inflow'),
+          sql<string>`(-${debits})::text`.as('outflow'),
+          sql<string>`(${credits} + ${debits})::text`.as('net'),
+        ];
+      })
+      .groupBy(['x.counterparty', 'x.currency'])
+      .orderBy((eb) => sql`${eb.fn.sum('x.credit_total')} - ${eb.fn.sum('x.debit_total')}`, 'desc')
+      .orderBy('x.counterparty')
+      .orderBy('x.currency')
+      .limit(p.limit);
+  },
+  { planEachCall: true },
+);
+
 /** Ranked by money moved (inflow + outflow), per currency: amounts in different currencies never add up. */
-export async function topCounterparties(
+export function topCounterparties(
   em: EntityManager,
   userId: string,
   range: Range & { limit: number },
 ): Promise<CounterpartyTotal[]> {
-  const parts = tile(range, { months: true, days: false });
-  const k = db(em);
-  const monthly =
-    parts.months.length === 0
-      ? null
-      : k
-          .selectFrom('counterparty_monthly_totals as m')
-          .select(['m.counterparty', 'm.currency', 'm.direction', 'm.count', 'm.total'])
-          .where('m.user_id', '=', userId)
-          .where((eb) => within(eb.ref('m.month'), parts.months))
-          .where('m.count', '>', 0);
-  const cut =
-    parts.cuts.length === 0
-      ? null
-      : k
-          .selectFrom('transactions as t')
-          .select((eb) => [
-            sql<string>`${eb.ref('t.counterparty')}`.as('counterparty'),
-            't.currency',
-            rollupDirection(eb.ref('t.amount')).as('direction'),
-            sql<number>`1`.as('count'),
-            't.amount as total',
-          ])
-          .where('t.user_id', '=', userId)
-          .where('t.status', '=', 'booked')
-          .where('t.counterparty', '<>', '')
-          .where((eb) => within(eb.ref('t.booking_date'), parts.cuts));
-
-  return k
-    .selectFrom(unionAll([monthly, cut]))
-    .select((eb) => [
-      'x.counterparty',
-      'x.currency',
-      sql<number>`sum(${eb.ref('x.count')})::int`.as('count'),
-      ...sums(eb),
-    ])
-    .groupBy(['x.counterparty', 'x.currency'])
-    .orderBy((eb) => {
-      const { credits, debits } = directionSums(eb);
-      return sql`${credits} - ${debits}`;
-    }, 'desc')
-    .orderBy('x.counterparty')
-    .orderBy('x.currency')
-    .limit(range.limit)
-    .execute();
+  const tiling = tile(range, { months: true, days: false });
+  return topCounterpartiesStatement(em, { userId, limit: range.limit, ...tilingValues(tiling) });
 }
