@@ -16,7 +16,8 @@
  *
  * The sandbox runs in this process (its CPU is this process's, which otherwise only polls), the
  * worker in its own. Env: BENCH_FLEET_CONSENTS, BENCH_FLEET_CONCURRENCY (SYNC_CONCURRENCY of the
- * worker, default 16), BENCH_FLEET_POOL (DATABASE_POOL_MAX, default 20), BENCH_FLEET_USERS
+ * worker, default 16), BENCH_FLEET_FETCH_BATCH (its SYNC_FETCH_BATCH, default 4: the setting
+ * docs/operations.md gives a fleet of incremental syncs), BENCH_FLEET_POOL (DATABASE_POOL_MAX, default 20), BENCH_FLEET_USERS
  * (default 1 000 000), BENCH_CPU_PROF (a directory: profile the worker with V8's --cpu-prof).
  */
 import { randomUUID } from 'node:crypto';
@@ -40,6 +41,7 @@ import { fanOut } from '../src/fanout';
 
 const CONSENTS = Number(process.env.BENCH_FLEET_CONSENTS ?? 10_000);
 const CONCURRENCY = Number(process.env.BENCH_FLEET_CONCURRENCY ?? 16);
+const FETCH_BATCH = Number(process.env.BENCH_FLEET_FETCH_BATCH ?? 4);
 const POOL = Number(process.env.BENCH_FLEET_POOL ?? 20);
 const USERS = Number(process.env.BENCH_FLEET_USERS ?? 1_000_000);
 const SKILL = 'rzb_ro_aisp_sbx_#1.0';
@@ -117,6 +119,7 @@ try {
       SYNC_CRON: '0 0 1 1 *',
       SYNC_SPREAD_SECONDS: '0',
       SYNC_CONCURRENCY: String(CONCURRENCY),
+      SYNC_FETCH_BATCH: String(FETCH_BATCH),
       LOG_LEVEL: 'info',
       WORKER_ADMIN_PORT: '0',
     },
@@ -188,7 +191,7 @@ try {
     .map(([name, e]) => `${name} ${(e.total / CONSENTS).toFixed(2)}`)
     .join(', ');
   console.log(
-    `\nbench/fleet — one worker process (SYNC_CONCURRENCY ${CONCURRENCY}, pool ${POOL}), ${CONSENTS.toLocaleString('en')} ACTIVE consents × ${ACCOUNTS} accounts`,
+    `\nbench/fleet — one worker process (SYNC_CONCURRENCY ${CONCURRENCY}, SYNC_FETCH_BATCH ${FETCH_BATCH}, pool ${POOL}), ${CONSENTS.toLocaleString('en')} ACTIVE consents × ${ACCOUNTS} accounts`,
   );
   row('seed (sandbox consents + vault-sealed rows)', `${(seedMs / 1000).toFixed(1)} s`);
   row(

@@ -80,26 +80,27 @@ export function createConsentSyncHandler(deps: {
     }
   }
 
-  async function handle(jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> {
-    const results: JobResult[] = [];
-    for (const job of jobs) {
-      // Every line this sync writes (the engine's too) names its job and consent.
-      const attempt = withLogContext(jobLogContext(job), () => runOne(job));
-      running.add(attempt);
-      try {
-        results.push(await attempt);
-      } catch (err) {
-        // The engine records its own failures; reaching here means the database itself failed.
-        log.error(
-          { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
-          'consent sync crashed',
-        );
-        results.push({ id: job.id, status: 'failed', output: { errorClass: 'internal' } });
-      } finally {
-        running.delete(attempt);
-      }
+  /** Runs a batch's jobs at once, each settled by its own disposition. */
+  function handle(jobs: JobWithMetadata<unknown>[]): Promise<JobResult[]> {
+    return Promise.all(jobs.map(handleOne));
+  }
+
+  async function handleOne(job: JobWithMetadata<unknown>): Promise<JobResult> {
+    // Every line this sync writes (the engine's too) names its job and consent.
+    const attempt = withLogContext(jobLogContext(job), () => runOne(job));
+    running.add(attempt);
+    try {
+      return await attempt;
+    } catch (err) {
+      // The engine records its own failures; reaching here means the database itself failed.
+      log.error(
+        { jobId: job.id, err: err instanceof Error ? err.message : String(err) },
+        'consent sync crashed',
+      );
+      return { id: job.id, status: 'failed', output: { errorClass: 'internal' } };
+    } finally {
+      running.delete(attempt);
     }
-    return results;
   }
 
   /**

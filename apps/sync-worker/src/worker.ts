@@ -69,16 +69,18 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
 
   deps.metrics?.watch({ boss, orm });
   const consentSync = createConsentSyncHandler({ orm, boss, engine, log, metrics: deps.metrics });
-  // One pg-boss worker per slot, each told to fetch again at once when it has just run a sync: a
+  // One pg-boss worker per slot, each told to fetch again at once when it has just run its syncs: a
   // pg-boss worker otherwise waits out its polling interval after every fetch, which held a
   // process to `concurrency` syncs a second however fast they ran. Only a slot whose fetch found
-  // the queue empty waits.
-  for (let slot = 0; slot < config.sync.concurrency; slot++) {
+  // the queue empty waits. A slot fetches up to `fetchBatch` jobs and runs them at once, so
+  // pg-boss fetches and completes them in one statement each (their planning was most of
+  // pg-boss's share of a sync); the slots' batches add up to `concurrency`.
+  for (const batchSize of slotBatches(config.sync.concurrency, config.sync.fetchBatch)) {
     let slotId: string | undefined;
     slotId = await boss.work(
       QUEUES.consentSync,
       {
-        batchSize: 1,
+        batchSize,
         includeMetadata: true,
         perJobResults: true,
         pollingIntervalSeconds: deps.pollingIntervalSeconds ?? 1,
@@ -166,7 +168,12 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
     await boss.schedule(QUEUES.paymentSweep, PAYMENT_SWEEP_CRON, {});
   }
   log.info(
-    { concurrency: config.sync.concurrency, cron: config.sync.cron, tz: config.sync.timezone },
+    {
+      concurrency: config.sync.concurrency,
+      fetchBatch: config.sync.fetchBatch,
+      cron: config.sync.cron,
+      tz: config.sync.timezone,
+    },
     'sync worker started',
   );
 
@@ -178,4 +185,11 @@ export async function startWorker(deps: WorkerDeps): Promise<Worker> {
       await Promise.all([boss.stop({ graceful: true, timeout: timeoutMs }), consentSync.drain(timeoutMs)]);
     },
   };
+}
+
+/** The batch size of each consent-sync slot: `fetchBatch` each, the last one what is left. */
+export function slotBatches(concurrency: number, fetchBatch: number): number[] {
+  const batches: number[] = [];
+  for (let left = concurrency; left > 0; left -= fetchBatch) batches.push(Math.min(fetchBatch, left));
+  return batches;
 }

@@ -66,6 +66,8 @@ beforeAll(async () => {
         timezone: 'UTC',
         spreadSeconds: 0,
         concurrency: 2,
+        // Both in one batch: the dispositions below are settled job by job out of batches.
+        fetchBatch: 2,
         expiryWarningDays: 7,
         overlapMinutes: 60,
       },

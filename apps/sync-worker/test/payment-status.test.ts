@@ -37,6 +37,7 @@ beforeAll(async () => {
         timezone: 'UTC',
         spreadSeconds: 0,
         concurrency: 2,
+        fetchBatch: 1,
         expiryWarningDays: 7,
         overlapMinutes: 60,
       },

@@ -92,6 +92,7 @@ describe('config', () => {
       timezone: 'UTC',
       spreadSeconds: 900,
       concurrency: 4,
+      fetchBatch: 1,
       expiryWarningDays: 7,
       overlapMinutes: 60,
     });

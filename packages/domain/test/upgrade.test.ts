@@ -152,7 +152,8 @@ describe('upgrading a database populated by the first schema', () => {
     await upsert(existing.counterparty, 'debit', 1, '-3.2500');
     await upsert('A counterparty new to the month', 'debit', 1, '-7.0100');
 
-    const key = (r: (typeof before)[number]) => `${r.account_id} ${r.month} ${r.counterparty} ${r.currency}`;
+    const key = (r: { account_id: string; month: string; counterparty: string; currency: string }) =>
+      `${r.account_id} ${r.month} ${r.counterparty} ${r.currency}`;
     const after = new Map((await flows(db)).map((r) => [key(r), r]));
     const was = before[0] as Record<string, unknown>;
     expect(after.get(key(existing))).toEqual({

@@ -377,6 +377,11 @@ export const VARIABLES = {
     default: '`4`',
     meaning: 'Consent syncs a worker runs at once.',
   }),
+  SYNC_FETCH_BATCH: doc(integer(1, 64).default(1), {
+    default: '`1`',
+    meaning:
+      'Consent syncs a worker fetches and runs together, out of its `SYNC_CONCURRENCY`: one fetch and one completion per batch instead of per sync. A batch completes when its last sync ends, so a long first sync holds its batch; `4` suits a fleet whose syncs are incremental (docs/operations.md).',
+  }),
   SYNC_EXPIRY_WARNING_DAYS: doc(integer(0, 365).default(7), {
     default: '`7`',
     meaning: 'A consent expiring within this many days is flagged `expires_soon`.',
