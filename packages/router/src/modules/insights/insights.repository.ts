@@ -20,7 +20,7 @@ import { type Range, type Tiling, tile } from './insights.ranges';
  * A tiling as a prepared query's values: each span's bounds named by its part and place
  * (`days1End`), absent when the range has no such span. A tiling has at most one span of months,
  * two of days and two cuts (insights.ranges.ts), so the statements are a handful of shapes, each
- * compiled and prepared once (preparedQuery), whatever the range.
+ * compiled once (preparedQuery), whatever the range.
  */
 type TilingValues = {
   months0First?: string;
