@@ -17,8 +17,9 @@
  * The sandbox runs in this process (its CPU is this process's, which otherwise only polls), the
  * worker in its own. Env: BENCH_FLEET_CONSENTS, BENCH_FLEET_CONCURRENCY (SYNC_CONCURRENCY of the
  * worker, default 16), BENCH_FLEET_FETCH_BATCH (its SYNC_FETCH_BATCH, default 4: the setting
- * docs/operations.md gives a fleet of incremental syncs), BENCH_FLEET_POOL (DATABASE_POOL_MAX, default 20), BENCH_FLEET_USERS
- * (default 1 000 000), BENCH_CPU_PROF (a directory: profile the worker with V8's --cpu-prof).
+ * docs/operations.md gives a fleet of incremental syncs), BENCH_FLEET_POOL (DATABASE_POOL_MAX,
+ * default 20), BENCH_FLEET_USERS (default 1 000 000), BENCH_CPU_PROF (a directory: profile the
+ * worker with V8's --cpu-prof).
  */
 import { randomUUID } from 'node:crypto';
 import { fileURLToPath } from 'node:url';

@@ -45,7 +45,8 @@ export type PreparedQueryOptions = {
  * for a sync's statements of a dozen CTEs), on the request nearly all of a front-end's traffic is
  * (`transactions.list`) and on every sync. The statement is also prepared on the server, by name,
  * once per connection (`statementName`; DATABASE_PREPARED_STATEMENTS), so PostgreSQL parses it
- * once and is not sent its text again — unless `planEachCall` leaves it unnamed. The rows are typed by the query, as with any Kysely query.
+ * once and is not sent its text again — unless `planEachCall` leaves it unnamed. The rows are
+ * typed by the query, as with any Kysely query.
  */
 export function preparedQuery<Values extends Record<string, unknown>, Row>(
   build: (kysely: Kysely<Database>, p: Placeholders<Values>) => Compilable<Row>,

@@ -30,6 +30,6 @@ export const migrationsList: MigrationObject[] = [
   { name: 'Migration20261130233000', class: Migration20261130233000 },
   // Monthly totals of booked transactions (#17): the cash flow by month reads a row per month.
   { name: 'Migration20261201100000', class: Migration20261201100000 },
-  // Counterparty rollups with both directions in a row (#17); the previous release's writes follow by trigger.
+  // Counterparty rollups with both directions in a row (#17); old-release writes follow by trigger.
   { name: 'Migration20261201150000', class: Migration20261201150000 },
 ];

@@ -7,7 +7,8 @@ import { type Range, type Tiling, tile } from './insights.ranges';
  * Aggregates of a user's booked transactions (pending ones may still vanish), read from the
  * rollups the sync engine keeps (domain entities/transaction-rollups.ts): a year by month is a row
  * per account, month, currency and direction (cash flow), or per account, month, counterparty
- * and currency with both directions in it (top counterparties), not every transaction. Sums stay numeric and come back as decimal strings.
+ * and currency with both directions in it (top counterparties), not every transaction. Sums stay
+ * numeric and come back as decimal strings.
  * Periods are UTC calendar buckets (`date_trunc`: months start on the 1st, weeks on Monday).
  *
  * A range is any two instants, read from the coarsest rollups that tile it (insights.ranges.ts),
