@@ -113,18 +113,28 @@ describe('live progress', () => {
         'the final event',
       );
       const mine = events.filter((e) => e.consentId === consent.consentId);
-      const [run] = await runSql<{ id: string; userId: string; inserted: number; accountsSynced: number }>(
+      const [run] = await runSql<{
+        id: string;
+        userId: string;
+        inserted: number;
+        updated: number;
+        removed: number;
+        accountsSynced: number;
+      }>(
         world.em(),
-        `SELECT r.id, us.user_id AS "userId", r.inserted, r.accounts_synced AS "accountsSynced"
+        `SELECT r.id, us.user_id AS "userId", r.inserted, r.updated, r.removed, r.accounts_synced AS "accountsSynced"
            FROM sync_runs r JOIN user_skills us ON us.id = r.user_skill_id WHERE r.user_skill_id = ?`,
         [consent.consentId],
       );
       // A RUNNING event when the run starts, one per committed page (counts growing), then the outcome.
       expect(mine[0]).toMatchObject({ outcome: 'RUNNING', inserted: 0, runId: run?.id, userId: run?.userId });
       expect(mine.length).toBeGreaterThanOrEqual(3);
+      // The last page's statement ends the run: its event carries the run's counts as recorded.
       expect(mine.at(-1)).toMatchObject({
         outcome: 'SUCCEEDED',
         inserted: run?.inserted,
+        updated: run?.updated,
+        removed: run?.removed,
         accountsSynced: run?.accountsSynced,
       });
       const inserted = mine.map((e) => e.inserted);

@@ -17,9 +17,9 @@ import { upsertAccountsAndBalances } from './writers/accounts';
 import { finishRun, markReauthRequired, openRun, type RunCounts, type RunOutcome } from './writers/consents';
 import { notify, syncEvent } from './writers/sync-events';
 import {
-  deletePendingRows,
   type TransactionRow,
   toTransactionRow,
+  writeLastPage,
   writeTransactionPage,
 } from './writers/transactions';
 
@@ -114,28 +114,20 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const counts: RunCounts = { accountsSynced: 0, inserted: 0, updated: 0, removed: 0 };
     // Live status is a courtesy: a listener that fails never fails the sync. A RUNNING event that
     // would repeat the last one (a page that changed nothing) is not sent: each is a NOTIFY, and
-    // an incremental sync is a few statements long.
+    // an incremental sync is a few statements long. The walk's last page sends the run's final
+    // event instead, in its own statement (writeLastPage).
     let lastRunning = JSON.stringify(counts);
-    const runningEvent = (): string | undefined => {
+    const pageWritten = async () => {
       const now = JSON.stringify(counts);
-      if (now === lastRunning) return undefined;
+      if (now === lastRunning) return;
       lastRunning = now;
-      return syncEvent({ ...run, outcome: 'RUNNING', ...counts });
-    };
-    // The last page's event goes out with the run's end, a statement later, not in one of its own.
-    let lastPageEvent: string | undefined;
-    const pageWritten = async (last: boolean) => {
-      const event = runningEvent();
-      if (last) lastPageEvent = event;
-      else if (event !== undefined) {
-        try {
-          await notify(em, event);
-        } catch (err) {
-          log?.warn(
-            { consentId: consent.id, err: err instanceof Error ? err.message : String(err) },
-            'sync progress not published',
-          );
-        }
+      try {
+        await notify(em, syncEvent({ ...run, outcome: 'RUNNING', ...counts }));
+      } catch (err) {
+        log?.warn(
+          { consentId: consent.id, err: err instanceof Error ? err.message : String(err) },
+          'sync progress not published',
+        );
       }
     };
     const signal = request.signal;
@@ -165,8 +157,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       counts.accountsSynced = accountIds.size;
       if (balancesSkipped > 0)
         log?.warn({ consentId: consent.id, skipped: balancesSkipped }, 'balances of unknown accounts');
+      const vanished = vanishedPending(consent.localPending, remotePending, accountIds);
 
-      /** Maps, upserts and commits one page together with the cursor that follows it. */
+      /**
+       * Maps, upserts and commits one page together with the cursor that follows it; the walk's
+       * last page also removes the vanished pending rows and ends the run SUCCEEDED.
+       */
       const writePage = async (page: TransactionPage, cursor: SyncCursor, last: boolean) => {
         const mapStarted = performance.now();
         const rows: TransactionRow[] = [];
@@ -179,16 +175,22 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         if (unknown > 0)
           log?.warn({ consentId: consent.id, unknown }, 'transactions of unknown accounts skipped');
         const writeStarted = performance.now();
-        const written = await writeTransactionPage(em, {
-          rows,
-          cursor,
-          consentId: consent.id,
-          runId,
-          accountsSynced: counts.accountsSynced,
-        });
-        counts.inserted += written.inserted;
-        counts.updated += written.updated;
-        await pageWritten(last);
+        const values = { rows, cursor, consentId: consent.id, runId, accountsSynced: counts.accountsSynced };
+        if (last) {
+          const written = await writeLastPage(em, {
+            ...values,
+            vanished,
+            endedEvent: syncEvent({ ...run, outcome: 'SUCCEEDED', ...counts }),
+          });
+          counts.inserted += written.inserted;
+          counts.updated += written.updated;
+          counts.removed += written.removed;
+        } else {
+          const written = await writeTransactionPage(em, values);
+          counts.inserted += written.inserted;
+          counts.updated += written.updated;
+          await pageWritten();
+        }
         options.onPageCommitted?.({
           rows: rows.length,
           mapMs: writeStarted - mapStarted,
@@ -201,10 +203,7 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
       if (saved === null || saved.phase === 'backfill')
         await backfill(auth, saved, writePage, checkAbort, signal);
       else await incremental(auth, saved, writePage, checkAbort, signal);
-      const vanished = vanishedPending(consent.localPending, remotePending, accountIds);
-      if (vanished.length > 0) counts.removed += await deletePendingRows(em, consent.id, vanished);
-
-      await finishRun(em, run, { outcome: 'SUCCEEDED', counts }, lastPageEvent);
+      // The last page ended the run (writeLastPage).
       return { outcome: 'SUCCEEDED', runId, counts };
     } catch (err) {
       const error = classifyError(err);
@@ -217,12 +216,12 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
         if (outcome === 'REAUTH_REQUIRED') await markReauthRequired(em, consent.id);
         // A superseded run's record and live status belong to the run that took over: finishRun
         // leaves both alone.
-        await finishRun(
-          em,
-          run,
-          { outcome, counts, errorClass: error.errorClass, errorMessage: error.message },
-          lastPageEvent,
-        );
+        await finishRun(em, run, {
+          outcome,
+          counts,
+          errorClass: error.errorClass,
+          errorMessage: error.message,
+        });
       } catch (recordError) {
         // The database may be what failed; the job's retry will open a new run.
         log?.warn(

@@ -51,12 +51,14 @@ describe('syncConsent (engine against an in-memory Finqware)', () => {
     expect(await syncRuns(em(), consentId)).toEqual([
       { outcome: 'SUCCEEDED', errorClass: null, inserted: 8, updated: 0, removed: 0 },
     ]);
-    const [cursor] = await runSql<{ c: { phase: string } }>(
+    const [consent] = await runSql<{ c: { phase: string }; outcome: string; synced: boolean }>(
       em(),
-      'SELECT sync_cursor AS c FROM user_skills WHERE id = ?',
+      `SELECT sync_cursor AS c, last_sync_outcome AS outcome, last_synced_at IS NOT NULL AS synced
+         FROM user_skills WHERE id = ?`,
       [consentId],
     );
-    expect(cursor?.c.phase).toBe('incremental');
+    // The cursor and the consent's last outcome are written by the same statement as the last page.
+    expect(consent).toMatchObject({ c: { phase: 'incremental' }, outcome: 'SUCCEEDED', synced: true });
   });
 
   it('keeps identical twins, books pending in place, removes vanished pending', async () => {
@@ -282,12 +284,14 @@ describe('syncConsent (engine against an in-memory Finqware)', () => {
     expect(runs.reduce((sum, r) => sum + r.inserted, 0)).toBe(12);
     expect(await localTransactions(em(), consentId)).toHaveLength(12);
     // The cursor is the one the finished retry left, not a backfill cursor of the overtaken walk.
-    const [cursor] = await runSql<{ c: { phase: string } }>(
+    const [consent] = await runSql<{ c: { phase: string }; outcome: string; synced: boolean }>(
       em(),
-      'SELECT sync_cursor AS c FROM user_skills WHERE id = ?',
+      `SELECT sync_cursor AS c, last_sync_outcome AS outcome, last_synced_at IS NOT NULL AS synced
+         FROM user_skills WHERE id = ?`,
       [consentId],
     );
-    expect(cursor?.c.phase).toBe('incremental');
+    // The cursor and the consent's last outcome are written by the same statement as the last page.
+    expect(consent).toMatchObject({ c: { phase: 'incremental' }, outcome: 'SUCCEEDED', synced: true });
   });
 
   it('classifies errors: consent → REAUTH_REQUIRED, 429 → retry after the delay, schema → dead letter', async () => {

@@ -17,6 +17,9 @@ export async function markReauthRequired(em: EntityManager, consentId: string): 
 
 export type RunOutcome = 'SUCCEEDED' | 'FAILED' | 'RETRYING' | 'REAUTH_REQUIRED';
 
+/** How a run ends when it does not succeed (a run that succeeds ends with its last page). */
+export type UnsuccessfulOutcome = Exclude<RunOutcome, 'SUCCEEDED'>;
+
 export type RunCounts = { accountsSynced: number; inserted: number; updated: number; removed: number };
 
 const ABANDONED =
@@ -159,28 +162,24 @@ export async function openRun(
 export type SyncedConsent = NonNullable<Awaited<ReturnType<typeof openRun>>>;
 
 /**
- * Records a run's end, the consent's last outcome and the run's final event in ONE statement,
- * after `pageEvent` when given (the RUNNING event of the page just before, sent here rather than
- * in a statement of its own). Only a run still RUNNING is finished: one a newer run closed
- * (openRun) keeps that record, and the consent's last outcome and live status are the newer
- * run's. Returns whether it finished.
+ * Records the end of a run that did not succeed, the consent's last outcome and the run's final
+ * event in ONE statement (a run that succeeds ends with its last page: writeLastPage). Only a run
+ * still RUNNING is finished: one a newer run closed (openRun) keeps that record, and the
+ * consent's last outcome and live status are the newer run's. Returns whether it finished.
  */
 export async function finishRun(
   em: EntityManager,
   run: { runId: string; consentId: string; userId: string },
-  result: { outcome: RunOutcome; counts: RunCounts; errorClass?: ErrorClass; errorMessage?: string },
-  pageEvent?: string,
+  result: { outcome: UnsuccessfulOutcome; counts: RunCounts; errorClass: ErrorClass; errorMessage: string },
 ): Promise<boolean> {
   const { outcome, counts } = result;
   const [row] = await finishRunStatement(em, {
     runId: run.runId,
     consentId: run.consentId,
     outcome,
-    succeeded: outcome === 'SUCCEEDED' ? true : undefined,
-    errorClass: result.errorClass ?? null,
-    errorMessage: result.errorMessage?.slice(0, 1000) ?? null,
+    errorClass: result.errorClass,
+    errorMessage: result.errorMessage.slice(0, 1000),
     ...counts,
-    pageEvent,
     endedEvent: syncEvent({
       userId: run.userId,
       consentId: run.consentId,
@@ -195,16 +194,13 @@ export async function finishRun(
 type FinishRunValues = RunCounts & {
   runId: string;
   consentId: string;
-  outcome: RunOutcome;
-  /** Given (true) when the run succeeded: the consent's last sync time moves then only. */
-  succeeded?: true;
-  errorClass: ErrorClass | null;
-  errorMessage: string | null;
-  pageEvent?: string;
+  outcome: UnsuccessfulOutcome;
+  errorClass: ErrorClass;
+  errorMessage: string;
   endedEvent: string;
 };
 
-/** finishRun's statement, built and compiled once per shape (preparedQuery): it runs once a sync. */
+/** finishRun's statement, built and compiled once (preparedQuery). */
 const finishRunStatement = preparedQuery((k, p: Placeholders<FinishRunValues>) =>
   k
     .with('finished', (qc) =>
@@ -228,21 +224,11 @@ const finishRunStatement = preparedQuery((k, p: Placeholders<FinishRunValues>) =
     .with('consent', (qc) =>
       qc
         .updateTable('user_skills')
-        .set({
-          last_sync_outcome: p.outcome,
-          ...(p.succeeded ? { last_synced_at: sql<Date>`now()` } : {}),
-          updated_at: sql<Date>`now()`,
-        })
+        .set({ last_sync_outcome: p.outcome, updated_at: sql<Date>`now()` })
         .where('id', '=', p.consentId)
         .where((eb) => eb.exists(eb.selectFrom('finished').select('id'))),
     )
-    .with('ended', (qc) =>
-      qc
-        .selectFrom('finished')
-        // Notifications are delivered in the order they are made: the page's first.
-        .select(p.pageEvent === undefined ? [] : [notifyOf(p.pageEvent).as('page')])
-        .select(notifyOf(p.endedEvent).as('sent')),
-    )
+    .with('ended', (qc) => qc.selectFrom('finished').select(notifyOf(p.endedEvent).as('sent')))
     .selectFrom('ended')
     .select((eb) => eb.fn.countAll<number>().as('n')),
 );

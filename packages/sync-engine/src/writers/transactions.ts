@@ -18,6 +18,7 @@ import {
 } from 'kysely';
 import { describeShape, SyncError, SyncSupersededError } from '../errors';
 import type { FqTransaction } from '../finqware';
+import { notifyOf } from './sync-events';
 
 /**
  * One transaction row as the upsert takes it: column arrays are built from these. `amount` is
@@ -356,14 +357,22 @@ type Cursor = Selectable<Database['user_skills']>['sync_cursor'];
 
 /**
  * What a page statement is run with: its column arrays, the cursor's JSON text, and the run.
- * The statement is built and compiled once (preparedQuery): Kysely's building of its dozen CTEs
- * took a seventh of a sync worker's CPU when it was built for every page.
+ * The statement is built and compiled once per shape (preparedQuery): Kysely's building of its
+ * dozen CTEs took a seventh of a sync worker's CPU when it was built for every page.
  */
 type PageValues = PageColumns & {
   cursorJson: string;
   consentId: string;
   runId: string;
   accountsSynced: number;
+  /**
+   * Given on the walk's last page of a run that succeeds: the run ends in this statement, and this
+   * is its SUCCEEDED event, whose counts the statement fills in from the run's row.
+   */
+  endedEvent?: string;
+  /** Given with endedEvent when pending rows vanished: their (account id, utx id), deleted if still pending. */
+  goneAccountIds?: string[];
+  goneUtxIds?: string[];
 };
 
 /**
@@ -385,8 +394,15 @@ type PageValues = PageColumns & {
  * heartbeat notices. The newer run's start closes the older run (openRun); from then on the older
  * attempt writes nothing — no rows, no rollup deltas, no cursor that would move the consent back —
  * and stops at that page.
+ *
+ * The walk's last page also ends the run (`endedEvent`): it deletes the local pending rows Finqware
+ * no longer lists (`gone`, none of them in the page: a statement cannot write a row twice; their
+ * rollups with the page's), records the run SUCCEEDED with its counts and the consent's last
+ * outcome, and sends the run's final event, all committed with the rows and the cursor. An
+ * incremental sync is then one statement of ours after its accounts, not three.
  */
 function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
+  const ends = page.endedEvent !== undefined;
   return applyToRollups(
     k
       .with('current_run', (db) =>
@@ -410,6 +426,29 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
           'counterparty',
         ]),
       )
+      .with('gone', (db) =>
+        db
+          .deleteFrom('transactions')
+          .using('accounts')
+          .whereRef('accounts.id', '=', 'transactions.account_id')
+          .where('accounts.user_skill_id', '=', page.consentId)
+          .where('transactions.status', '=', 'pending')
+          .where((eb) =>
+            page.goneAccountIds === undefined
+              ? sql<boolean>`false`
+              : sql<boolean>`(${eb.ref('transactions.account_id')}, ${eb.ref('transactions.utx_id')}) IN (SELECT * FROM unnest(${page.goneAccountIds}::uuid[], ${page.goneUtxIds}::text[]))`,
+          )
+          .where((eb) => eb.exists(eb.selectFrom('current_run').select('id')))
+          .returning([
+            'transactions.account_id',
+            'transactions.user_id',
+            'transactions.status',
+            'transactions.booking_date',
+            'transactions.currency',
+            'transactions.amount',
+            'transactions.counterparty',
+          ]),
+      )
       .with('changes', (db) =>
         db
           .selectFrom('up as x')
@@ -421,6 +460,12 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
               .select((eb) => changeOf(eb, 'was'))
               .where('x.id', 'in', db.selectFrom('up').select('id').where('inserted', '=', false))
               .where('x.status', '=', 'booked'),
+          )
+          .unionAll(
+            db
+              .selectFrom('gone as x')
+              .select((eb) => changeOf(eb, 'was'))
+              .where('x.status', '=', 'booked'),
           ),
       ),
   )
@@ -430,12 +475,17 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
         .select((eb) => [
           sql<number>`count(*) FILTER (WHERE ${eb.ref('inserted')})::int`.as('inserted'),
           sql<number>`count(*) FILTER (WHERE NOT ${eb.ref('inserted')})::int`.as('updated'),
+          sql<number>`(SELECT count(*)::int FROM gone)`.as('removed'),
         ]),
     )
     .with('cursor_saved', (db) =>
       db
         .updateTable('user_skills')
-        .set({ sync_cursor: sql<Cursor>`${page.cursorJson}::jsonb`, updated_at: sql<Date>`now()` })
+        .set({
+          sync_cursor: sql<Cursor>`${page.cursorJson}::jsonb`,
+          ...(ends ? { last_sync_outcome: 'SUCCEEDED', last_synced_at: sql<Date>`now()` } : {}),
+          updated_at: sql<Date>`now()`,
+        })
         .where('id', '=', page.consentId)
         .where((eb) => eb.exists(eb.selectFrom('current_run').select('id')))
         .returning('id'),
@@ -447,18 +497,34 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
         .set((eb) => ({
           inserted: eb('r.inserted', '+', eb.ref('counts.inserted')),
           updated: eb('r.updated', '+', eb.ref('counts.updated')),
+          removed: eb('r.removed', '+', eb.ref('counts.removed')),
           accounts_synced: page.accountsSynced,
+          ...(ends ? { outcome: 'SUCCEEDED', finished_at: sql<Date>`now()` } : {}),
           updated_at: sql<Date>`now()`,
         }))
         .whereRef('r.id', '=', 'current_run.id')
-        .returning('r.id'),
+        .returning(['r.id', 'r.accounts_synced', 'r.inserted', 'r.updated', 'r.removed']),
+    )
+    .with('ended', (db) =>
+      db.selectFrom('run').select((eb) =>
+        // The event's counts are the run's, as this statement leaves them.
+        (ends
+          ? notifyOf(
+              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object('accountsSynced', ${eb.ref('run.accounts_synced')}, 'inserted', ${eb.ref('run.inserted')}, 'updated', ${eb.ref('run.updated')}, 'removed', ${eb.ref('run.removed')}))::text`,
+            )
+          : sql`NULL`
+        ).as('sent'),
+      ),
     )
     .selectFrom('counts')
     .select((eb) => [
       'counts.inserted',
       'counts.updated',
+      'counts.removed',
       eb.selectFrom('cursor_saved').select(sql<number>`count(*)::int`.as('n')).as('cursor_saved'),
       eb.selectFrom('current_run').select(sql<number>`count(*)::int`.as('n')).as('run_current'),
+      // A CTE that only selects runs if the outer query reads it: this sends the final event.
+      eb.selectFrom('ended').select(sql<number>`count(*)::int`.as('n')).as('ended'),
     ]);
 }
 
@@ -522,6 +588,9 @@ export type UpsertCounts = { inserted: number; updated: number };
 
 const pageStatement = preparedQuery(writePageQuery);
 
+/** A page statement's values other than the rows' columns, the cursor as the engine holds it. */
+type PageRun = Omit<PageValues, keyof PageColumns | 'cursorJson'> & { cursor: Cursor };
+
 /**
  * Writes one page and the cursor that follows it, atomically (writePageQuery); throws
  * SyncSupersededError, having written nothing, once a newer run of the consent has started.
@@ -530,72 +599,54 @@ export async function writeTransactionPage(
   em: EntityManager,
   page: { rows: TransactionRow[]; cursor: Cursor; consentId: string; runId: string; accountsSynced: number },
 ): Promise<UpsertCounts> {
-  const [result] = await pageStatement(em, {
-    ...transactionColumns(dedupeRows(page.rows)),
-    cursorJson: JSON.stringify(page.cursor),
-    consentId: page.consentId,
-    runId: page.runId,
-    accountsSynced: page.accountsSynced,
-  });
-  if (result && result.run_current === 0) throw new SyncSupersededError();
-  if (result?.cursor_saved !== 1) throw new Error(`consent ${page.consentId} disappeared during its sync`);
-  return { inserted: result.inserted, updated: result.updated };
+  const { rows, ...run } = page;
+  const { inserted, updated } = await runPageStatement(em, dedupeRows(rows), run);
+  return { inserted, updated };
 }
 
 /**
- * Deletes the given (account id, utx id) rows of a consent if they are still `pending`: the caller
- * passes the local pending rows Finqware no longer returns. A candidate that was booked in place
- * meanwhile has been updated to `booked` by a page and is kept. Any booked row it deletes is taken
- * out of the rollups in the same statement (none today: only pending rows are deleted, and the
- * rollups count booked ones; the statement stays right if that changes).
+ * Writes the walk's last page and ends its run SUCCEEDED in the same statement (writePageQuery).
+ * `vanished` are the consent's local pending rows Finqware no longer lists, deleted if still
+ * pending; `endedEvent` is the run's final event, whose counts the statement fills in. Throws
+ * SyncSupersededError, having written nothing, once a newer run of the consent has started.
  */
-export async function deletePendingRows(
+export async function writeLastPage(
   em: EntityManager,
-  userSkillId: string,
-  rows: { accountId: string; utxId: string }[],
-): Promise<number> {
-  if (rows.length === 0) return 0;
-  const [result] = await deletePendingStatement(em, {
-    userSkillId,
-    accountIds: rows.map((r) => r.accountId),
-    utxIds: rows.map((r) => r.utxId),
-  });
-  return result?.removed ?? 0;
+  page: {
+    rows: TransactionRow[];
+    cursor: Cursor;
+    consentId: string;
+    runId: string;
+    accountsSynced: number;
+    vanished: { accountId: string; utxId: string }[];
+    endedEvent: string;
+  },
+): Promise<UpsertCounts & { removed: number }> {
+  const { rows: pageRows, vanished, ...run } = page;
+  const rows = dedupeRows(pageRows);
+  // A row of the page is the upsert's to write (its status decides), not the delete's.
+  const written = new Set(rows.map((r) => `${r.accountId}\u0000${r.utxId}`));
+  const gone = vanished.filter((r) => !written.has(`${r.accountId}\u0000${r.utxId}`));
+  return runPageStatement(
+    em,
+    rows,
+    gone.length === 0
+      ? run
+      : { ...run, goneAccountIds: gone.map((r) => r.accountId), goneUtxIds: gone.map((r) => r.utxId) },
+  );
 }
 
-type DeletePendingValues = { userSkillId: string; accountIds: string[]; utxIds: string[] };
-
-const deletePendingStatement = preparedQuery((k, p: Placeholders<DeletePendingValues>) =>
-  applyToRollups(
-    k
-      .with('gone', (db) =>
-        db
-          .deleteFrom('transactions')
-          .using('accounts')
-          .whereRef('accounts.id', '=', 'transactions.account_id')
-          .where('accounts.user_skill_id', '=', p.userSkillId)
-          .where('transactions.status', '=', 'pending')
-          .where(
-            (eb) =>
-              sql<boolean>`(${eb.ref('transactions.account_id')}, ${eb.ref('transactions.utx_id')}) IN (SELECT * FROM unnest(${p.accountIds}::uuid[], ${p.utxIds}::text[]))`,
-          )
-          .returning([
-            'transactions.account_id',
-            'transactions.user_id',
-            'transactions.status',
-            'transactions.booking_date',
-            'transactions.currency',
-            'transactions.amount',
-            'transactions.counterparty',
-          ]),
-      )
-      .with('changes', (db) =>
-        db
-          .selectFrom('gone as x')
-          .select((eb) => changeOf(eb, 'was'))
-          .where('x.status', '=', 'booked'),
-      ),
-  )
-    .selectFrom('gone')
-    .select(sql<number>`count(*)::int`.as('removed')),
-);
+async function runPageStatement(
+  em: EntityManager,
+  rows: TransactionRow[],
+  { cursor, ...run }: PageRun,
+): Promise<UpsertCounts & { removed: number }> {
+  const [result] = await pageStatement(em, {
+    ...transactionColumns(rows),
+    ...run,
+    cursorJson: JSON.stringify(cursor),
+  });
+  if (result && result.run_current === 0) throw new SyncSupersededError();
+  if (result?.cursor_saved !== 1) throw new Error(`consent ${run.consentId} disappeared during its sync`);
+  return { inserted: result.inserted, updated: result.updated, removed: result.removed };
+}
