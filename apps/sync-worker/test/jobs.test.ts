@@ -122,7 +122,8 @@ describe('live progress', () => {
         accountsSynced: number;
       }>(
         world.em(),
-        `SELECT r.id, us.user_id AS "userId", r.inserted, r.updated, r.removed, r.accounts_synced AS "accountsSynced"
+        `SELECT r.id, us.user_id AS "userId", r.inserted, r.updated, r.removed,
+                r.accounts_synced AS "accountsSynced"
            FROM sync_runs r JOIN user_skills us ON us.id = r.user_skill_id WHERE r.user_skill_id = ?`,
         [consent.consentId],
       );

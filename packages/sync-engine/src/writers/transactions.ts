@@ -370,7 +370,10 @@ type PageValues = PageColumns & {
    * is its SUCCEEDED event, whose counts the statement fills in from the run's row.
    */
   endedEvent?: string;
-  /** Given with endedEvent when pending rows vanished: their (account id, utx id), deleted if still pending. */
+  /**
+   * Given with endedEvent when local pending rows vanished: their (account id, utx id), deleted if
+   * still pending.
+   */
   goneAccountIds?: string[];
   goneUtxIds?: string[];
 };
@@ -436,7 +439,8 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
           .where((eb) =>
             page.goneAccountIds === undefined
               ? sql<boolean>`false`
-              : sql<boolean>`(${eb.ref('transactions.account_id')}, ${eb.ref('transactions.utx_id')}) IN (SELECT * FROM unnest(${page.goneAccountIds}::uuid[], ${page.goneUtxIds}::text[]))`,
+              : sql<boolean>`(${eb.ref('transactions.account_id')}, ${eb.ref('transactions.utx_id')})
+                  IN (SELECT * FROM unnest(${page.goneAccountIds}::uuid[], ${page.goneUtxIds}::text[]))`,
           )
           .where((eb) => eb.exists(eb.selectFrom('current_run').select('id')))
           .returning([
@@ -510,7 +514,9 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
         // The event's counts are the run's, as this statement leaves them.
         (ends
           ? notifyOf(
-              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object('accountsSynced', ${eb.ref('run.accounts_synced')}, 'inserted', ${eb.ref('run.inserted')}, 'updated', ${eb.ref('run.updated')}, 'removed', ${eb.ref('run.removed')}))::text`,
+              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object(
+                  'accountsSynced', ${eb.ref('run.accounts_synced')}, 'inserted', ${eb.ref('run.inserted')},
+                  'updated', ${eb.ref('run.updated')}, 'removed', ${eb.ref('run.removed')}))::text`,
             )
           : sql`NULL`
         ).as('sent'),
