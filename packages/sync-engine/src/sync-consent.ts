@@ -114,8 +114,8 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
     const counts: RunCounts = { accountsSynced: 0, inserted: 0, updated: 0, removed: 0 };
     // Live status is a courtesy: a listener that fails never fails the sync. A RUNNING event that
     // would repeat the last one (a page that changed nothing) is not sent: each is a NOTIFY, and
-    // an incremental sync is a few statements long. The walk's last page sends the run's final
-    // event instead, in its own statement (writeLastPage).
+    // an incremental sync is a few statements long. The walk's last page sends none: the run's
+    // final event goes out in that page's statement (writeLastPage).
     let lastRunning = JSON.stringify(counts);
     const pageWritten = async () => {
       const now = JSON.stringify(counts);
