@@ -127,7 +127,8 @@ describe('live progress', () => {
            FROM sync_runs r JOIN user_skills us ON us.id = r.user_skill_id WHERE r.user_skill_id = ?`,
         [consent.consentId],
       );
-      // A RUNNING event when the run starts, one per committed page (counts growing), then the outcome.
+      // A RUNNING event when the run starts, one per page before the last (counts growing), then the
+      // outcome, sent by the last page.
       expect(mine[0]).toMatchObject({ outcome: 'RUNNING', inserted: 0, runId: run?.id, userId: run?.userId });
       expect(mine.length).toBeGreaterThanOrEqual(3);
       // The last page's statement ends the run: its event carries the run's counts as recorded.
