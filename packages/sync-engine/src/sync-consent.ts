@@ -19,6 +19,7 @@ import { notify, syncEvent } from './writers/sync-events';
 import {
   type TransactionRow,
   toTransactionRow,
+  transactionKey,
   writeLastPage,
   writeTransactionPage,
 } from './writers/transactions';
@@ -88,8 +89,6 @@ export type SyncResult =
       error: SyncError;
       disposition: Disposition;
     };
-
-const txKey = (accountId: string, utxId: string) => `${accountId}\u0000${utxId}`;
 
 export type SyncEngine = { syncConsent(em: EntityManager, request: SyncRequest): Promise<SyncResult> };
 
@@ -344,9 +343,9 @@ function vanishedPending(
   const listed = new Set<string>();
   for (const tx of remote) {
     const accountId = accountIds.get(tx.accountId);
-    if (accountId !== undefined) listed.add(txKey(accountId, tx.utxId || tx.id));
+    if (accountId !== undefined) listed.add(transactionKey({ accountId, utxId: tx.utxId || tx.id }));
   }
-  return local.filter((row) => !listed.has(txKey(row.accountId, row.utxId)));
+  return local.filter((row) => !listed.has(transactionKey(row)));
 }
 
 /**

@@ -367,7 +367,7 @@ type PageValues = PageColumns & {
   accountsSynced: number;
   /**
    * Given on the walk's last page of a run that succeeds: the run ends in this statement, and this
-   * is its SUCCEEDED event, whose counts the statement fills in from the run's row.
+   * is its SUCCEEDED event, whose inserted, updated and removed counts the statement fills in from the run's row.
    */
   endedEvent?: string;
   /**
@@ -507,15 +507,14 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
           updated_at: sql<Date>`now()`,
         }))
         .whereRef('r.id', '=', 'current_run.id')
-        .returning(['r.id', 'r.accounts_synced', 'r.inserted', 'r.updated', 'r.removed']),
+        .returning(['r.id', 'r.inserted', 'r.updated', 'r.removed']),
     )
     .with('ended', (db) =>
       db.selectFrom('run').select((eb) =>
         // The event's counts are the run's, as this statement leaves them.
         (ends
           ? notifyOf(
-              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object(
-                  'accountsSynced', ${eb.ref('run.accounts_synced')}, 'inserted', ${eb.ref('run.inserted')},
+              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object('inserted', ${eb.ref('run.inserted')},
                   'updated', ${eb.ref('run.updated')}, 'removed', ${eb.ref('run.removed')}))::text`,
             )
           : sql`NULL`
@@ -534,6 +533,10 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
     ]);
 }
 
+/** A transaction's identity within the engine: its local account id and its utx id. */
+export const transactionKey = (row: { accountId: string; utxId: string }) =>
+  `${row.accountId}\u0000${row.utxId}`;
+
 /**
  * Keeps one row per (account, utx_id): a statement cannot update the same row twice. The later
  * occurrence wins, except that a booked row is never replaced by a pending one.
@@ -541,7 +544,7 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
 export function dedupeRows(rows: TransactionRow[]): TransactionRow[] {
   const byKey = new Map<string, TransactionRow>();
   for (const row of rows) {
-    const key = `${row.accountId}\u0000${row.utxId}`;
+    const key = transactionKey(row);
     const seen = byKey.get(key);
     if (seen && seen.status === 'booked' && row.status === 'pending') continue;
     byKey.set(key, row);
@@ -631,8 +634,8 @@ export async function writeLastPage(
   const { rows: pageRows, vanished, ...run } = page;
   const rows = dedupeRows(pageRows);
   // A row of the page is the upsert's to write (its status decides), not the delete's.
-  const written = new Set(rows.map((r) => `${r.accountId}\u0000${r.utxId}`));
-  const gone = vanished.filter((r) => !written.has(`${r.accountId}\u0000${r.utxId}`));
+  const written = new Set(rows.map(transactionKey));
+  const gone = vanished.filter((r) => !written.has(transactionKey(r)));
   return runPageStatement(
     em,
     rows,
