@@ -367,7 +367,8 @@ type PageValues = PageColumns & {
   accountsSynced: number;
   /**
    * Given on the walk's last page of a run that succeeds: the run ends in this statement, and this
-   * is its SUCCEEDED event, whose inserted, updated and removed counts the statement fills in from the run's row.
+   * is its SUCCEEDED event, whose inserted, updated and removed counts the statement fills in from
+   * the run's row.
    */
   endedEvent?: string;
   /**
@@ -514,8 +515,9 @@ function writePageQuery(k: Kysely<Database>, page: Placeholders<PageValues>) {
         // The event's counts are the run's, as this statement leaves them.
         (ends
           ? notifyOf(
-              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object('inserted', ${eb.ref('run.inserted')},
-                  'updated', ${eb.ref('run.updated')}, 'removed', ${eb.ref('run.removed')}))::text`,
+              sql<string>`(${page.endedEvent}::jsonb || jsonb_build_object(
+                  'inserted', ${eb.ref('run.inserted')}, 'updated', ${eb.ref('run.updated')},
+                  'removed', ${eb.ref('run.removed')}))::text`,
             )
           : sql`NULL`
         ).as('sent'),
