@@ -12,12 +12,18 @@ const sleep = (ms: number) => new Promise((resolve) => setTimeout(resolve, ms));
  * worker. Late rather than early, so most of that round's syncs still run under chaos while the
  * rest wait for the fan-out's retry. A kill counts as mid-way only if the fan-out's job had not
  * completed when the worker died; otherwise the trap stays armed for the next fan-out.
+ *
+ * The soak's random kills (`killed`) count too when they land in a fan-out first: that fan-out's
+ * retry may come only after the chaos, when the trap no longer springs, and its worker died
+ * mid-way all the same.
  */
 export class FanoutTrap {
   private armed = 0;
   private springing: Promise<void> | undefined;
   /** SIGKILLs sent, and those that landed before the fan-out's job completed. */
   readonly kills = { sent: 0, midway: 0 };
+  /** The fan-out each worker is in the middle of, from its last progress line. */
+  private readonly inFlight = new Map<ManagedProcess, Progress>();
 
   constructor(
     private readonly deps: { sql: Sql; say: (line: string) => void; restartDelayMs: () => number },
@@ -35,23 +41,44 @@ export class FanoutTrap {
 
   /** Give it every line a worker writes. */
   onLine(worker: ManagedProcess, line: string): void {
-    if (this.armed === 0 || this.springing || !line.includes(PROGRESS)) return;
-    let progress: { jobId: string; consents: number; total: number };
+    if (!line.includes(PROGRESS)) return;
+    let progress: Progress;
     try {
       progress = JSON.parse(line);
     } catch {
       return;
     }
-    if (progress.consents < progress.total / 2 || progress.consents >= progress.total) return;
+    if (progress.consents >= progress.total) {
+      this.inFlight.delete(worker);
+      return;
+    }
+    this.inFlight.set(worker, progress);
+    if (this.armed === 0 || this.springing || progress.consents < progress.total / 2) return;
     this.springing = this.spring(worker, progress).finally(() => {
       this.springing = undefined;
     });
   }
 
-  private async spring(worker: ManagedProcess, progress: { jobId: string; consents: number; total: number }) {
-    const { sql, say, restartDelayMs } = this.deps;
+  /** Told of each of the soak's random kills, once the worker is dead. */
+  async killed(worker: ManagedProcess): Promise<void> {
+    const progress = this.inFlight.get(worker);
+    this.inFlight.delete(worker);
+    if (this.armed === 0 || this.springing || !progress) return;
+    await this.landed(worker, progress, 'SIGKILLed (at random)');
+  }
+
+  private async spring(worker: ManagedProcess, progress: Progress) {
     await worker.kill();
+    this.inFlight.delete(worker);
     this.kills.sent++;
+    await this.landed(worker, progress, 'SIGKILLed');
+    await sleep(this.deps.restartDelayMs());
+    worker.start();
+  }
+
+  /** Counts a kill in the middle of `progress`'s fan-out if its job had not completed. */
+  private async landed(worker: ManagedProcess, progress: Progress, how: string) {
+    const { sql, say } = this.deps;
     const [job] = await sql(`select state::text as state from pgboss.job where name = ? and id = ?`, [
       QUEUES.syncFanout,
       progress.jobId,
@@ -60,13 +87,13 @@ export class FanoutTrap {
     if (job?.state === 'active') {
       this.kills.midway++;
       this.armed = Math.max(0, this.armed - 1);
-      say(`SIGKILLed ${worker.options.name} mid-way through ${where}`);
+      say(`${how} ${worker.options.name} mid-way through ${where}`);
     } else {
       say(
-        `SIGKILLed ${worker.options.name} in ${where}, but its job was already ${job?.state}: trap stays armed`,
+        `${how} ${worker.options.name} in ${where}, but its job was already ${job?.state}: trap stays armed`,
       );
     }
-    await sleep(restartDelayMs());
-    worker.start();
   }
 }
+
+type Progress = { jobId: string; consents: number; total: number };

@@ -235,6 +235,7 @@ export async function runSoak(
         if (Date.now() >= roundEnd) break;
         const victim = workers[Math.floor(random() * workers.length)] as ManagedProcess;
         await victim.kill();
+        await fanoutTrap.killed(victim);
         kills++;
         await sleep(200 + random() * 1800);
         victim.start();
