@@ -1,3 +1,4 @@
+import { join, relative } from 'node:path';
 import { fileURLToPath } from 'node:url';
 import { defineConfig } from 'vitest/config';
 
@@ -9,6 +10,15 @@ import { defineConfig } from 'vitest/config';
 const DATABASE_SETUP = fileURLToPath(
   new URL('./packages/domain/src/testing/global-setup.ts', import.meta.url),
 );
+
+/**
+ * Where each package's results go as JSON, for `pnpm test` to print every failure once the whole
+ * run is over (scripts/print-test-failures.mjs): a failure in the middle of two packages' output
+ * interleaved is out of sight at the end of a CI log.
+ */
+const ROOT = fileURLToPath(new URL('.', import.meta.url));
+const resultsFile = () =>
+  join(ROOT, '.test-results', `${relative(ROOT, process.cwd()).replaceAll('/', '-')}.json`);
 
 /**
  * The vitest settings every package shares; each package's vitest.config.ts names only what
@@ -28,6 +38,7 @@ export function packageTestConfig(
     ssr: { resolve: { conditions: ['@tenant/source'] } },
     test: {
       include: ['test/**/*.test.ts'],
+      reporters: ['default', ['json', { outputFile: resultsFile() }]],
       ...(options.database ? { globalSetup: [DATABASE_SETUP] } : {}),
       testTimeout: options.testTimeout ?? 30_000,
       hookTimeout: options.hookTimeout ?? 120_000,
