@@ -12,7 +12,7 @@ export {
   ormPool,
   pendingMigrations,
 } from './db/orm';
-export { type Placeholders, type PreparedQueryOptions, preparedQuery } from './db/prepared';
+export { type Placeholders, preparedQuery } from './db/prepared';
 export { executeRaw, type RawResult } from './db/raw-sql';
 export { rebuildRollups, rollupDay, rollupDirection, rollupMonth } from './db/rollups';
 export * from './entities';

@@ -93,24 +93,4 @@ describe('preparedQuery on the server', () => {
       await orm.close();
     }
   });
-
-  it('leaves a statement planned for each call’s values unnamed', async () => {
-    const { servicerId } = await seedOwner(em());
-    const planned = preparedQuery(
-      (kysely, p: Placeholders<{ code: string }>) =>
-        kysely.selectFrom('servicers').select('code').where('code', '=', p.code),
-      { planEachCall: true },
-    );
-    const orm = await createOrm({ clientUrl: db.url, pool: 1 });
-    try {
-      for (let i = 0; i < 7; i++) {
-        expect(await planned(orm.em.fork() as EntityManager, { code: `s-${servicerId}` })).toEqual([
-          { code: `s-${servicerId}` },
-        ]);
-      }
-      expect(await preparedOn(orm)).toEqual([]);
-    } finally {
-      await orm.close();
-    }
-  });
 });

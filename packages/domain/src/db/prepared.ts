@@ -28,29 +28,19 @@ export function statementName(text: string): string | undefined {
   return statementNames.get(text);
 }
 
-export type PreparedQueryOptions = {
-  /**
-   * Leave the statement unnamed, so PostgreSQL plans it for each call's values. After five calls
-   * a statement prepared by name runs one plan for all values (a generic plan), made without
-   * knowing them: a range given as values is estimated at a handful of rows, and a query whose
-   * best plan depends on how many rows its range holds (hash or sort a year of rollups) pays for
-   * the wrong one on every call.
-   */
-  planEachCall?: boolean;
-};
-
 /**
  * A query Kysely builds and compiles once per shape (the set of values given), then runs with
  * each call's values bound: building and compiling costs tens of microseconds a call (far more
  * for a sync's statements of a dozen CTEs), on the request nearly all of a front-end's traffic is
  * (`transactions.list`) and on every sync. The statement is also prepared on the server, by name,
  * once per connection (`statementName`; DATABASE_PREPARED_STATEMENTS), so PostgreSQL parses it
- * once and is not sent its text again — unless `planEachCall` leaves it unnamed. The rows are
- * typed by the query, as with any Kysely query.
+ * once and is not sent its text again. After five calls it runs one plan for all values (a generic
+ * plan), made without knowing them: a range given as two bounds is estimated at a handful of rows,
+ * so a query whose plan depends on the range's size takes its range as an array (the top
+ * counterparties' months). The rows are typed by the query, as with any Kysely query.
  */
 export function preparedQuery<Values extends Record<string, unknown>, Row>(
   build: (kysely: Kysely<Database>, p: Placeholders<Values>) => Compilable<Row>,
-  options: PreparedQueryOptions = {},
 ): (em: EntityManager, values: Values) => Promise<Row[]> {
   const shapes = new Map<string, Compiled>();
   return async (em, values) => {
@@ -63,7 +53,7 @@ export function preparedQuery<Values extends Record<string, unknown>, Row>(
       for (const key in values) if (values[key] !== undefined) p[key] = new Placeholder(key);
       compiled = build(kysely, p as Placeholders<Values>).compile();
       shapes.set(shape, compiled);
-      if (options.planEachCall !== true && !statementNames.has(compiled.sql))
+      if (!statementNames.has(compiled.sql))
         statementNames.set(compiled.sql, `tenant_${statementNames.size + 1}`);
     }
     const parameters = compiled.parameters.map((value) =>

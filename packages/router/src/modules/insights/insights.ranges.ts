@@ -68,3 +68,13 @@ export function tile(range: Range, grains: { months: boolean; days: boolean }): 
     cuts: nonEmpty(cuts).map(([a, b]) => ({ first: new Date(a), end: new Date(b) })),
   };
 }
+
+/** The first days of the months of a span of whole months, in order ('2026-01-01', '2026-02-01', …). */
+export function monthsIn(span: DateSpan): string[] {
+  const months: string[] = [];
+  const end = new Date(`${span.end}T00:00:00Z`);
+  for (let at = new Date(`${span.first}T00:00:00Z`); at < end; at.setUTCMonth(at.getUTCMonth() + 1)) {
+    months.push(isoDay(at.getTime()));
+  }
+  return months;
+}

@@ -1,7 +1,7 @@
 import type { EntityManager } from '@mikro-orm/postgresql';
 import { type Placeholders, preparedQuery, rollupDirection } from '@tenant/domain';
 import { type Expression, type ExpressionBuilder, sql } from 'kysely';
-import { type Range, type Tiling, tile } from './insights.ranges';
+import { monthsIn, type Range, type Tiling, tile } from './insights.ranges';
 
 /**
  * Aggregates of a user's booked transactions (pending ones may still vanish), read from the
@@ -190,76 +190,79 @@ export type CounterpartyTotal = {
   net: string;
 };
 
-type TopCounterpartiesValues = TilingValues & { userId: string; limit: number };
+type TopCounterpartiesValues = Pick<TilingValues, 'cuts0First' | 'cuts0End' | 'cuts1First' | 'cuts1End'> & {
+  userId: string;
+  limit: number;
+  /** The first days of the range's whole months, absent when it has none. */
+  months?: string[];
+};
 
 /**
- * Planned for each call's values: a year of counterparties is a couple of thousand rows to
- * group, which PostgreSQL hashes when it knows the range's size, and a generic plan, blind to
- * it, sorted them at nearly twice the cost (docs/performance.md, insights).
+ * Prepared by name, with the range's months as one array value: its generic plan, made once per
+ * connection, expects a user-year of rows and hashes them. Given the months as bounds it expected
+ * ten rows and sorted them at nearly twice the cost; planned for each call instead, each call
+ * allocated and freed a plan's memory, which glibc gave back to the kernel after every call on an
+ * api connection (docs/performance.md, insights).
  */
-const topCounterpartiesStatement = preparedQuery(
-  (k, p: Placeholders<TopCounterpartiesValues>) => {
-    const months = spansOf(p, 'months');
-    const cuts = spansOf(p, 'cuts');
-    const monthly =
-      months.length === 0
-        ? null
-        : k
-            .selectFrom('counterparty_monthly_flows as m')
-            .select([
-              'm.counterparty',
-              'm.currency',
-              'm.credit_count',
-              'm.credit_total',
-              'm.debit_count',
-              'm.debit_total',
-            ])
-            .where('m.user_id', '=', p.userId)
-            .where((eb) => within(eb.ref('m.month'), months))
-            .where((eb) => eb.or([eb('m.credit_count', '>', 0), eb('m.debit_count', '>', 0)]));
-    const cut =
-      cuts.length === 0
-        ? null
-        : k
-            .selectFrom('transactions as t')
-            .select((eb) => {
-              const credit = sql<boolean>`${rollupDirection(eb.ref('t.amount'))} = 'credit'`;
-              return [
-                sql<string>`${eb.ref('t.counterparty')}`.as('counterparty'),
-                't.currency',
-                sql<number>`case when ${credit} then 1 else 0 end`.as('credit_count'),
-                sql<string>`case when ${credit} then ${eb.ref('t.amount')} else 0 end`.as('credit_total'),
-                sql<number>`case when ${credit} then 0 else 1 end`.as('debit_count'),
-                sql<string>`case when ${credit} then 0 else ${eb.ref('t.amount')} end`.as('debit_total'),
-              ];
-            })
-            .where('t.user_id', '=', p.userId)
-            .where('t.status', '=', 'booked')
-            .where('t.counterparty', '<>', '')
-            .where((eb) => within(eb.ref('t.booking_date'), cuts));
+const topCounterpartiesStatement = preparedQuery((k, p: Placeholders<TopCounterpartiesValues>) => {
+  const cuts = spansOf(p, 'cuts');
+  const monthly =
+    p.months === undefined
+      ? null
+      : k
+          .selectFrom('counterparty_monthly_flows as m')
+          .select([
+            'm.counterparty',
+            'm.currency',
+            'm.credit_count',
+            'm.credit_total',
+            'm.debit_count',
+            'm.debit_total',
+          ])
+          .where('m.user_id', '=', p.userId)
+          .where('m.month', '=', sql<string>`any(${p.months}::date[])`)
+          .where((eb) => eb.or([eb('m.credit_count', '>', 0), eb('m.debit_count', '>', 0)]));
+  const cut =
+    cuts.length === 0
+      ? null
+      : k
+          .selectFrom('transactions as t')
+          .select((eb) => {
+            const credit = sql<boolean>`${rollupDirection(eb.ref('t.amount'))} = 'credit'`;
+            return [
+              sql<string>`${eb.ref('t.counterparty')}`.as('counterparty'),
+              't.currency',
+              sql<number>`case when ${credit} then 1 else 0 end`.as('credit_count'),
+              sql<string>`case when ${credit} then ${eb.ref('t.amount')} else 0 end`.as('credit_total'),
+              sql<number>`case when ${credit} then 0 else 1 end`.as('debit_count'),
+              sql<string>`case when ${credit} then 0 else ${eb.ref('t.amount')} end`.as('debit_total'),
+            ];
+          })
+          .where('t.user_id', '=', p.userId)
+          .where('t.status', '=', 'booked')
+          .where('t.counterparty', '<>', '')
+          .where((eb) => within(eb.ref('t.booking_date'), cuts));
 
-    return k
-      .selectFrom(unionAll([monthly, cut]))
-      .select((eb) => {
-        const credits = eb.fn.sum<string>('x.credit_total');
-        const debits = eb.fn.sum<string>('x.debit_total');
-        return [
-          'x.counterparty',
-          'x.currency',
-          sql<number>`(sum(${eb.ref('x.credit_count')}) + sum(${eb.ref('x.debit_count')}))::int`.as('count'),
-          sql<string>`${credits}::text`.as('inflow'),
-          sql<string>`(-${debits})::text`.as('outflow'),
-          sql<string>`(${credits} + ${debits})::text`.as('net'),
-        ];
-      })
-      .groupBy(['x.counterparty', 'x.currency'])
-      .orderBy((eb) => sql`${eb.fn.sum('x.credit_total')} - ${eb.fn.sum('x.debit_total')}`, 'desc')
-      .orderBy('x.counterparty')
-      .orderBy('x.currency')
-      .limit(p.limit);
-  },
-  { planEachCall: true },
-);
+  return k
+    .selectFrom(unionAll([monthly, cut]))
+    .select((eb) => {
+      const credits = eb.fn.sum<string>('x.credit_total');
+      const debits = eb.fn.sum<string>('x.debit_total');
+      return [
+        'x.counterparty',
+        'x.currency',
+        sql<number>`(sum(${eb.ref('x.credit_count')}) + sum(${eb.ref('x.debit_count')}))::int`.as('count'),
+        sql<string>`${credits}::text`.as('inflow'),
+        sql<string>`(-${debits})::text`.as('outflow'),
+        sql<string>`(${credits} + ${debits})::text`.as('net'),
+      ];
+    })
+    .groupBy(['x.counterparty', 'x.currency'])
+    .orderBy((eb) => sql`${eb.fn.sum('x.credit_total')} - ${eb.fn.sum('x.debit_total')}`, 'desc')
+    .orderBy('x.counterparty')
+    .orderBy('x.currency')
+    .limit(p.limit);
+});
 
 /** Ranked by money moved (inflow + outflow), per currency: amounts in different currencies never add up. */
 export function topCounterparties(
@@ -267,6 +270,15 @@ export function topCounterparties(
   userId: string,
   range: Range & { limit: number },
 ): Promise<CounterpartyTotal[]> {
-  const tiling = tile(range, { months: true, days: false });
-  return topCounterpartiesStatement(em, { userId, limit: range.limit, ...tilingValues(tiling) });
+  const { months, cuts } = tile(range, { months: true, days: false });
+  const { cuts0First, cuts0End, cuts1First, cuts1End } = tilingValues({ months: [], days: [], cuts });
+  return topCounterpartiesStatement(em, {
+    userId,
+    limit: range.limit,
+    months: months[0] ? monthsIn(months[0]) : undefined,
+    cuts0First,
+    cuts0End,
+    cuts1First,
+    cuts1End,
+  });
 }
