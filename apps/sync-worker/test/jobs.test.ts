@@ -180,10 +180,12 @@ describe('consent-sync dispositions', () => {
       'the job to be scheduled for a retry',
     );
     expect(job?.state).toBe('retry');
-    // Scheduled by the server's delay (4 s), not by the queue's backoff (30 s and up).
+    // Scheduled by the server's delay (4 s), not by the queue's backoff (30 s and up). The delay
+    // runs from when pg-boss took the failure, a moment after the run was recorded: longer on a
+    // busy machine, so the bound only tells 4 s from 30.
     const delay = (job?.startAfter.getTime() ?? 0) - new Date(failed?.finishedAt ?? 0).getTime();
     expect(delay).toBeGreaterThan(3000);
-    expect(delay).toBeLessThan(6000);
+    expect(delay).toBeLessThan(20_000);
     world.sandbox.control.setFaults({ rate: 0 });
     const runs = await waitFor(
       async () => {

@@ -120,6 +120,13 @@ describe('worker processes', () => {
       world.spawnWorker({ SYNC_CONCURRENCY: '4' }),
       world.spawnWorker({ SYNC_CONCURRENCY: '4' }),
     ];
+    // Both take part only if both are up when the jobs come: on a busy machine one process can
+    // take a while longer to start than the other takes to drain the queue.
+    await waitFor(
+      () => workers.every((w) => w.output().includes('sync worker started')),
+      90_000,
+      'both workers started',
+    );
     const result = await fanOut(world.em(), boss, { spreadSeconds: 0 });
     expect(result.enqueued).toBeGreaterThanOrEqual(200);
 
