@@ -175,21 +175,17 @@ export function createSyncEngine(deps: SyncEngineDeps): SyncEngine {
           log?.warn({ consentId: consent.id, unknown }, 'transactions of unknown accounts skipped');
         const writeStarted = performance.now();
         const values = { rows, cursor, consentId: consent.id, runId, accountsSynced: counts.accountsSynced };
-        if (last) {
-          const written = await writeLastPage(em, {
-            ...values,
-            vanished,
-            endedEvent: syncEvent({ ...run, outcome: 'SUCCEEDED', ...counts }),
-          });
-          counts.inserted += written.inserted;
-          counts.updated += written.updated;
-          counts.removed += written.removed;
-        } else {
-          const written = await writeTransactionPage(em, values);
-          counts.inserted += written.inserted;
-          counts.updated += written.updated;
-          await pageWritten();
-        }
+        const written = last
+          ? await writeLastPage(em, {
+              ...values,
+              vanished,
+              endedEvent: syncEvent({ ...run, outcome: 'SUCCEEDED', ...counts }),
+            })
+          : await writeTransactionPage(em, values);
+        counts.inserted += written.inserted;
+        counts.updated += written.updated;
+        counts.removed += written.removed;
+        if (!last) await pageWritten();
         options.onPageCommitted?.({
           rows: rows.length,
           mapMs: writeStarted - mapStarted,

@@ -595,7 +595,8 @@ export function transactionColumns(rows: TransactionRow[]): PageColumns {
   return c;
 }
 
-export type UpsertCounts = { inserted: number; updated: number };
+/** What a page statement wrote: its rows, and the vanished pending rows it removed (the last page). */
+export type PageCounts = { inserted: number; updated: number; removed: number };
 
 const pageStatement = preparedQuery(writePageQuery);
 
@@ -609,10 +610,9 @@ type PageRun = Omit<PageValues, keyof PageColumns | 'cursorJson'> & { cursor: Cu
 export async function writeTransactionPage(
   em: EntityManager,
   page: { rows: TransactionRow[]; cursor: Cursor; consentId: string; runId: string; accountsSynced: number },
-): Promise<UpsertCounts> {
+): Promise<PageCounts> {
   const { rows, ...run } = page;
-  const { inserted, updated } = await runPageStatement(em, dedupeRows(rows), run);
-  return { inserted, updated };
+  return runPageStatement(em, dedupeRows(rows), run);
 }
 
 /**
@@ -632,7 +632,7 @@ export async function writeLastPage(
     vanished: { accountId: string; utxId: string }[];
     endedEvent: string;
   },
-): Promise<UpsertCounts & { removed: number }> {
+): Promise<PageCounts> {
   const { rows: pageRows, vanished, ...run } = page;
   const rows = dedupeRows(pageRows);
   // A row of the page is the upsert's to write (its status decides), not the delete's.
@@ -651,7 +651,7 @@ async function runPageStatement(
   em: EntityManager,
   rows: TransactionRow[],
   { cursor, ...run }: PageRun,
-): Promise<UpsertCounts & { removed: number }> {
+): Promise<PageCounts> {
   const [result] = await pageStatement(em, {
     ...transactionColumns(rows),
     ...run,
