@@ -270,15 +270,13 @@ export function topCounterparties(
   userId: string,
   range: Range & { limit: number },
 ): Promise<CounterpartyTotal[]> {
-  const { months, cuts } = tile(range, { months: true, days: false });
-  const { cuts0First, cuts0End, cuts1First, cuts1End } = tilingValues({ months: [], days: [], cuts });
+  const tiling = tile(range, { months: true, days: false });
+  const [months] = tiling.months;
   return topCounterpartiesStatement(em, {
     userId,
     limit: range.limit,
-    months: months[0] ? monthsIn(months[0]) : undefined,
-    cuts0First,
-    cuts0End,
-    cuts1First,
-    cuts1End,
+    // The months go in as one array, not as the bounds tilingValues gives spans.
+    months: months ? monthsIn(months) : undefined,
+    ...tilingValues({ ...tiling, months: [] }),
   });
 }
