@@ -155,9 +155,8 @@ try {
   // which also makes every connection plan its prepared statements anew; it may be off on a
   // benchmark server, where the plans the worker's connections made for empty tables would stay
   // (the run's opening, which reads the consent's pending rows, then took most of the database's
-  // time, and the backfill slowed as the tables grew). So the bench analyzes as
-  // autovacuum would: each minute (its default naptime) while the tables fill, and once when
-  // they are full.
+  // time, and the backfill slowed as the tables grew). So the bench analyzes as autovacuum would:
+  // each minute (its default naptime) while the tables fill, and once when they are full.
   t = performance.now();
   const autovacuum = setInterval(
     () => void runSql(em(), 'ANALYZE').catch((err) => console.error('analyze:', err.message)),
